@@ -1,0 +1,116 @@
+# ifgan: a plain Makefile in the style of llama.cpp/whisper.cpp.
+#   make            library and tools (bin/)
+#   make check      every test (installs missing Debian packages first)
+#   make demo       the demo on synthetic faces
+#   make bench      benchmarks (JSON Lines)
+#   make install    PREFIX=/usr/local
+PREFIX   ?= /usr/local
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g0
+CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -MMD -MP
+CPPFLAGS += -Ilib
+TORCH_INC := -isystem /usr/include/torch/csrc/api/include
+TORCH_LIBS := -ltorch -ltorch_cpu -lc10
+IO_LIBS  := -lpng -lturbojpeg -lpthread
+
+# Sources that never touch LibTorch (fast to compile, used by ifgan-flip and
+# ifgan-synth, which must start in milliseconds), and the LibTorch part.
+CORE_SRCS  := $(wildcard lib/*.cpp)
+NN_SRCS    := $(wildcard lib/nn/*.cpp)
+CORE_OBJS  := $(CORE_SRCS:%.cpp=build/%.o)
+NN_OBJS    := $(NN_SRCS:%.cpp=build/%.o)
+LIB        := build/libifgan.a
+
+# Tools that must not load LibTorch.
+LIGHT_TOOLS := ifgan-synth ifgan-flip
+ALL_TOOLS   := $(patsubst tools/%.cpp,%,$(wildcard tools/ifgan-*.cpp))
+TORCH_TOOLS := $(filter-out $(LIGHT_TOOLS),$(ALL_TOOLS))
+BINS        := $(ALL_TOOLS:%=bin/%)
+
+PCH_SRC := lib/nn/torch_pch.hpp
+PCH     := build/pch/torch_pch.hpp.gch
+PCH_FLAGS := -include build/pch/torch_pch.hpp -Winvalid-pch
+
+.PHONY: all deps check test-unit test-shell demo bench results install clean
+all: $(BINS)
+
+deps:
+	@bash scripts/deps.sh
+
+$(LIB): $(CORE_OBJS) $(NN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/lib/%.o: lib/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(PCH): $(PCH_SRC)
+	@mkdir -p $(dir $@)
+	cp $< build/pch/torch_pch.hpp
+	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) -x c++-header $< -o $@
+
+build/lib/nn/%.o: lib/nn/%.cpp $(PCH)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
+
+build/tools/%.o: tools/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) -c $< -o $@
+
+$(LIGHT_TOOLS:%=bin/%): bin/%: build/tools/%.o $(LIB)
+	@mkdir -p bin
+	$(CXX) $(CXXFLAGS) $< $(LIB) $(IO_LIBS) -o $@
+
+$(TORCH_TOOLS:%=bin/%): bin/%: build/tools/%.o $(LIB)
+	@mkdir -p bin
+	$(CXX) $(CXXFLAGS) $< $(LIB) $(TORCH_LIBS) $(IO_LIBS) -o $@
+
+# Tests: Catch2 (v2, single header) for the library, shell for the tools.
+CATCH_MAIN := build/tests/catch_main.o
+UNIT_SRCS  := $(wildcard tests/unit/test_*.cpp)
+NNTEST_SRCS := $(wildcard tests/unit/nn_test_*.cpp)
+build/tests/%.o: tests/unit/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+build/tests/nn_%.o: tests/unit/nn_%.cpp $(PCH)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
+build/test-unit: $(CATCH_MAIN) $(UNIT_SRCS:tests/unit/%.cpp=build/tests/%.o) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ $(IO_LIBS) -o $@
+build/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=build/tests/%.o) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
+
+TEST_BINS := build/test-unit $(if $(NNTEST_SRCS),build/test-nn)
+check: deps
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@$(MAKE) --no-print-directory test-unit test-shell
+
+test-unit: $(TEST_BINS)
+	@for t in $(TEST_BINS); do echo "== $$t"; ./$$t || exit 1; done
+
+test-shell: all
+	@bash tests/shell/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash examples/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash scripts/bench.sh
+
+results: deps
+	@$(MAKE) --no-print-directory all
+	@bash examples/results.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,56 @@
+// What every tool shares: error reporting and exit codes, SIGPIPE manners,
+// input lists, and a progress display on stderr. No LibTorch here.
+#pragma once
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cxxopts {
+class Options;
+class ParseResult;
+}  // namespace cxxopts
+
+namespace ifgan {
+
+// The running tool's name, for message prefixes.
+const std::string& tool_name();
+
+// Runs body with the manners of CONVENTIONS.md: Error -> message, exit 1;
+// UsageError or a bad option -> message and a hint, exit 2; a closed stdout
+// pipe -> quiet exit 0.
+int run_tool(const char* name, int argc, char** argv, const std::function<int(int, char**)>& body);
+
+// Parses argv; handles --help and --version (prints, exits 0). `usage` is the
+// synopsis line shown by --help.
+cxxopts::ParseResult parse_options(cxxopts::Options& opts, int argc, char** argv);
+
+// "name: text" on stderr.
+void message(const std::string& text);
+
+// Image paths: the positional arguments, or one per line on stdin when there
+// are none. "-" stays "-" (one image read from stdin).
+std::vector<std::string> input_list(const std::vector<std::string>& args);
+
+bool stderr_is_terminal();
+
+// A one-line progress bar, redrawn on stderr only when it is a terminal.
+class Progress {
+public:
+    Progress(std::string label, size_t total);
+    void update(size_t done, const std::string& extra = "");
+    void finish();
+    double elapsed() const;
+
+private:
+    std::string label_;
+    size_t total_;
+    bool tty_, drawn_ = false;
+    std::chrono::steady_clock::time_point start_, last_;
+};
+
+// Writes all bytes to stdout or throws; EPIPE ends the tool quietly.
+void write_stdout(const void* data, size_t size);
+inline void write_stdout(const std::string& s) { write_stdout(s.data(), s.size()); }
+
+}  // namespace ifgan

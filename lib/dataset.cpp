@@ -1,0 +1,369 @@
+#include "dataset.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+
+#include "util.hpp"
+
+namespace ifgan {
+
+Split parse_split(const std::string& name) {
+    if (name == "train") return kTrain;
+    if (name == "val") return kVal;
+    if (name == "test") return kTest;
+    if (name == "all") return kAll;
+    throw UsageError("unknown split '" + name + "' (train, val, test, all)");
+}
+
+const char* split_name(int s) {
+    switch (s) {
+        case kTrain: return "train";
+        case kVal: return "val";
+        case kTest: return "test";
+        default: return "all";
+    }
+}
+
+std::string Dataset::path(size_t i) const { return join_path(image_dir, files[i]); }
+
+std::vector<size_t> Dataset::indices(int split_id) const {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < files.size(); ++i)
+        if (split_id == kAll || split[i] == split_id) out.push_back(i);
+    return out;
+}
+
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::vector<uint8_t> b = read_file(path);
+    return std::string(b.begin(), b.end());
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines = split(text, '\n');
+    if (!lines.empty() && lines.back().empty()) lines.pop_back();
+    for (auto& l : lines)
+        if (!l.empty() && l.back() == '\r') l.pop_back();
+    return lines;
+}
+
+// -1/+1 (CelebA) or 0/1; anything else is an error.
+bool parse_label(const std::string& v, uint8_t& out) {
+    if (v == "1" || v == "+1") {
+        out = 1;
+        return true;
+    }
+    if (v == "-1" || v == "0") {
+        out = 0;
+        return true;
+    }
+    return false;
+}
+
+// The default split when none is given: the first 80% train, 10% val, 10% test.
+int default_split(size_t i, size_t n) {
+    if (i * 10 < n * 8) return kTrain;
+    if (i * 10 < n * 9) return kVal;
+    return kTest;
+}
+
+}  // namespace
+
+void select_attrs(Dataset& ds, const std::vector<uint8_t>& all_labels, const std::vector<std::string>& want) {
+    std::vector<size_t> cols;
+    if (want.empty()) {
+        for (size_t a = 0; a < ds.all_attrs.size(); ++a) cols.push_back(a);
+    } else {
+        for (const std::string& w : want) {
+            auto it = std::find(ds.all_attrs.begin(), ds.all_attrs.end(), w);
+            if (it == ds.all_attrs.end()) {
+                std::string have;
+                for (const auto& a : ds.all_attrs) have += (have.empty() ? "" : ",") + a;
+                throw Error(ds.dir + ": unknown attribute '" + w + "' (the data set has " + have + ")");
+            }
+            cols.push_back(size_t(it - ds.all_attrs.begin()));
+        }
+    }
+    size_t n = ds.files.size(), K = ds.all_attrs.size();
+    ds.attrs.clear();
+    for (size_t c : cols) ds.attrs.push_back(ds.all_attrs[c]);
+    ds.labels.assign(n * cols.size(), 0);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < cols.size(); ++j) ds.labels[i * cols.size() + j] = all_labels[i * K + cols[j]];
+}
+
+void parse_celeba_attrs(const std::string& text, const std::string& name, Dataset& ds) {
+    std::vector<std::string> lines = lines_of(text);
+    if (lines.size() < 2) throw Error(name + ": too short: expected a count line and an attribute-name line");
+    std::vector<std::string> count_tok = split_ws(lines[0]);
+    long count = -1;
+    if (count_tok.size() == 1) {
+        char* end = nullptr;
+        count = std::strtol(count_tok[0].c_str(), &end, 10);
+        if (*end != '\0' || count < 0) count = -1;
+    }
+    if (count < 0) throw Error(name + ":1: expected the number of images");
+    ds.all_attrs = split_ws(lines[1]);
+    if (ds.all_attrs.empty()) throw Error(name + ":2: no attribute names");
+    const size_t K = ds.all_attrs.size();
+    std::vector<uint8_t> labels;
+    ds.files.clear();
+    for (size_t ln = 2; ln < lines.size(); ++ln) {
+        std::vector<std::string> tok = split_ws(lines[ln]);
+        if (tok.empty()) continue;
+        std::string where = name + ":" + std::to_string(ln + 1);
+        if (tok.size() != K + 1)
+            throw Error(where + ": expected a file name and " + std::to_string(K) + " values, found " +
+                        std::to_string(tok.size()) + " fields");
+        ds.files.push_back(tok[0]);
+        for (size_t a = 0; a < K; ++a) {
+            uint8_t v;
+            if (!parse_label(tok[a + 1], v))
+                throw Error(where + ": value '" + tok[a + 1] + "' for " + ds.all_attrs[a] +
+                            " is not -1, +1, 0 or 1");
+            labels.push_back(v);
+        }
+    }
+    if (ds.files.size() != size_t(count))
+        throw Error(name + ":1: says " + std::to_string(count) + " images but lists " +
+                    std::to_string(ds.files.size()));
+    ds.split.resize(ds.files.size());
+    for (size_t i = 0; i < ds.files.size(); ++i) ds.split[i] = default_split(i, ds.files.size());
+    ds.labels = std::move(labels);  // all attributes; select_attrs narrows
+}
+
+void parse_celeba_partition(const std::string& text, const std::string& name, Dataset& ds) {
+    std::vector<std::string> lines = lines_of(text);
+    std::vector<int> split(ds.files.size(), -1);
+    // Files are usually in the same order; fall back to a lookup when not.
+    size_t pos = 0;
+    for (size_t ln = 0; ln < lines.size(); ++ln) {
+        std::vector<std::string> tok = split_ws(lines[ln]);
+        if (tok.empty()) continue;
+        std::string where = name + ":" + std::to_string(ln + 1);
+        if (tok.size() != 2 || tok[1].size() != 1 || tok[1][0] < '0' || tok[1][0] > '2')
+            throw Error(where + ": expected 'filename split' with split 0, 1 or 2");
+        size_t idx;
+        if (pos < ds.files.size() && ds.files[pos] == tok[0]) {
+            idx = pos;
+        } else {
+            auto it = std::find(ds.files.begin(), ds.files.end(), tok[0]);
+            if (it == ds.files.end()) continue;  // listed but not labelled: not ours
+            idx = size_t(it - ds.files.begin());
+        }
+        pos = idx + 1;
+        split[idx] = tok[1][0] - '0';
+    }
+    for (size_t i = 0; i < split.size(); ++i)
+        if (split[i] < 0) throw Error(name + ": no split for " + ds.files[i]);
+    ds.split = std::move(split);
+}
+
+void parse_plain_csv(const std::string& text, const std::string& name, Dataset& ds) {
+    std::vector<std::string> lines = lines_of(text);
+    if (lines.empty()) throw Error(name + ": empty file, expected a header 'file,Attr1,...'");
+    std::vector<std::string> head = split(lines[0], ',');
+    for (auto& h : head) h = trim(h);
+    if (head.size() < 2 || head[0] != "file") throw Error(name + ":1: header must be 'file,Attr1,...'");
+    int split_col = -1;
+    ds.all_attrs.clear();
+    std::vector<int> attr_col;
+    for (size_t c = 1; c < head.size(); ++c) {
+        if (head[c] == "split") {
+            split_col = int(c);
+        } else {
+            ds.all_attrs.push_back(head[c]);
+            attr_col.push_back(int(c));
+        }
+    }
+    if (ds.all_attrs.empty()) throw Error(name + ":1: no attribute columns");
+    std::vector<uint8_t> labels;
+    std::vector<int> splits;
+    ds.files.clear();
+    for (size_t ln = 1; ln < lines.size(); ++ln) {
+        if (trim(lines[ln]).empty()) continue;
+        std::vector<std::string> tok = split(lines[ln], ',');
+        for (auto& t : tok) t = trim(t);
+        std::string where = name + ":" + std::to_string(ln + 1);
+        if (tok.size() != head.size())
+            throw Error(where + ": expected " + std::to_string(head.size()) + " fields, found " +
+                        std::to_string(tok.size()));
+        ds.files.push_back(tok[0]);
+        for (size_t a = 0; a < attr_col.size(); ++a) {
+            uint8_t v;
+            if (!parse_label(tok[size_t(attr_col[a])], v))
+                throw Error(where + ": value '" + tok[size_t(attr_col[a])] + "' for " + ds.all_attrs[a] +
+                            " is not -1, +1, 0 or 1");
+            labels.push_back(v);
+        }
+        if (split_col >= 0) {
+            const std::string& s = tok[size_t(split_col)];
+            int v = -1;
+            if (s == "0" || s == "train") v = kTrain;
+            if (s == "1" || s == "val") v = kVal;
+            if (s == "2" || s == "test") v = kTest;
+            if (v < 0) throw Error(where + ": split '" + s + "' is not 0/1/2 or train/val/test");
+            splits.push_back(v);
+        }
+    }
+    if (split_col < 0) {
+        splits.resize(ds.files.size());
+        for (size_t i = 0; i < ds.files.size(); ++i) splits[i] = default_split(i, ds.files.size());
+    }
+    ds.labels = std::move(labels);
+    ds.split = std::move(splits);
+}
+
+Dataset load_dataset(const std::string& dir, const std::vector<std::string>& attrs) {
+    Dataset ds;
+    ds.dir = dir;
+    std::string celeba = join_path(dir, "list_attr_celeba.txt");
+    std::string plain = join_path(dir, "attributes.csv");
+    if (file_exists(celeba)) {
+        ds.layout = "celeba";
+        ds.image_dir = join_path(dir, "img_align_celeba");
+        parse_celeba_attrs(read_text(celeba), celeba, ds);
+        std::string part = join_path(dir, "list_eval_partition.txt");
+        if (file_exists(part)) parse_celeba_partition(read_text(part), part, ds);
+    } else if (file_exists(plain)) {
+        ds.layout = "plain";
+        ds.image_dir = dir;
+        parse_plain_csv(read_text(plain), plain, ds);
+    } else {
+        struct stat st;
+        if (::stat(dir.c_str(), &st) != 0) throw Error(dir + ": no such directory");
+        throw Error(dir + ": not a data set (no list_attr_celeba.txt or attributes.csv)");
+    }
+    std::vector<uint8_t> all = std::move(ds.labels);
+    select_attrs(ds, all, attrs);
+    return ds;
+}
+
+std::string balance_report(const Dataset& ds, const std::vector<size_t>& idx) {
+    std::ostringstream s;
+    s << idx.size() << " images";
+    for (size_t a = 0; a < ds.k(); ++a) {
+        size_t pos = 0;
+        for (size_t i : idx) pos += ds.label(i, a);
+        char buf[128];
+        std::snprintf(buf, sizeof buf, ", %s %.1f%%", ds.attrs[a].c_str(),
+                      idx.empty() ? 0.0 : 100.0 * double(pos) / double(idx.size()));
+        s << buf;
+    }
+    return s.str();
+}
+
+namespace {
+
+void decode_all(const std::vector<std::string>& paths, const CacheOptions& opt, ImageCache& cache) {
+    cache.size = opt.size;
+    cache.count = paths.size();
+    cache.data.assign(paths.size() * cache.image_bytes(), 0);
+    std::atomic<size_t> next{0}, done{0};
+    std::mutex mu;
+    std::string first_error;
+    auto work = [&] {
+        for (;;) {
+            size_t i = next++;
+            if (i >= paths.size()) return;
+            {
+                std::lock_guard<std::mutex> lock(mu);
+                if (!first_error.empty()) return;
+            }
+            try {
+                Image img = load_prepared(paths[i], opt.crop, opt.size);
+                to_chw(img, cache.data.data() + i * cache.image_bytes());
+            } catch (const std::exception& e) {
+                std::lock_guard<std::mutex> lock(mu);
+                if (first_error.empty()) first_error = e.what();
+                return;
+            }
+            size_t d = ++done;
+            if (opt.progress && (d % 256 == 0 || d == paths.size())) {
+                std::lock_guard<std::mutex> lock(mu);
+                opt.progress(d, paths.size());
+            }
+        }
+    };
+    int nt = std::max(1, std::min(opt.threads, int(paths.size())));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < nt; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (!first_error.empty()) throw Error(first_error);
+}
+
+constexpr char kCacheMagic[8] = {'I', 'F', 'G', 'C', 'A', 'C', 'H', '1'};
+
+uint64_t cache_key(const Dataset& ds, const std::vector<size_t>& idx, const CacheOptions& opt) {
+    std::string head = std::to_string(opt.size) + "|" + crop_name(opt.crop) + "|" + ds.layout;
+    uint64_t h = fnv1a(head);
+    for (size_t i : idx) {
+        std::string p = ds.path(i);
+        struct stat st;
+        if (::stat(p.c_str(), &st) != 0) throw Error(p + ": listed in the labels but missing");
+        h = fnv1a(p, h);
+        int64_t meta[3] = {int64_t(st.st_size), int64_t(st.st_mtim.tv_sec), int64_t(st.st_mtim.tv_nsec)};
+        h = fnv1a(meta, sizeof meta, h);
+    }
+    return h;
+}
+
+bool load_cache_file(const std::string& path, uint64_t key, size_t count, int size, ImageCache& cache) {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    char magic[8];
+    uint64_t k = 0, n = 0, s = 0;
+    bool ok = std::fread(magic, 1, 8, f) == 8 && std::memcmp(magic, kCacheMagic, 8) == 0 &&
+              std::fread(&k, 8, 1, f) == 1 && std::fread(&n, 8, 1, f) == 1 && std::fread(&s, 8, 1, f) == 1 &&
+              k == key && n == count && s == uint64_t(size);
+    if (ok) {
+        cache.size = size;
+        cache.count = count;
+        cache.data.resize(count * cache.image_bytes());
+        ok = std::fread(cache.data.data(), 1, cache.data.size(), f) == cache.data.size();
+    }
+    std::fclose(f);
+    return ok;
+}
+
+}  // namespace
+
+ImageCache build_cache(const std::vector<std::string>& paths, const CacheOptions& opt) {
+    ImageCache cache;
+    decode_all(paths, opt, cache);
+    return cache;
+}
+
+ImageCache build_cache(const Dataset& ds, const std::vector<size_t>& idx, const CacheOptions& opt) {
+    std::vector<std::string> paths;
+    for (size_t i : idx) paths.push_back(ds.path(i));
+    if (!opt.persist) return build_cache(paths, opt);
+    uint64_t key = cache_key(ds, idx, opt);
+    std::string cdir = join_path(ds.dir, ".ifgan-cache");
+    std::string file = join_path(cdir, hex16(key) + ".u8");
+    ImageCache cache;
+    if (load_cache_file(file, key, idx.size(), opt.size, cache)) return cache;
+    cache = build_cache(paths, opt);
+    try {
+        make_dirs(cdir);
+        std::vector<uint8_t> blob(32);
+        std::memcpy(blob.data(), kCacheMagic, 8);
+        uint64_t head[3] = {key, uint64_t(idx.size()), uint64_t(opt.size)};
+        std::memcpy(blob.data() + 8, head, 24);
+        blob.insert(blob.end(), cache.data.begin(), cache.data.end());
+        write_file_atomic(file, blob);
+    } catch (const Error&) {
+        // A read-only data directory only costs the next run its head start.
+    }
+    return cache;
+}
+
+}  // namespace ifgan

@@ -1,0 +1,66 @@
+// Labelled image folders: the CelebA layout and the plain attributes.csv
+// layout of CONVENTIONS.md, and the preprocessed uint8 image cache.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "image.hpp"
+
+namespace ifgan {
+
+enum Split { kTrain = 0, kVal = 1, kTest = 2, kAll = -1 };
+Split parse_split(const std::string& name);  // train|val|test|all; throws UsageError
+const char* split_name(int s);
+
+struct Dataset {
+    std::string dir, layout;            // layout: "celeba" or "plain"
+    std::string image_dir;              // where `files` live
+    std::vector<std::string> all_attrs; // every attribute the labels file has
+    std::vector<std::string> attrs;     // the selected ones, in the order asked
+    std::vector<std::string> files;     // relative to image_dir
+    std::vector<uint8_t> labels;        // files.size() x attrs.size(), 0/1
+    std::vector<int> split;             // kTrain, kVal or kTest per file
+
+    size_t size() const { return files.size(); }
+    size_t k() const { return attrs.size(); }
+    uint8_t label(size_t i, size_t a) const { return labels[i * attrs.size() + a]; }
+    std::string path(size_t i) const;
+    std::vector<size_t> indices(int split_id) const;  // kAll: every file
+};
+
+// Reads the layout found in `dir`. `attrs` picks attributes by name; empty
+// picks all. Errors name the file and line.
+Dataset load_dataset(const std::string& dir, const std::vector<std::string>& attrs = {});
+// Parsers, exposed for tests. `name` is used in messages.
+void parse_celeba_attrs(const std::string& text, const std::string& name, Dataset& ds);
+void parse_celeba_partition(const std::string& text, const std::string& name, Dataset& ds);
+void parse_plain_csv(const std::string& text, const std::string& name, Dataset& ds);
+void select_attrs(Dataset& ds, const std::vector<uint8_t>& all_labels, const std::vector<std::string>& want);
+
+// Per attribute: how many of `idx` have it, as a one-line report.
+std::string balance_report(const Dataset& ds, const std::vector<size_t>& idx);
+
+// Images cropped and resized once, stored planar (CHW) as uint8.
+struct ImageCache {
+    int size = 0;
+    size_t count = 0;
+    std::vector<uint8_t> data;  // count x 3 x size x size
+    const uint8_t* image(size_t i) const { return data.data() + i * 3 * size_t(size) * size; }
+    size_t image_bytes() const { return 3 * size_t(size) * size; }
+};
+
+struct CacheOptions {
+    int size = 64;
+    Crop crop = Crop::celeba;
+    int threads = 1;
+    bool persist = true;  // keep a copy in DIR/.ifgan-cache/ keyed by options and file stats
+    std::function<void(size_t done, size_t total)> progress;
+};
+// Cache of ds images `idx` (in that order). Decodes in parallel.
+ImageCache build_cache(const Dataset& ds, const std::vector<size_t>& idx, const CacheOptions& opt);
+// Same for a plain list of paths (no persistence).
+ImageCache build_cache(const std::vector<std::string>& paths, const CacheOptions& opt);
+
+}  // namespace ifgan

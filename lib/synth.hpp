@@ -1,0 +1,60 @@
+// Synthetic faces with known ground truth: every face is a set of drawn
+// parameters, and an attribute touches only its own region, so the true
+// counterfactual of an edit is the same parameters rendered with it flipped.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "image.hpp"
+
+namespace ifgan {
+
+// The attributes the generator knows, in this fixed order.
+const std::vector<std::string>& synth_attribute_names();
+
+struct Rgb {
+    double r, g, b;
+};
+
+struct FaceParams {
+    uint64_t seed = 0;  // for the per-pixel noise
+    // Placement of the whole face in the image.
+    double shift_x, shift_y, scale, tilt;
+    // Head.
+    double face_rx, face_ry;
+    Rgb skin, background, shirt, hair, eye_color, frame_color, hat_color;
+    int hair_style;  // 0 short, 1 long, 2 bangs, 3 bald
+    double eye_y, eye_spacing, eye_size;
+    double brow_lift, brow_tilt, brow_thick;
+    double nose_len, nose_width;
+    double ear_size;
+    double mouth_y, mouth_w;
+    double light_x, light_y, light_amp, noise;
+    // Attributes, indexed like synth_attribute_names().
+    bool attr[3];
+};
+
+// Face `index` of the stream for `seed`: independent of how many are drawn.
+FaceParams draw_face(uint64_t seed, uint64_t index);
+Image render_face(const FaceParams& p, int size);
+std::string face_params_json(const FaceParams& p);  // one JSON object
+
+struct SynthOptions {
+    std::string out;
+    size_t count = 1000;
+    uint64_t seed = 1;
+    int size = 64;
+    std::vector<std::string> attrs;  // subset of synth_attribute_names(); others are always off
+    int threads = 1;
+    std::function<void(size_t done, size_t total)> progress;
+};
+// A sheet of faces 0..count-1 of the stream, each beside its counterfactual
+// for attribute `attr` (pairs side by side, 8 pairs per row).
+Image synth_contact_sheet(uint64_t seed, int count, int size, const std::string& attr);
+
+// Writes the CelebA layout, identities.jsonl and counterfactuals/ (test split).
+void write_synthetic_dataset(const SynthOptions& opt);
+
+}  // namespace ifgan

@@ -1,0 +1,67 @@
+// Small shared helpers: errors, files, hashing, strings. No LibTorch here.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ifgan {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+// A runtime or data error: the tool prints what() on one line and exits 1.
+struct Error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+// A command-line mistake: the tool prints what() and exits 2.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::vector<uint8_t> read_file(const std::string& path);
+// Writes to PATH.tmp in the same directory, flushes, then renames over PATH,
+// so a reader never sees a half-written file.
+void write_file_atomic(const std::string& path, const void* data, size_t size);
+inline void write_file_atomic(const std::string& path, const std::vector<uint8_t>& b) {
+    write_file_atomic(path, b.data(), b.size());
+}
+inline void write_file_atomic(const std::string& path, const std::string& s) {
+    write_file_atomic(path, s.data(), s.size());
+}
+void make_dirs(const std::string& dir);
+bool file_exists(const std::string& path);
+
+// 64-bit FNV-1a, chainable; used for cache keys and model fingerprints.
+uint64_t fnv1a(const void* data, size_t size, uint64_t h = 1469598103934665603ull);
+inline uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
+    return fnv1a(s.data(), s.size(), h);
+}
+std::string hex16(uint64_t v);
+
+std::vector<std::string> split(const std::string& s, char sep);
+std::vector<std::string> split_ws(const std::string& s);  // runs of blanks
+std::string trim(const std::string& s);
+std::string stem(const std::string& path);      // "a/b/c.png" -> "c"
+std::string basename(const std::string& path);  // "a/b/c.png" -> "c.png"
+std::string join_path(const std::string& a, const std::string& b);
+
+// Deterministic generator (SplitMix64): the same numbers on every machine and
+// library, unlike std::normal_distribution.
+struct Rng {
+    uint64_t s;
+    explicit Rng(uint64_t seed) : s(seed) {}
+    uint64_t next() {
+        uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+    double uniform() { return (next() >> 11) * (1.0 / 9007199254740992.0); }
+    double uniform(double a, double b) { return a + (b - a) * uniform(); }
+    int below(int n) { return int(next() % uint64_t(n)); }
+    bool coin(double p = 0.5) { return uniform() < p; }
+};
+
+int default_threads();
+
+}  // namespace ifgan
