@@ -1,0 +1,117 @@
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <unistd.h>
+
+#include "dataset.hpp"
+#include "image.hpp"
+#include "util.hpp"
+
+using namespace ifgan;
+
+namespace {
+
+std::string temp_dir() {
+    char tmpl[] = "/tmp/ifgan-test-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    return tmpl;
+}
+
+void write_text(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
+
+}  // namespace
+
+TEST_CASE("CelebA attribute list: runs of spaces, -1/+1, selection by name") {
+    Dataset ds;
+    ds.dir = "d";
+    parse_celeba_attrs("2\nSmiling  Eyeglasses Bald\na.jpg  1 -1  -1\nb.jpg -1  1 1\n", "list", ds);
+    std::vector<uint8_t> all = ds.labels;
+    select_attrs(ds, all, {"Bald", "Smiling"});
+    REQUIRE(ds.attrs == std::vector<std::string>{"Bald", "Smiling"});
+    REQUIRE(ds.files == std::vector<std::string>{"a.jpg", "b.jpg"});
+    REQUIRE(int(ds.label(0, 0)) == 0);
+    REQUIRE(int(ds.label(0, 1)) == 1);
+    REQUIRE(int(ds.label(1, 0)) == 1);
+    REQUIRE(int(ds.label(1, 1)) == 0);
+}
+
+TEST_CASE("CelebA attribute list errors name the file and line") {
+    Dataset ds;
+    ds.dir = "d";
+    REQUIRE_THROWS_WITH(parse_celeba_attrs("1\nA B\nx.jpg 1\n", "list_attr_celeba.txt", ds),
+                        Catch::Contains("list_attr_celeba.txt:3") && Catch::Contains("found 2 fields"));
+    REQUIRE_THROWS_WITH(parse_celeba_attrs("1\nA B\nx.jpg 1 2\n", "L", ds),
+                        Catch::Contains("L:3") && Catch::Contains("'2'"));
+    REQUIRE_THROWS_WITH(parse_celeba_attrs("3\nA\nx.jpg 1\n", "L", ds), Catch::Contains("says 3"));
+    REQUIRE_THROWS_WITH(parse_celeba_attrs("many\nA\n", "L", ds), Catch::Contains("L:1"));
+    parse_celeba_attrs("1\nA B\nx.jpg 1 0\n", "L", ds);
+    std::vector<uint8_t> all = ds.labels;
+    REQUIRE_THROWS_WITH(select_attrs(ds, all, {"Smiling"}), Catch::Contains("unknown attribute 'Smiling'"));
+}
+
+TEST_CASE("partition file and the default 80/10/10 split") {
+    Dataset ds;
+    std::string attrs = "10\nA\n";
+    for (int i = 0; i < 10; ++i) attrs += std::to_string(i) + ".png 1\n";
+    parse_celeba_attrs(attrs, "L", ds);
+    REQUIRE(ds.indices(kTrain).size() == 8);
+    REQUIRE(ds.indices(kVal).size() == 1);
+    REQUIRE(ds.indices(kTest).size() == 1);
+    std::string part;
+    for (int i = 0; i < 10; ++i) part += std::to_string(i) + ".png " + std::to_string(i % 3) + "\n";
+    parse_celeba_partition(part, "P", ds);
+    REQUIRE(ds.split[4] == 1);
+    REQUIRE_THROWS_WITH(parse_celeba_partition("0.png 7\n", "P", ds), Catch::Contains("P:1"));
+}
+
+TEST_CASE("plain attributes.csv layout with a split column") {
+    Dataset ds;
+    parse_plain_csv("file,Smiling,split,Hat\na.png,1,train,-1\nb.png,0,test,+1\n", "attributes.csv", ds);
+    REQUIRE(ds.all_attrs == std::vector<std::string>{"Smiling", "Hat"});
+    REQUIRE(ds.split == std::vector<int>{kTrain, kTest});
+    REQUIRE(ds.labels == std::vector<uint8_t>{1, 0, 0, 1});
+    REQUIRE_THROWS_WITH(parse_plain_csv("file,A\na.png,5\n", "attributes.csv", ds),
+                        Catch::Contains("attributes.csv:2"));
+    REQUIRE_THROWS_WITH(parse_plain_csv("name,A\n", "x.csv", ds), Catch::Contains("x.csv:1"));
+}
+
+TEST_CASE("load_dataset, balance, cache build and reuse, missing images") {
+    std::string dir = temp_dir();
+    make_dirs(dir + "/img_align_celeba");
+    for (int i = 0; i < 6; ++i) {
+        Image img(20, 24, uint8_t(i * 40));
+        write_png(dir + "/img_align_celeba/" + std::to_string(i) + ".png", img);
+    }
+    std::string attrs = "6\nSmiling Hat\n";
+    for (int i = 0; i < 6; ++i) attrs += std::to_string(i) + ".png " + (i % 2 ? "1" : "-1") + " -1\n";
+    write_text(dir + "/list_attr_celeba.txt", attrs);
+    Dataset ds = load_dataset(dir, {"Smiling"});
+    REQUIRE(ds.layout == "celeba");
+    REQUIRE(ds.size() == 6);
+    REQUIRE(balance_report(ds, ds.indices(kAll)) == "6 images, Smiling 50.0%");
+    REQUIRE_THROWS_WITH(load_dataset(dir, {"Bald"}), Catch::Contains("unknown attribute 'Bald'"));
+
+    CacheOptions opt;
+    opt.size = 8;
+    opt.crop = Crop::none;
+    opt.threads = 2;
+    ImageCache c1 = build_cache(ds, ds.indices(kAll), opt);
+    REQUIRE(c1.count == 6);
+    REQUIRE(int(c1.image(3)[0]) == 120);
+    // The second build reads the persisted file: same bytes.
+    ImageCache c2 = build_cache(ds, ds.indices(kAll), opt);
+    REQUIRE(c2.data == c1.data);
+    // Changing an image changes the key: the cache must not serve stale pixels.
+    usleep(10000);
+    write_png(dir + "/img_align_celeba/3.png", Image(20, 24, 7));
+    ImageCache c3 = build_cache(ds, ds.indices(kAll), opt);
+    REQUIRE(int(c3.image(3)[0]) == 7);
+
+    write_text(dir + "/img_align_celeba/5.png", "garbage");
+    opt.persist = false;
+    REQUIRE_THROWS_WITH(build_cache(ds, ds.indices(kAll), opt), Catch::Contains("5.png"));
+    unlink((dir + "/img_align_celeba/5.png").c_str());
+    opt.persist = true;
+    REQUIRE_THROWS_WITH(build_cache(ds, ds.indices(kAll), opt), Catch::Contains("5.png") && Catch::Contains("missing"));
+    REQUIRE_THROWS_WITH(load_dataset(dir + "/nope"), Catch::Contains("no such directory"));
+    std::system(("rm -rf " + dir).c_str());
+}
