@@ -1,0 +1,61 @@
+// Using a trained model: load the networks a tool needs, encode, decode,
+// classify. A lean header (no LibTorch) so that tools compile quickly.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ifgan {
+
+inline constexpr int kModelFormat = 1;
+
+struct ModelConfig {
+    std::string kind = "ifgan";  // or "classifier"
+    int size = 64, nz = 100, f = 64;
+    bool detached_head = true;  // the ŷ head reads stop-gradient features
+    std::string crop = "none";
+    std::vector<std::string> attrs;
+    size_t k() const { return attrs.size(); }
+};
+
+// Which networks to load.
+enum ModelParts : unsigned { kPartEncoder = 1, kPartDecoder = 2, kPartAll = 0xff };
+
+class Model {
+public:
+    // Throws Error naming the file if it is not a model, is damaged, or is
+    // of a newer format. `want_kind` empty accepts any kind.
+    static Model load(const std::string& path, unsigned parts = kPartAll, const std::string& want_kind = "");
+    Model(Model&&) noexcept;
+    Model& operator=(Model&&) noexcept;
+    ~Model();
+
+    const ModelConfig& config() const;
+    const std::string& fingerprint() const;
+    const std::string& metadata_json() const;
+    const std::string& path() const;
+
+    // `chw` holds n prepared images (3 x size x size, uint8). Outputs: z is
+    // n x nz (the posterior mean, or a sample when `sample`), y is n x k
+    // probabilities.
+    void encode(const uint8_t* chw, size_t n, bool sample, uint64_t seed, float* z, float* y) const;
+    // z is n x nz, y is n x k (any real values); out is n x 3 x size x size in [0,1].
+    void decode(const float* z, const float* y, size_t n, float* out) const;
+    // P(attribute | image), n x k: the ŷ head of an ifgan model, or a classifier's logits.
+    void classify(const uint8_t* chw, size_t n, float* probs) const;
+
+    struct Impl;
+
+private:
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// LibTorch's intra-op threads (it picks 1 here by default) and OpenMP's.
+void set_threads(int n);
+// The BLAS library this process loaded (from /proc/self/maps), for a warning
+// when it is Debian's slow reference implementation.
+std::string blas_library();
+
+}  // namespace ifgan

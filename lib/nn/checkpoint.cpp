@@ -1,0 +1,141 @@
+#include "checkpoint.hpp"
+
+#include <sstream>
+
+#include "util.hpp"
+
+namespace ifgan {
+
+using nlohmann::json;
+
+json config_to_json(const ModelConfig& c) {
+    return {{"kind", c.kind}, {"size", c.size}, {"nz", c.nz},      {"f", c.f},
+            {"detached_head", c.detached_head}, {"crop", c.crop}, {"attributes", c.attrs}};
+}
+
+ModelConfig config_from_json(const json& j, const std::string& file) {
+    try {
+        ModelConfig c;
+        c.kind = j.at("kind").get<std::string>();
+        c.size = j.at("size").get<int>();
+        c.nz = j.at("nz").get<int>();
+        c.f = j.at("f").get<int>();
+        c.detached_head = j.at("detached_head").get<bool>();
+        c.crop = j.at("crop").get<std::string>();
+        c.attrs = j.at("attributes").get<std::vector<std::string>>();
+        return c;
+    } catch (const json::exception& e) {
+        throw Error(file + ": damaged model metadata: " + e.what());
+    }
+}
+
+namespace {
+
+uint64_t hash_module(const torch::nn::Module& m, uint64_t h) {
+    for (const auto& p : m.named_parameters(true)) {
+        h = fnv1a(p.key(), h);
+        torch::Tensor t = p.value().detach().contiguous().to(torch::kFloat32);
+        h = fnv1a(t.data_ptr(), size_t(t.numel()) * sizeof(float), h);
+    }
+    return h;
+}
+
+}  // namespace
+
+std::string fingerprint(const Networks& n, const json& meta) {
+    json m = meta;
+    m.erase("fingerprint");
+    uint64_t h = fnv1a(m.dump());
+    if (n.E) h = hash_module(*n.E, h);
+    if (n.G) h = hash_module(*n.G, h);
+    if (n.config.kind == "classifier" && n.D) h = hash_module(*n.D, h);
+    return hex16(h);
+}
+
+std::string save_model(const std::string& path, const Networks& n, json meta,
+                       const std::vector<NamedOptimizer>& optimizers, const torch::Tensor& rng_state) {
+    meta["format"] = kModelFormat;
+    meta["config"] = config_to_json(n.config);
+    meta["fingerprint"] = fingerprint(n, meta);
+    torch::serialize::OutputArchive ar;
+    auto put = [&](const char* key, const std::shared_ptr<torch::nn::Module>& m) {
+        if (!m) return;
+        torch::serialize::OutputArchive sub;
+        m->save(sub);
+        ar.write(key, sub);
+    };
+    put("E", n.E.ptr());
+    put("G", n.G.ptr());
+    put("D", n.D.ptr());
+    put("A", n.A.ptr());
+    for (const auto& o : optimizers) {
+        torch::serialize::OutputArchive sub;
+        o.opt->save(sub);
+        ar.write(std::string("opt_") + o.name, sub);
+    }
+    if (rng_state.defined()) ar.write("rng", rng_state);
+    ar.write("meta", c10::IValue(meta.dump()));
+    std::ostringstream buf;
+    ar.save_to(buf);
+    write_file_atomic(path, buf.str());
+    return meta["fingerprint"].get<std::string>();
+}
+
+LoadedModel load_model(const std::string& path, unsigned parts, const std::string& want_kind) {
+    std::vector<uint8_t> bytes = read_file(path);
+    if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] != 'K')
+        throw Error(path + ": not an ifgan model file");
+    LoadedModel m;
+    m.archive = std::make_shared<torch::serialize::InputArchive>();
+    try {
+        m.archive->load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        c10::IValue meta;
+        m.archive->read("meta", meta);
+        m.meta = json::parse(meta.toStringRef());
+    } catch (const c10::Error&) {
+        throw Error(path + ": damaged or truncated model file");
+    } catch (const json::exception&) {
+        throw Error(path + ": damaged model metadata");
+    }
+    int format = m.meta.value("format", 0);
+    if (format > kModelFormat)
+        throw Error(path + ": model format " + std::to_string(format) + " is newer than this ifgan reads (" +
+                    std::to_string(kModelFormat) + "); upgrade ifgan");
+    if (!m.meta.contains("config")) throw Error(path + ": damaged model metadata (no config)");
+    ModelConfig c = config_from_json(m.meta["config"], path);
+    if (!want_kind.empty() && c.kind != want_kind)
+        throw Error(path + ": is a '" + c.kind + "' model; this needs a '" + want_kind + "' model");
+    try {
+        m.nets = make_networks(c, parts);
+        auto get = [&](const char* key, const std::shared_ptr<torch::nn::Module>& mod) {
+            if (!mod) return;
+            torch::serialize::InputArchive sub;
+            m.archive->read(key, sub);
+            mod->load(sub);
+        };
+        get("E", m.nets.E.ptr());
+        get("G", m.nets.G.ptr());
+        get("D", m.nets.D.ptr());
+        get("A", m.nets.A.ptr());
+    } catch (const c10::Error& e) {
+        throw Error(path + ": damaged model file (weights do not match the metadata)");
+    } catch (const UsageError& e) {
+        throw Error(path + ": damaged model metadata: " + e.what());
+    }
+    return m;
+}
+
+void load_training_state(LoadedModel& m, const std::vector<NamedOptimizer>& optimizers, torch::Tensor* rng_state) {
+    try {
+        for (const auto& o : optimizers) {
+            torch::serialize::InputArchive sub;
+            m.archive->read(std::string("opt_") + o.name, sub);
+            o.opt->load(sub);
+        }
+        if (rng_state) m.archive->read("rng", *rng_state);
+    } catch (const c10::Error&) {
+        throw Error("the model file holds no training state to resume from (was it trained by ifgan-train?)");
+    }
+}
+
+}  // namespace ifgan

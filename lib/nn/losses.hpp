@@ -1,0 +1,22 @@
+// The loss terms of PAPER.md as named functions on logits. Reductions follow
+// the authors' code: reconstruction, KL, GAN and D losses are batch sums; the
+// classification terms are means.
+#pragma once
+#include <torch/torch.h>
+
+namespace ifgan::loss {
+
+// BCE(x̂, x) summed over pixels and batch, divided by side².
+torch::Tensor reconstruction(const torch::Tensor& x_logits, const torch::Tensor& x);
+// 0.5 · Σ(mu² + exp(logvar) − 1 − logvar) / nz, summed over the batch.
+torch::Tensor kl(const torch::Tensor& mu, const torch::Tensor& logvar);
+// Mean BCE over batch and attributes (ρ, β, γ terms and A's own loss).
+torch::Tensor classification(const torch::Tensor& logits, const torch::Tensor& y);
+// Summed BCE of logits against a constant target (1 real, 0 fake).
+torch::Tensor gan_sum(const torch::Tensor& logits, float target);
+// 0.5 · [BCE(D(x̂), 1) + BCE(D(x̃), 1)]
+torch::Tensor generator(const torch::Tensor& d_rec, const torch::Tensor& d_sample);
+// 0.3 · [BCE(D(x), 1) + BCE(D(x̂), 0) + BCE(D(x̃), 0)]
+torch::Tensor discriminator(const torch::Tensor& d_real, const torch::Tensor& d_rec, const torch::Tensor& d_sample);
+
+}  // namespace ifgan::loss

@@ -1,0 +1,102 @@
+// The lean Model interface of model.hpp, over the LibTorch networks.
+#include <cstdio>
+#include <fstream>
+
+#include "checkpoint.hpp"
+#include "model.hpp"
+#include "util.hpp"
+
+namespace ifgan {
+
+struct Model::Impl {
+    LoadedModel m;
+    std::string path, fingerprint, meta;
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+Model::~Model() = default;
+
+Model Model::load(const std::string& path, unsigned parts, const std::string& want_kind) {
+    auto impl = std::make_unique<Impl>();
+    impl->m = load_model(path, parts, want_kind);
+    impl->m.archive.reset();  // the optimiser states are not needed to use a model
+    impl->path = path;
+    impl->fingerprint = impl->m.meta.value("fingerprint", "");
+    impl->meta = impl->m.meta.dump();
+    Networks& n = impl->m.nets;
+    for (auto& mod : n.modules()) {
+        mod->eval();
+        // Inference only: parameters need no gradients.
+        for (auto& p : mod->parameters()) p.requires_grad_(false);
+    }
+    return Model(std::move(impl));
+}
+
+const ModelConfig& Model::config() const { return impl_->m.nets.config; }
+const std::string& Model::fingerprint() const { return impl_->fingerprint; }
+const std::string& Model::metadata_json() const { return impl_->meta; }
+const std::string& Model::path() const { return impl_->path; }
+
+void Model::encode(const uint8_t* chw, size_t n, bool sample, uint64_t seed, float* z, float* y) const {
+    Networks& nets = impl_->m.nets;
+    if (!nets.E) throw Error(impl_->path + ": this model has no encoder");
+    torch::NoGradGuard ng;
+    const ModelConfig& c = config();
+    EncoderOut o = nets.E->forward(images_to_tensor(chw, n, c.size));
+    torch::Tensor zz = o.mu;
+    if (sample) {
+        auto gen = at::detail::createCPUGenerator(seed);
+        zz = o.mu + (o.logvar * 0.5).exp() * torch::randn(o.mu.sizes(), gen, torch::kFloat32);
+    }
+    zz = zz.contiguous();
+    torch::Tensor p = torch::sigmoid(o.y_logits).contiguous();
+    std::copy(zz.data_ptr<float>(), zz.data_ptr<float>() + zz.numel(), z);
+    std::copy(p.data_ptr<float>(), p.data_ptr<float>() + p.numel(), y);
+}
+
+void Model::decode(const float* z, const float* y, size_t n, float* out) const {
+    Networks& nets = impl_->m.nets;
+    if (!nets.G) throw Error(impl_->path + ": this model has no decoder");
+    torch::NoGradGuard ng;
+    const ModelConfig& c = config();
+    auto zt = torch::from_blob(const_cast<float*>(z), {int64_t(n), c.nz}, torch::kFloat32);
+    auto yt = torch::from_blob(const_cast<float*>(y), {int64_t(n), int64_t(c.k())}, torch::kFloat32);
+    torch::Tensor img = torch::sigmoid(nets.G->forward(yt, zt)).contiguous();
+    std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), out);
+}
+
+void Model::classify(const uint8_t* chw, size_t n, float* probs) const {
+    Networks& nets = impl_->m.nets;
+    torch::NoGradGuard ng;
+    const ModelConfig& c = config();
+    torch::Tensor x = images_to_tensor(chw, n, c.size), logits;
+    if (c.kind == "classifier") {
+        logits = nets.D->forward(x);
+    } else {
+        if (!nets.E) throw Error(impl_->path + ": this model has no encoder");
+        logits = nets.E->forward(x).y_logits;
+    }
+    torch::Tensor p = torch::sigmoid(logits).contiguous();
+    std::copy(p.data_ptr<float>(), p.data_ptr<float>() + p.numel(), probs);
+}
+
+void set_threads(int n) {
+    if (n < 1) n = 1;
+    torch::set_num_threads(n);
+}
+
+std::string blas_library() {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        size_t p = line.find('/');
+        if (p == std::string::npos) continue;
+        std::string path = line.substr(p);
+        if (path.find("libblas") != std::string::npos || path.find("openblas") != std::string::npos) return path;
+    }
+    return "";
+}
+
+}  // namespace ifgan

@@ -1,0 +1,111 @@
+#include "networks.hpp"
+
+#include "util.hpp"
+
+namespace ifgan {
+
+int stack_depth(int size) {
+    int d = 0;
+    while (size > 4 && size % 2 == 0) {
+        size /= 2;
+        ++d;
+    }
+    if (size != 4 || d < 2) throw UsageError("image size must be 4 x a power of two, at least 16 (32, 64, 128)");
+    return d;
+}
+
+ConvStackImpl::ConvStackImpl(int size, int f) {
+    int depth = stack_depth(size);
+    layers = register_module("layers", torch::nn::Sequential());
+    int64_t in = 3, out = f;
+    for (int i = 0; i < depth; ++i) {
+        layers->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 5).stride(2).padding(2)));
+        layers->push_back(torch::nn::ReLU());
+        in = out;
+        out *= 2;
+    }
+    out_features = in * 4 * 4;
+}
+
+torch::Tensor ConvStackImpl::forward(torch::Tensor x) { return layers->forward(x).flatten(1); }
+
+EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head) {
+    convs = register_module("convs", ConvStack(c.size, c.f));
+    int64_t n = convs->out_features;
+    mu_head = register_module("mu", torch::nn::Linear(n, c.nz));
+    logvar_head = register_module("logvar", torch::nn::Linear(n, c.nz));
+    y_head = register_module("y", torch::nn::Linear(n, int64_t(c.k())));
+}
+
+EncoderOut EncoderImpl::forward(torch::Tensor x) {
+    torch::Tensor h = convs->forward(x);
+    return {mu_head->forward(h), logvar_head->forward(h), head(h)};
+}
+
+DecoderImpl::DecoderImpl(const ModelConfig& c) {
+    int depth = stack_depth(c.size);
+    c0 = int64_t(c.f) << (depth - 1);
+    fc = register_module("fc", torch::nn::Linear(int64_t(c.k()) + c.nz, c0 * 16));
+    deconvs = register_module("deconvs", torch::nn::Sequential());
+    int64_t in = c0;
+    auto deconv = [](int64_t i, int64_t o) {
+        return torch::nn::ConvTranspose2d(
+            torch::nn::ConvTranspose2dOptions(i, o, 3).stride(2).padding(1).output_padding(1));
+    };
+    for (int i = 0; i < depth - 1; ++i) {
+        deconvs->push_back(deconv(in, in / 2));
+        deconvs->push_back(torch::nn::BatchNorm2d(in / 2));
+        deconvs->push_back(torch::nn::ReLU());
+        in /= 2;
+    }
+    deconvs->push_back(deconv(in, 3));
+}
+
+torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z) {
+    torch::Tensor h = torch::relu(fc->forward(torch::cat({y, z}, 1)));
+    return deconvs->forward(h.view({h.size(0), c0, 4, 4}));
+}
+
+CriticImpl::CriticImpl(int size, int f, int outputs) {
+    convs = register_module("convs", ConvStack(size, f));
+    fc = register_module("fc", torch::nn::Linear(convs->out_features, outputs));
+}
+
+AuxImpl::AuxImpl(int nz, int k) {
+    net = register_module("net", torch::nn::Sequential(torch::nn::Linear(nz, 1000), torch::nn::ReLU(),
+                                                       torch::nn::Linear(1000, 1000), torch::nn::ReLU(),
+                                                       torch::nn::Linear(1000, k)));
+}
+
+std::vector<std::shared_ptr<torch::nn::Module>> Networks::modules() const {
+    std::vector<std::shared_ptr<torch::nn::Module>> out;
+    if (E) out.push_back(E.ptr());
+    if (G) out.push_back(G.ptr());
+    if (D) out.push_back(D.ptr());
+    if (A) out.push_back(A.ptr());
+    return out;
+}
+
+Networks make_networks(const ModelConfig& c, unsigned parts) {
+    if (c.k() == 0) throw UsageError("a model needs at least one attribute");
+    Networks n;
+    n.config = c;
+    if (c.kind == "classifier") {
+        n.D = Critic(c.size, c.f, int(c.k()));
+        return n;
+    }
+    if (parts & kPartEncoder) n.E = Encoder(c);
+    if (parts & kPartDecoder) n.G = Decoder(c);
+    if (parts == kPartAll) {
+        n.D = Critic(c.size, c.f, 1);
+        n.A = Aux(c.nz, int(c.k()));
+    }
+    return n;
+}
+
+torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size) {
+    auto u8 = torch::from_blob(const_cast<uint8_t*>(chw), {int64_t(n), 3, size, size}, torch::kUInt8);
+    return u8.to(torch::kFloat32).div_(255.0f);
+}
+
+}  // namespace ifgan

@@ -1,0 +1,78 @@
+// The four networks of PAPER.md and the independent classifier, as LibTorch
+// modules. Included only by lib/nn/*.cpp (after the precompiled header).
+#pragma once
+#include <torch/torch.h>
+
+#include "model.hpp"
+
+namespace ifgan {
+
+// Number of stride-2 layers that take `size` down to a 4x4 feature map.
+int stack_depth(int size);
+
+// Conv2d(5x5, stride 2, padding 2) layers 3 -> f -> 2f -> ..., ReLU after each.
+struct ConvStackImpl : torch::nn::Module {
+    ConvStackImpl(int size, int f);
+    torch::Tensor forward(torch::Tensor x);  // -> flattened features
+    int64_t out_features = 0;
+    torch::nn::Sequential layers{nullptr};
+};
+TORCH_MODULE(ConvStack);
+
+struct EncoderOut {
+    torch::Tensor mu, logvar, y_logits;
+};
+
+struct EncoderImpl : torch::nn::Module {
+    EncoderImpl(const ModelConfig& c);
+    EncoderOut forward(torch::Tensor x);
+    // The ŷ head alone, on features computed elsewhere.
+    torch::Tensor head(torch::Tensor features) { return y_head->forward(detached ? features.detach() : features); }
+    ConvStack convs{nullptr};
+    torch::nn::Linear mu_head{nullptr}, logvar_head{nullptr}, y_head{nullptr};
+    bool detached;
+};
+TORCH_MODULE(Encoder);
+
+struct DecoderImpl : torch::nn::Module {
+    DecoderImpl(const ModelConfig& c);
+    torch::Tensor forward(torch::Tensor y, torch::Tensor z);  // -> image logits
+    torch::nn::Linear fc{nullptr};
+    torch::nn::Sequential deconvs{nullptr};
+    int64_t c0;
+};
+TORCH_MODULE(Decoder);
+
+// The discriminator (k = 1 logit) and the independent classifier (k logits)
+// share this shape: the encoder's conv stack and one linear layer.
+struct CriticImpl : torch::nn::Module {
+    CriticImpl(int size, int f, int outputs);
+    torch::Tensor forward(torch::Tensor x) { return fc->forward(convs->forward(x)); }
+    ConvStack convs{nullptr};
+    torch::nn::Linear fc{nullptr};
+};
+TORCH_MODULE(Critic);
+
+struct AuxImpl : torch::nn::Module {
+    AuxImpl(int nz, int k);
+    torch::Tensor forward(torch::Tensor z) { return net->forward(z); }
+    torch::nn::Sequential net{nullptr};
+};
+TORCH_MODULE(Aux);
+
+// Every network of a model file, any of which may be absent (null).
+struct Networks {
+    ModelConfig config;
+    Encoder E{nullptr};
+    Decoder G{nullptr};
+    Critic D{nullptr};  // the discriminator, or the classifier for kind "classifier"
+    Aux A{nullptr};
+    // The networks present, as plain modules.
+    std::vector<std::shared_ptr<torch::nn::Module>> modules() const;
+};
+Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
+
+// uint8 CHW batch -> float NCHW in [0,1].
+torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size);
+
+}  // namespace ifgan
