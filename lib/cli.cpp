@@ -42,7 +42,9 @@ int run_tool(const char* name, int argc, char** argv, const std::function<int(in
         message("try '" + g_tool + " --help'");
         return 2;
     } catch (const std::exception& e) {
-        message(e.what());
+        // One line: LibTorch appends a backtrace to its messages.
+        std::string what = e.what();
+        message(what.substr(0, what.find('\n')));
         return 1;
     }
 }

@@ -9,7 +9,21 @@
 
 using namespace ifgan;
 
+// cxxopts cannot name a one-letter long option, and PAPER.md calls it --f.
+static std::vector<std::string> spell_f_as_filters(int argc, char** argv) {
+    std::vector<std::string> args(argv, argv + argc);
+    for (auto& a : args) {
+        if (a == "--f") a = "--filters";
+        else if (a.rfind("--f=", 0) == 0) a = "--filters=" + a.substr(4);
+    }
+    return args;
+}
+
 static int train_main(int argc, char** argv) {
+    std::vector<std::string> args = spell_f_as_filters(argc, argv);
+    std::vector<char*> ptrs;
+    for (auto& a : args) ptrs.push_back(a.data());
+    argv = ptrs.data();
     cxxopts::Options opts("ifgan-train", "Train an IFcVAE-GAN attribute editor, or an attribute classifier.");
     TrainOptions d;  // defaults: the paper
     auto s = [](auto v) { return std::to_string(v); };
@@ -21,7 +35,7 @@ static int train_main(int argc, char** argv) {
         cxxopts::value<std::string>()->default_value("paper"))(
         "epochs", "epochs", cxxopts::value<int>())("batch", "batch size", cxxopts::value<int>())(
         "size", "image side: 32, 64 or 128", cxxopts::value<int>())("nz", "identity code size", cxxopts::value<int>())(
-        "f", "base number of filters", cxxopts::value<int>())("lr", "learning rate", cxxopts::value<double>())(
+        "filters", "base number of filters (also spelt --f)", cxxopts::value<int>())("lr", "learning rate", cxxopts::value<double>())(
         "alpha", "weight of the KL term", cxxopts::value<double>())(
         "beta", "weight of classifying reconstructions", cxxopts::value<double>())(
         "gamma", "weight of the adversarial term on z (0: the cVAE-GAN)", cxxopts::value<double>())(
@@ -62,7 +76,7 @@ static int train_main(int argc, char** argv) {
     num("batch", o.batch);
     num("size", o.size);
     num("nz", o.nz);
-    num("f", o.f);
+    num("filters", o.f);
     num("lr", o.lr);
     num("alpha", o.alpha);
     num("beta", o.beta);

@@ -46,9 +46,9 @@ std::string fingerprint(const Networks& n, const json& meta) {
     json m = meta;
     m.erase("fingerprint");
     uint64_t h = fnv1a(m.dump());
-    if (n.E) h = hash_module(*n.E, h);
-    if (n.G) h = hash_module(*n.G, h);
-    if (n.config.kind == "classifier" && n.D) h = hash_module(*n.D, h);
+    if (!n.E.is_empty()) h = hash_module(*n.E, h);
+    if (!n.G.is_empty()) h = hash_module(*n.G, h);
+    if (n.config.kind == "classifier" && !n.D.is_empty()) h = hash_module(*n.D, h);
     return hex16(h);
 }
 
@@ -58,16 +58,17 @@ std::string save_model(const std::string& path, const Networks& n, json meta,
     meta["config"] = config_to_json(n.config);
     meta["fingerprint"] = fingerprint(n, meta);
     torch::serialize::OutputArchive ar;
-    auto put = [&](const char* key, const std::shared_ptr<torch::nn::Module>& m) {
-        if (!m) return;
+    auto put = [&](const char* key, const auto& holder) {
+        if (holder.is_empty()) return;
+        auto m = holder.ptr();
         torch::serialize::OutputArchive sub;
         m->save(sub);
         ar.write(key, sub);
     };
-    put("E", n.E.ptr());
-    put("G", n.G.ptr());
-    put("D", n.D.ptr());
-    put("A", n.A.ptr());
+    put("E", n.E);
+    put("G", n.G);
+    put("D", n.D);
+    put("A", n.A);
     for (const auto& o : optimizers) {
         torch::serialize::OutputArchive sub;
         o.opt->save(sub);
@@ -107,16 +108,16 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
         throw Error(path + ": is a '" + c.kind + "' model; this needs a '" + want_kind + "' model");
     try {
         m.nets = make_networks(c, parts);
-        auto get = [&](const char* key, const std::shared_ptr<torch::nn::Module>& mod) {
-            if (!mod) return;
+        auto get = [&](const char* key, const auto& holder) {
+            if (holder.is_empty()) return;
             torch::serialize::InputArchive sub;
             m.archive->read(key, sub);
-            mod->load(sub);
+            holder.ptr()->load(sub);
         };
-        get("E", m.nets.E.ptr());
-        get("G", m.nets.G.ptr());
-        get("D", m.nets.D.ptr());
-        get("A", m.nets.A.ptr());
+        get("E", m.nets.E);
+        get("G", m.nets.G);
+        get("D", m.nets.D);
+        get("A", m.nets.A);
     } catch (const c10::Error& e) {
         throw Error(path + ": damaged model file (weights do not match the metadata)");
     } catch (const UsageError& e) {

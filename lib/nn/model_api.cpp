@@ -41,7 +41,7 @@ const std::string& Model::path() const { return impl_->path; }
 
 void Model::encode(const uint8_t* chw, size_t n, bool sample, uint64_t seed, float* z, float* y) const {
     Networks& nets = impl_->m.nets;
-    if (!nets.E) throw Error(impl_->path + ": this model has no encoder");
+    if (nets.E.is_empty()) throw Error(impl_->path + ": this model has no encoder");
     torch::NoGradGuard ng;
     const ModelConfig& c = config();
     EncoderOut o = nets.E->forward(images_to_tensor(chw, n, c.size));
@@ -58,7 +58,7 @@ void Model::encode(const uint8_t* chw, size_t n, bool sample, uint64_t seed, flo
 
 void Model::decode(const float* z, const float* y, size_t n, float* out) const {
     Networks& nets = impl_->m.nets;
-    if (!nets.G) throw Error(impl_->path + ": this model has no decoder");
+    if (nets.G.is_empty()) throw Error(impl_->path + ": this model has no decoder");
     torch::NoGradGuard ng;
     const ModelConfig& c = config();
     auto zt = torch::from_blob(const_cast<float*>(z), {int64_t(n), c.nz}, torch::kFloat32);
@@ -75,7 +75,7 @@ void Model::classify(const uint8_t* chw, size_t n, float* probs) const {
     if (c.kind == "classifier") {
         logits = nets.D->forward(x);
     } else {
-        if (!nets.E) throw Error(impl_->path + ": this model has no encoder");
+        if (nets.E.is_empty()) throw Error(impl_->path + ": this model has no encoder");
         logits = nets.E->forward(x).y_logits;
     }
     torch::Tensor p = torch::sigmoid(logits).contiguous();

@@ -79,10 +79,10 @@ AuxImpl::AuxImpl(int nz, int k) {
 
 std::vector<std::shared_ptr<torch::nn::Module>> Networks::modules() const {
     std::vector<std::shared_ptr<torch::nn::Module>> out;
-    if (E) out.push_back(E.ptr());
-    if (G) out.push_back(G.ptr());
-    if (D) out.push_back(D.ptr());
-    if (A) out.push_back(A.ptr());
+    if (!E.is_empty()) out.push_back(E.ptr());
+    if (!G.is_empty()) out.push_back(G.ptr());
+    if (!D.is_empty()) out.push_back(D.ptr());
+    if (!A.is_empty()) out.push_back(A.ptr());
     return out;
 }
 

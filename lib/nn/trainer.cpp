@@ -451,18 +451,20 @@ int Trainer::run() {
     build(c);
     if (resumed) {
         // Copy the saved weights into the freshly built networks, then the optimiser and RNG state.
-        auto copy = [](const std::shared_ptr<torch::nn::Module>& to, const std::shared_ptr<torch::nn::Module>& from) {
-            if (!to || !from) return;
+        auto copy = [](const auto& to_h, const auto& from_h) {
+            if (to_h.is_empty() || from_h.is_empty()) return;
+            auto to = to_h.ptr();
+            auto from = from_h.ptr();
             torch::NoGradGuard ng;
             auto src = from->named_parameters(true);
             for (auto& p : to->named_parameters(true)) p.value().copy_(src[p.key()]);
             auto sb = from->named_buffers(true);
             for (auto& b : to->named_buffers(true)) b.value().copy_(sb[b.key()]);
         };
-        copy(nets.E.ptr(), resumed->nets.E.ptr());
-        copy(nets.G.ptr(), resumed->nets.G.ptr());
-        copy(nets.D.ptr(), resumed->nets.D.ptr());
-        copy(nets.A.ptr(), resumed->nets.A.ptr());
+        copy(nets.E, resumed->nets.E);
+        copy(nets.G, resumed->nets.G);
+        copy(nets.D, resumed->nets.D);
+        copy(nets.A, resumed->nets.A);
         torch::Tensor rng;
         load_training_state(*resumed, optimizers(), &rng);
         gen.set_state(rng);

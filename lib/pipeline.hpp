@@ -1,0 +1,50 @@
+// The work behind ifgan-encode, ifgan-decode and ifgan-classify, so that the
+// tools stay thin. No LibTorch in this header.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dataset.hpp"
+#include "latent.hpp"
+#include "model.hpp"
+
+namespace ifgan {
+
+using LineSink = std::function<void(const std::string&)>;
+
+// Images named by `inputs` ("-": the bytes of stdin), cropped and resized for
+// `model`, decoded in parallel. Errors name the file.
+ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig& c, int threads);
+
+struct EncodeOptions {
+    int batch = 64, threads = 1;
+    bool sample = false;
+    uint64_t seed = 1;
+};
+// One latent record per input, in order.
+void encode_images(const Model& m, const std::vector<std::string>& inputs, const EncodeOptions& o, const LineSink& emit);
+
+struct DecodeOptions {
+    std::string out_dir, suffix = "-edit", sheet;
+    bool to_stdout = false, force = false;
+    int batch = 64;
+};
+// Decodes every record of `in`; returns the number of images made.
+size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o);
+// The decoder's inputs for one record, checked against the model.
+void record_to_inputs(const Model& m, const Record& r, const std::string& where, bool force, float* z, float* y);
+
+struct ClassifyOptions {
+    int batch = 64, threads = 1;
+    double threshold = -1;  // < 0: probabilities
+    bool summary_only = false;
+};
+void classify_images(const Model& m, const std::vector<std::string>& inputs, const ClassifyOptions& o,
+                     const LineSink& emit);
+// Classifies a labelled split; emits records (unless summary_only), then
+// returns the summary line (accuracy per attribute against the labels).
+std::string classify_dataset(const Model& m, const std::string& dir, const std::string& split,
+                             const ClassifyOptions& o, const LineSink& emit);
+
+}  // namespace ifgan

@@ -1,0 +1,59 @@
+// ifgan-decode: latent records (stdin) to images.
+#include <cxxopts.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "cli.hpp"
+#include "model.hpp"
+#include "pipeline.hpp"
+#include "util.hpp"
+
+using namespace ifgan;
+
+static int decode_main(int argc, char** argv) {
+    cxxopts::Options opts("ifgan-decode", "Decode latent records into images.");
+    opts.positional_help("[RECORDS.jsonl|-]");
+    opts.add_options()("m,model", "model file (.ifgan)", cxxopts::value<std::string>())(
+        "out", "write <stem of id><suffix>.png files into DIR", cxxopts::value<std::string>())(
+        "o", "'-': write the one image as PNG to stdout", cxxopts::value<std::string>())(
+        "suffix", "file name suffix with --out", cxxopts::value<std::string>()->default_value("-edit"))(
+        "sheet", "also write every image into one grid (a row per id)", cxxopts::value<std::string>())(
+        "force", "decode records made by another model")(
+        "batch", "records per batch", cxxopts::value<int>()->default_value("64"))(
+        "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())))(
+        "input", "", cxxopts::value<std::vector<std::string>>());
+    opts.parse_positional({"input"});
+    auto r = parse_options(opts, argc, argv);
+    if (!r.count("model")) throw UsageError("--model FILE is required");
+    DecodeOptions o;
+    if (r.count("out")) o.out_dir = r["out"].as<std::string>();
+    if (r.count("o")) {
+        if (r["o"].as<std::string>() != "-") throw UsageError("-o takes only '-' (stdout); use --out DIR for files");
+        o.to_stdout = true;
+    }
+    if (r.count("sheet")) o.sheet = r["sheet"].as<std::string>();
+    if (o.out_dir.empty() && !o.to_stdout && o.sheet.empty()) throw UsageError("say where images go: --out DIR, -o - or --sheet FILE");
+    if (o.to_stdout && !o.out_dir.empty()) throw UsageError("-o - and --out DIR exclude each other");
+    o.suffix = r["suffix"].as<std::string>();
+    o.force = r.count("force") > 0;
+    o.batch = r["batch"].as<int>();
+    std::vector<std::string> files = r.count("input") ? r["input"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    if (files.size() > 1) throw UsageError("at most one input file (default: stdin)");
+    set_threads(r["threads"].as<int>());
+    Model m = Model::load(r["model"].as<std::string>(), kPartDecoder, "ifgan");
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    std::string name = "stdin";
+    if (!files.empty() && files[0] != "-") {
+        file.open(files[0]);
+        if (!file) throw Error(files[0] + ": cannot open");
+        in = &file;
+        name = files[0];
+    }
+    RecordReader reader(*in, name);
+    size_t n = decode_stream(m, reader, o);
+    if (!o.out_dir.empty()) message("wrote " + std::to_string(n) + " images to " + o.out_dir);
+    return 0;
+}
+
+int main(int argc, char** argv) { return run_tool("ifgan-decode", argc, argv, decode_main); }
