@@ -52,7 +52,7 @@ $(PCH): $(PCH_SRC)
 
 build/lib/nn/%.o: lib/nn/%.cpp $(PCH)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) -Ilib/nn $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
 
 build/tools/%.o: tools/%.cpp
 	@mkdir -p $(dir $@)
@@ -75,7 +75,7 @@ build/tests/%.o: tests/unit/%.cpp
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 build/tests/nn_%.o: tests/unit/nn_%.cpp $(PCH)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) -Ilib/nn $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
 build/test-unit: $(CATCH_MAIN) $(UNIT_SRCS:tests/unit/%.cpp=build/tests/%.o) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(IO_LIBS) -o $@
 build/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=build/tests/%.o) $(LIB)

@@ -13,6 +13,7 @@
 #include "cli.hpp"
 #include "dataset.hpp"
 #include "losses.hpp"
+#include "step.hpp"
 #include "train.hpp"
 #include "util.hpp"
 
@@ -62,23 +63,6 @@ struct Terms {
     }
 };
 
-// Autocast to bfloat16 for the forward passes of one step (bf16 precision).
-struct Autocast {
-    bool on;
-    explicit Autocast(bool enable) : on(enable) {
-        if (on) {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-            at::autocast::set_cpu_enabled(true);
-        }
-    }
-    ~Autocast() {
-        if (on) {
-            at::autocast::set_cpu_enabled(false);
-            at::autocast::clear_cache();
-        }
-    }
-};
-
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, std::vector<torch::Tensor> params,
                                                         double rms_alpha) {
     if (o.optimizer == "adam")
@@ -86,14 +70,6 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, s
     if (o.optimizer == "rmsprop")
         return std::make_unique<torch::optim::RMSprop>(params, torch::optim::RMSpropOptions(o.lr).alpha(rms_alpha));
     throw UsageError("unknown optimizer '" + o.optimizer + "' (rmsprop, adam)");
-}
-
-std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch::nn::Module>> mods) {
-    std::vector<torch::Tensor> out;
-    for (auto& m : mods)
-        if (m)
-            for (auto& p : m->parameters()) out.push_back(p);
-    return out;
 }
 
 json options_json(const TrainOptions& o) {
@@ -238,83 +214,32 @@ void Trainer::batch(const std::vector<size_t>& order, int64_t b, torch::Tensor& 
     y = yt;
 }
 
-// One IFcVAE-GAN step. Each forward pass says what it serves; gradients are
-// routed with backward(inputs=...) so that each loss reaches only the
-// networks PAPER.md says it trains.
 Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
-    const bool bf16 = o.precision == "bf16";
-    torch::Tensor mu, logvar, y_logits, z, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits;
-    {
-        Autocast ac(bf16);
-        // Pass 1, E on x: mu and logvar (z, KL), ŷ (ρ term and the decoder's input).
-        EncoderOut e = nets.E->forward(x);
-        mu = e.mu.to(torch::kFloat32);
-        logvar = e.logvar.to(torch::kFloat32);
-        y_logits = e.y_logits.to(torch::kFloat32);
-        z = mu + (0.5 * logvar).exp() * torch::randn(mu.sizes(), gen, torch::kFloat32);
-        torch::Tensor dec_y = o.decoder_input == "label" ? y : torch::sigmoid(y_logits);
-        // Pass 2, G on (ŷ, z): the reconstruction x̂ (L_rec, L_gen, D's loss, β term).
-        xr_logits = nets.G->forward(dec_y, z).to(torch::kFloat32);
-        torch::Tensor xr = torch::sigmoid(xr_logits);
-        // Pass 3, G on (y, z_p): a sample x̃ for the real labels (L_gen, D's loss).
-        torch::Tensor zp = torch::randn(mu.sizes(), gen, torch::kFloat32);
-        torch::Tensor xs = torch::sigmoid(nets.G->forward(y, zp)).to(torch::kFloat32);
-        // Pass 4, D on [x, x̂, x̃] at once (D has no batch statistics, so this
-        // equals three passes): its outputs serve L_gen (gradients to E and G
-        // only) and D's loss (gradients to D only).
-        const int64_t B = x.size(0);
-        torch::Tensor d = nets.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
-        d_real = d.slice(0, 0, B);
-        d_rec = d.slice(0, B, 2 * B);
-        d_samp = d.slice(0, 2 * B, 3 * B);
-        // Pass 5, E's ŷ head on x̂ (β term). With the detached head only the
-        // head learns from it, so the conv stack runs without a graph.
-        if (o.beta != 0) {
-            torch::Tensor feats;
-            if (nets.config.detached_head) {
-                torch::NoGradGuard ng;
-                feats = nets.E->convs->forward(xr.detach());
-            } else {
-                feats = nets.E->convs->forward(xr);
-            }
-            yrec_logits = nets.E->y_head->forward(feats).to(torch::kFloat32);
-        }
-        // Pass 6, A on z: serves −γ·BCE(A(z), y) for E (through z) and A's own
-        // loss (A's parameters only, as if z were detached).
-        a_logits = nets.A->forward(z).to(torch::kFloat32);
-    }
-    torch::Tensor l_rec = loss::reconstruction(xr_logits, x);
-    torch::Tensor l_kl = loss::kl(mu, logvar);
-    torch::Tensor l_cls = loss::classification(y_logits, y);
-    torch::Tensor l_cls_rec = yrec_logits.defined() ? loss::classification(yrec_logits, y) : torch::zeros({});
-    torch::Tensor l_aux = loss::classification(a_logits, y);
-    torch::Tensor l_gen = loss::generator(d_rec, d_samp);
-    torch::Tensor l_dis = loss::discriminator(d_real, d_rec, d_samp);
-    torch::Tensor l_eg = l_rec + o.alpha * l_kl + o.rho * l_cls + o.beta * l_cls_rec - o.gamma * l_aux + o.delta * l_gen;
-    if (!std::isfinite(l_eg.item<double>()) || !std::isfinite(l_dis.item<double>()) ||
-        !std::isfinite(l_aux.item<double>()))
+    StepWeights w;
+    w.alpha = o.alpha;
+    w.beta = o.beta;
+    w.gamma = o.gamma;
+    w.delta = o.delta;
+    w.rho = o.rho;
+    w.label_input = o.decoder_input == "label";
+    w.bf16 = o.precision == "bf16";
+    StepLosses l = ifgan_forward(nets, x, y, w, gen);
+    if (!std::isfinite(l.eg.item<double>()) || !std::isfinite(l.dis.item<double>()) ||
+        !std::isfinite(l.aux.item<double>()))
         throw Error("step " + std::to_string(step + 1) + ": the loss is not finite (rec " +
-                    std::to_string(l_rec.item<double>()) + ", D " + std::to_string(l_dis.item<double>()) +
+                    std::to_string(l.rec.item<double>()) + ", D " + std::to_string(l.dis.item<double>()) +
                     "); the last good checkpoint is " + o.out + (last_fp.empty() ? " (none written yet)" : ""));
     opt_eg->zero_grad();
     opt_a->zero_grad();
     opt_d->zero_grad();
-    auto eg_params = params_of({nets.E.ptr(), nets.G.ptr()});
-    torch::autograd::backward({l_eg}, {}, true, false, eg_params);
-    torch::autograd::backward({l_aux}, {}, true, false, params_of({nets.A.ptr()}));
-    torch::autograd::backward({l_dis}, {}, false, false, params_of({nets.D.ptr()}));
+    ifgan_backward(nets, l);
     opt_eg->step();
     opt_a->step();
     opt_d->step();
     Terms t;
-    t.add("rec", l_rec.item<double>());
-    t.add("kl", l_kl.item<double>());
-    t.add("cls", l_cls.item<double>());
-    t.add("cls_rec", l_cls_rec.item<double>());
-    t.add("aux", l_aux.item<double>());
-    t.add("gen", l_gen.item<double>());
-    t.add("dis", l_dis.item<double>());
-    t.add("eg", l_eg.item<double>());
+    for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"kl", l.kl}, {"cls", l.cls},
+                            {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"gen", l.gen}, {"dis", l.dis}, {"eg", l.eg}})
+        t.add(name, v.item<double>());
     return t;
 }
 

@@ -1,0 +1,78 @@
+#include "step.hpp"
+
+#include "losses.hpp"
+
+namespace ifgan {
+
+std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch::nn::Module>> mods) {
+    std::vector<torch::Tensor> out;
+    for (auto& m : mods)
+        if (m)
+            for (auto& p : m->parameters()) out.push_back(p);
+    return out;
+}
+
+StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
+                         at::Generator& gen) {
+    torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits;
+    {
+        Autocast ac(w.bf16);
+        // Pass 1, E on x: mu and logvar (z, KL), ŷ (ρ term and the decoder's input).
+        EncoderOut e = n.E->forward(x);
+        mu = e.mu.to(torch::kFloat32);
+        logvar = e.logvar.to(torch::kFloat32);
+        y_logits = e.y_logits.to(torch::kFloat32);
+        torch::Tensor z = mu + (0.5 * logvar).exp() * torch::randn(mu.sizes(), gen, torch::kFloat32);
+        torch::Tensor dec_y = w.label_input ? y : torch::sigmoid(y_logits);
+        // Pass 2, G on (ŷ, z): the reconstruction x̂ (L_rec, L_gen, D's loss, β term).
+        xr_logits = n.G->forward(dec_y, z).to(torch::kFloat32);
+        torch::Tensor xr = torch::sigmoid(xr_logits);
+        // Pass 3, G on (y, z_p): a sample x̃ for the real labels (L_gen, D's loss).
+        torch::Tensor zp = torch::randn(mu.sizes(), gen, torch::kFloat32);
+        torch::Tensor xs = torch::sigmoid(n.G->forward(y, zp)).to(torch::kFloat32);
+        // Pass 4, D on [x, x̂, x̃] at once (D has no batch statistics, so this
+        // equals three passes): its outputs serve L_gen (gradients to E and G
+        // only) and D's loss (gradients to D only).
+        const int64_t B = x.size(0);
+        torch::Tensor d = n.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
+        d_real = d.slice(0, 0, B);
+        d_rec = d.slice(0, B, 2 * B);
+        d_samp = d.slice(0, 2 * B, 3 * B);
+        // Pass 5, E's ŷ head on x̂ (β term). With the detached head only the
+        // head learns from it, so the conv stack runs without a graph.
+        if (w.beta != 0) {
+            torch::Tensor feats;
+            if (n.config.detached_head) {
+                torch::NoGradGuard ng;
+                feats = n.E->convs->forward(xr.detach());
+            } else {
+                feats = n.E->convs->forward(xr);
+            }
+            yrec_logits = n.E->y_head->forward(feats).to(torch::kFloat32);
+        }
+        // Pass 6, A on z: serves −γ·BCE(A(z), y) for E (through z) and A's own
+        // loss (A's parameters only, as if z were detached).
+        a_logits = n.A->forward(z).to(torch::kFloat32);
+    }
+    StepLosses l;
+    l.rec = loss::reconstruction(xr_logits, x);
+    l.kl = loss::kl(mu, logvar);
+    l.cls = loss::classification(y_logits, y);
+    l.cls_rec = yrec_logits.defined() ? loss::classification(yrec_logits, y) : torch::zeros({});
+    l.aux = loss::classification(a_logits, y);
+    l.gen = loss::generator(d_rec, d_samp);
+    l.dis = loss::discriminator(d_real, d_rec, d_samp);
+    l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec - w.gamma * l.aux + w.delta * l.gen;
+    return l;
+}
+
+void ifgan_backward(Networks& n, const StepLosses& l) {
+    // backward(inputs=...) accumulates only into the listed parameters: D's
+    // weights get nothing from L_gen, A's nothing from −γ·aux, E and G
+    // nothing from D's or A's own losses.
+    torch::autograd::backward({l.eg}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
+    torch::autograd::backward({l.aux}, {}, true, false, params_of({n.A.ptr()}));
+    torch::autograd::backward({l.dis}, {}, false, false, params_of({n.D.ptr()}));
+}
+
+}  // namespace ifgan

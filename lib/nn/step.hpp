@@ -1,0 +1,48 @@
+// One IFcVAE-GAN training step, split into the forward passes with their
+// losses and the routed backward pass, so that tests can check each part.
+#pragma once
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include "networks.hpp"
+
+namespace ifgan {
+
+struct StepWeights {
+    double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
+    bool label_input = false;  // feed G the true label instead of ŷ
+    bool bf16 = false;         // autocast the forward passes to bfloat16
+};
+
+struct StepLosses {
+    torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
+    torch::Tensor eg;  // rec + α kl + ρ cls + β cls_rec − γ aux + δ gen
+};
+
+// Forward passes of PAPER.md's step on (x, y); noise from `gen`.
+StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
+                         at::Generator& gen);
+// Accumulates into .grad: E and G from `eg`, A from `aux`, D from `dis`,
+// and nothing else.
+void ifgan_backward(Networks& n, const StepLosses& l);
+
+// Autocast to bfloat16 for the forward passes within its scope (bf16 precision).
+struct Autocast {
+    bool on;
+    explicit Autocast(bool enable) : on(enable) {
+        if (on) {
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+    }
+    ~Autocast() {
+        if (on) {
+            at::autocast::set_cpu_enabled(false);
+            at::autocast::clear_cache();
+        }
+    }
+};
+
+std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch::nn::Module>> mods);
+
+}  // namespace ifgan

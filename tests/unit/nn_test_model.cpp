@@ -1,0 +1,231 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+
+#include "checkpoint.hpp"
+#include "losses.hpp"
+#include "model.hpp"
+#include "networks.hpp"
+#include "step.hpp"
+#include "util.hpp"
+
+using namespace ifgan;
+
+namespace {
+
+ModelConfig tiny_config(int size = 32, int k = 1) {
+    ModelConfig c;
+    c.size = size;
+    c.nz = 8;
+    c.f = 4;
+    for (int i = 0; i < k; ++i) c.attrs.push_back("A" + std::to_string(i));
+    return c;
+}
+
+std::string temp_path(const std::string& name) {
+    char tmpl[] = "/tmp/ifgan-nn-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    return std::string(tmpl) + "/" + name;
+}
+
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+}  // namespace
+
+TEST_CASE("loss terms against hand-worked values") {
+    const double ln2 = std::log(2.0);
+    // Logits 0 mean probability 0.5: BCE is ln 2 for any target.
+    auto x = torch::rand({2, 3, 4, 4});
+    auto zero_logits = torch::zeros({2, 3, 4, 4});
+    // 96 values x ln2, divided by side² = 16.
+    CHECK(loss::reconstruction(zero_logits, x).item<double>() == Approx(96 * ln2 / 16));
+    // Exact targets: logit +-inf-like values give ~0 loss.
+    auto bin = torch::randint(0, 2, {1, 3, 2, 2}).to(torch::kFloat32);
+    CHECK(loss::reconstruction((bin * 2 - 1) * 30, bin).item<double>() == Approx(0).margin(1e-9));
+    // KL: mu=(1,0), logvar=(0,0): 0.5 * (1 + 0) / nz(2) = 0.25 per image; two images.
+    auto mu = torch::tensor({{1.0f, 0.0f}, {1.0f, 0.0f}});
+    CHECK(loss::kl(mu, torch::zeros({2, 2})).item<double>() == Approx(0.5));
+    // logvar = ln 2 for one unit: 0.5 * (2 - 1 - ln2) / 2
+    auto lv = torch::tensor({{float(ln2), 0.0f}});
+    CHECK(loss::kl(torch::zeros({1, 2}), lv).item<double>() == Approx(0.5 * (1 - ln2) / 2));
+    // Classification is a mean over batch and attributes.
+    CHECK(loss::classification(torch::zeros({4, 3}), torch::ones({4, 3})).item<double>() == Approx(ln2));
+    auto logits = torch::tensor({{2.0f}});
+    CHECK(loss::classification(logits, torch::ones({1, 1})).item<double>() == Approx(std::log(1 + std::exp(-2.0))));
+    CHECK(loss::classification(logits, torch::zeros({1, 1})).item<double>() == Approx(std::log(1 + std::exp(2.0))));
+    // GAN terms are sums: batch of 2, logits 0.
+    auto d0 = torch::zeros({2, 1});
+    CHECK(loss::gan_sum(d0, 1).item<double>() == Approx(2 * ln2));
+    CHECK(loss::generator(d0, d0).item<double>() == Approx(0.5 * (2 * ln2 + 2 * ln2)));
+    CHECK(loss::discriminator(d0, d0, d0).item<double>() == Approx(0.3 * 6 * ln2));
+    // D confident and right: its loss is small; the generator's is large.
+    auto hi = torch::full({2, 1}, 10.0f), lo = torch::full({2, 1}, -10.0f);
+    CHECK(loss::discriminator(hi, lo, lo).item<double>() < 1e-3);
+    CHECK(loss::generator(lo, lo).item<double>() > 19);
+}
+
+TEST_CASE("network shapes for sizes 32, 64, 128 and k = 1, 3") {
+    for (int size : {32, 64, 128})
+        for (int k : {1, 3}) {
+            ModelConfig c = tiny_config(size, k);
+            Networks n = make_networks(c);
+            auto x = torch::rand({2, 3, size, size});
+            EncoderOut e = n.E->forward(x);
+            CHECK(e.mu.sizes() == torch::IntArrayRef({2, 8}));
+            CHECK(e.logvar.sizes() == torch::IntArrayRef({2, 8}));
+            CHECK(e.y_logits.sizes() == torch::IntArrayRef({2, k}));
+            CHECK(n.G->forward(torch::rand({2, k}), e.mu).sizes() == torch::IntArrayRef({2, 3, size, size}));
+            CHECK(n.D->forward(x).sizes() == torch::IntArrayRef({2, 1}));
+            CHECK(n.A->forward(e.mu).sizes() == torch::IntArrayRef({2, k}));
+            ModelConfig cc = c;
+            cc.kind = "classifier";
+            CHECK(make_networks(cc).D->forward(x).sizes() == torch::IntArrayRef({2, k}));
+        }
+    CHECK(stack_depth(64) == 4);
+    CHECK(stack_depth(32) == 3);
+    CHECK_THROWS_AS(stack_depth(48), UsageError);
+}
+
+TEST_CASE("the detached ŷ head passes no gradient to the conv stack") {
+    for (bool detached : {true, false}) {
+        ModelConfig c = tiny_config();
+        c.detached_head = detached;
+        Networks n = make_networks(c);
+        auto x = torch::rand({2, 3, 32, 32});
+        loss::classification(n.E->forward(x).y_logits, torch::ones({2, 1})).backward();
+        bool conv_grad = false;
+        for (auto& p : n.E->convs->parameters()) conv_grad |= p.grad().defined() && p.grad().abs().sum().item<double>() > 0;
+        CHECK(conv_grad == !detached);
+        CHECK(n.E->y_head->weight.grad().abs().sum().item<double>() > 0);
+    }
+}
+
+TEST_CASE("gradient routing of the training step") {
+    torch::manual_seed(3);
+    Networks n = make_networks(tiny_config());
+    auto x = torch::rand({4, 3, 32, 32});
+    auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    StepWeights w;
+    auto grads = [](const std::vector<torch::Tensor>& ps) {
+        std::vector<torch::Tensor> out;
+        for (auto& p : ps) out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+        return out;
+    };
+    auto zero = [&] {
+        for (auto& m : n.modules())
+            for (auto& p : m->parameters()) p.mutable_grad() = torch::Tensor();
+    };
+    auto E = params_of({n.E.ptr()}), G = params_of({n.G.ptr()}), D = params_of({n.D.ptr()}), A = params_of({n.A.ptr()});
+
+    auto gen = at::detail::createCPUGenerator(7);
+    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    // References, each from its own loss alone.
+    auto ref_d = torch::autograd::grad({l.dis}, D, {}, true, false, true);
+    auto ref_a = torch::autograd::grad({l.aux}, A, {}, true, false, true);
+    auto ref_e_aux = torch::autograd::grad({l.aux}, E, {}, true, false, true);
+    auto ref_e_eg = torch::autograd::grad({l.eg}, E, {}, true, false, true);
+    zero();
+    ifgan_backward(n, l);
+    auto gd = grads(D), ga = grads(A), ge = grads(E);
+    // D learns from its own loss only: nothing of the generator's loss reaches it.
+    for (size_t i = 0; i < D.size(); ++i) CHECK(max_abs_diff(gd[i], ref_d[i]) < 1e-6);
+    // A descends its own loss (not the encoder's −γ term).
+    for (size_t i = 0; i < A.size(); ++i) CHECK(max_abs_diff(ga[i], ref_a[i]) < 1e-6);
+    for (size_t i = 0; i < E.size(); ++i) CHECK(max_abs_diff(ge[i], ref_e_eg[i]) < 1e-5);
+
+    // E's share of A's loss enters with the sign −γ: the difference between
+    // γ = 1 and γ = 0 on the same forward noise is −∂aux/∂E.
+    w.gamma = 0;
+    auto gen0 = at::detail::createCPUGenerator(7);
+    StepLosses l0 = ifgan_forward(n, x, y, w, gen0);
+    zero();
+    ifgan_backward(n, l0);
+    auto ge0 = grads(E);
+    double checked = 0;
+    for (size_t i = 0; i < E.size(); ++i) {
+        if (!ref_e_aux[i].defined()) continue;
+        CHECK(max_abs_diff(ge[i] - ge0[i], -ref_e_aux[i]) < 1e-4);
+        checked += ref_e_aux[i].abs().sum().item<double>();
+    }
+    CHECK(checked > 0);  // A's loss does reach E through z
+}
+
+TEST_CASE("one step changes E, G, A and D; a zero weight removes its term") {
+    torch::manual_seed(4);
+    Networks n = make_networks(tiny_config());
+    auto x = torch::rand({4, 3, 32, 32});
+    auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    StepWeights w;
+    w.beta = 0;
+    auto gen = at::detail::createCPUGenerator(1);
+    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    CHECK(l.cls_rec.item<double>() == 0);  // β = 0: no pass 5 at all
+    std::vector<torch::Tensor> before;
+    for (auto& m : n.modules()) before.push_back(torch::cat([&] {
+        std::vector<torch::Tensor> v;
+        for (auto& p : m->parameters()) v.push_back(p.detach().flatten().clone());
+        return v;
+    }()));
+    std::vector<torch::Tensor> all;
+    for (auto& m : n.modules())
+        for (auto& p : m->parameters()) all.push_back(p);
+    torch::optim::SGD sgd(all, 0.01);
+    ifgan_backward(n, l);
+    sgd.step();
+    size_t i = 0;
+    for (auto& m : n.modules()) {
+        std::vector<torch::Tensor> v;
+        for (auto& p : m->parameters()) v.push_back(p.detach().flatten());
+        CHECK(max_abs_diff(torch::cat(v), before[i++]) > 0);
+    }
+}
+
+TEST_CASE("a model file round trip gives identical outputs; damaged files are errors") {
+    torch::manual_seed(5);
+    ModelConfig c = tiny_config();
+    Networks n = make_networks(c);
+    std::string path = temp_path("m.ifgan");
+    std::string fp = save_model(path, n, {{"step", 0}});
+    Model m = Model::load(path);
+    CHECK(m.fingerprint() == fp);
+    CHECK(m.config().attrs == c.attrs);
+    Model enc = Model::load(path, kPartEncoder, "ifgan");
+    std::vector<uint8_t> img(3 * 32 * 32);
+    for (size_t i = 0; i < img.size(); ++i) img[i] = uint8_t(i * 7);
+    std::vector<float> z1(8), y1(1), z2(8), y2(1);
+    m.encode(img.data(), 1, false, 1, z1.data(), y1.data());
+    enc.encode(img.data(), 1, false, 1, z2.data(), y2.data());
+    CHECK(z1 == z2);
+    CHECK(y1 == y2);
+    // The same computation on the in-memory network.
+    n.E->eval();
+    torch::NoGradGuard ng;
+    auto ref = n.E->forward(images_to_tensor(img.data(), 1, 32)).mu;
+    for (int i = 0; i < 8; ++i) CHECK(z1[size_t(i)] == Approx(ref[0][i].item<float>()).margin(1e-6));
+    std::vector<float> out1(3 * 32 * 32), out2(3 * 32 * 32);
+    m.decode(z1.data(), y1.data(), 1, out1.data());
+    Model::load(path, kPartDecoder).decode(z1.data(), y1.data(), 1, out2.data());
+    CHECK(out1 == out2);
+
+    auto bytes = read_file(path);
+    write_file_atomic(path + ".cut", bytes.data(), bytes.size() / 2);
+    CHECK_THROWS_WITH(Model::load(path + ".cut"), Catch::Contains(".cut") && Catch::Contains("damaged or truncated"));
+    write_file_atomic(path + ".txt", std::string("hello"));
+    CHECK_THROWS_WITH(Model::load(path + ".txt"), Catch::Contains("not an ifgan model"));
+    CHECK_THROWS_WITH(Model::load(path, kPartAll, "classifier"), Catch::Contains("needs a 'classifier' model"));
+    // A newer format is refused with a clear message.
+    save_model(path + ".new", n, {{"step", 0}});
+    {
+        auto m2 = load_model(path + ".new", kPartAll, "");
+        nlohmann::json meta = m2.meta;
+        torch::serialize::OutputArchive ar;
+        torch::serialize::OutputArchive e;
+        m2.nets.E->save(e);
+        ar.write("E", e);
+        meta["format"] = kModelFormat + 1;
+        ar.write("meta", c10::IValue(meta.dump()));
+        ar.save_to(path + ".new");
+    }
+    CHECK_THROWS_WITH(Model::load(path + ".new"), Catch::Contains("newer"));
+}
