@@ -81,6 +81,9 @@ build/test-unit: $(CATCH_MAIN) $(UNIT_SRCS:tests/unit/%.cpp=build/tests/%.o) $(L
 build/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=build/tests/%.o) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
+build/mkimg: tests/mkimg.cpp $(LIB)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(LIB) $(IO_LIBS) -o $@
+
 TEST_BINS := build/test-unit $(if $(NNTEST_SRCS),build/test-nn)
 check: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
@@ -89,7 +92,7 @@ check: deps
 test-unit: $(TEST_BINS)
 	@for t in $(TEST_BINS); do echo "== $$t"; ./$$t || exit 1; done
 
-test-shell: all
+test-shell: all build/mkimg
 	@bash tests/shell/run.sh
 
 demo: deps

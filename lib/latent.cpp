@@ -45,6 +45,8 @@ Record parse_record(const std::string& line, const std::string& where) {
         std::string msg = e.what();
         size_t p = msg.find("syntax error");
         throw Error(where + ": malformed JSON" + (p != std::string::npos ? ": " + msg.substr(p) : ""));
+    } catch (const ojson::exception&) {
+        throw Error(where + ": a number is out of range (not finite)");
     }
     if (!j.is_object()) throw Error(where + ": a record must be a JSON object");
     Record r;

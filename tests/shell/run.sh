@@ -5,6 +5,19 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export PATH="$root/bin:$PATH" IFGAN_ROOT="$root"
 fail=0
+# Shared fixtures, made once: tiny synthetic data and tiny models (seconds).
+export FIXTURE=$(mktemp -d /tmp/ifgan-fixture-XXXXXX)
+trap 'rm -rf "$FIXTURE"' EXIT
+export PATH="$root/build:$PATH"
+(
+    set -e
+    cd "$FIXTURE"
+    ifgan-synth --out data --count 160 --size 32 --seed 9 --attrs Smiling,Eyeglasses
+    tiny="--size 32 --f 4 --nz 8 --batch 16 --epochs 1 --no-cache --val-limit 16"
+    ifgan-train --data data --attr Smiling $tiny --out tiny.ifgan
+    ifgan-train --data data --attr Smiling $tiny --seed 2 --out other.ifgan
+    ifgan-train --data data --kind classifier $tiny --out judge.ifgan
+) >"$FIXTURE/setup.log" 2>&1 || { echo "FAIL fixture setup:"; tail -20 "$FIXTURE/setup.log"; exit 1; }
 for t in "$root"/tests/shell/test_*.sh; do
     [[ -n ${ONLY:-} && $t != *"$ONLY"* ]] && continue
     work=$(mktemp -d /tmp/ifgan-shell-XXXXXX)

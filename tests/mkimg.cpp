@@ -1,0 +1,96 @@
+// Test fixture maker: writes one image of a given kind, derived from an
+// input PNG, so that shell tests can feed every colour type to the tools.
+//   mkimg KIND IN.png OUT     KIND: gray rgba gray16 rgb16 palette jpeg cmyk
+#include <cstdio>
+#include <cstring>
+#include <png.h>
+#include <string>
+#include <turbojpeg.h>
+#include <vector>
+
+#include "image.hpp"
+#include "util.hpp"
+
+using namespace ifgan;
+
+static void write_png_format(const std::string& out, const Image& img, png_uint_32 format) {
+    png_image pi;
+    std::memset(&pi, 0, sizeof pi);
+    pi.version = PNG_IMAGE_VERSION;
+    pi.width = img.width;
+    pi.height = img.height;
+    pi.format = format;
+    size_t n = size_t(img.width) * img.height;
+    std::vector<uint8_t> px8;
+    std::vector<uint16_t> px16;
+    const void* data = nullptr;
+    if (format == PNG_FORMAT_GRAY) {
+        for (size_t i = 0; i < n; ++i) px8.push_back(img.rgb[i * 3 + 1]);
+        data = px8.data();
+    } else if (format == PNG_FORMAT_RGBA) {
+        for (size_t i = 0; i < n; ++i) {
+            px8.insert(px8.end(), &img.rgb[i * 3], &img.rgb[i * 3] + 3);
+            px8.push_back(i % 7 == 0 ? 128 : 255);
+        }
+        data = px8.data();
+    } else {  // 16-bit linear gray or RGB: libpng records gamma 1.0
+        int ch = format == PNG_FORMAT_LINEAR_Y ? 1 : 3;
+        for (size_t i = 0; i < n; ++i)
+            for (int c = 0; c < ch; ++c) {
+                double v = img.rgb[i * 3 + (ch == 1 ? 1 : c)] / 255.0;
+                px16.push_back(uint16_t(65535 * v * v));  // roughly linear light
+            }
+        data = px16.data();
+    }
+    if (!png_image_write_to_file(&pi, out.c_str(), 0, data, 0, nullptr)) throw Error(pi.message);
+}
+
+int main(int argc, char** argv) {
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: mkimg gray|rgba|gray16|rgb16|palette|jpeg|cmyk IN.png OUT\n");
+        return 2;
+    }
+    try {
+        std::string kind = argv[1], out = argv[3];
+        Image img = read_image(argv[2]);
+        if (kind == "gray") write_png_format(out, img, PNG_FORMAT_GRAY);
+        else if (kind == "rgba") write_png_format(out, img, PNG_FORMAT_RGBA);
+        else if (kind == "gray16") write_png_format(out, img, PNG_FORMAT_LINEAR_Y);
+        else if (kind == "rgb16") write_png_format(out, img, PNG_FORMAT_LINEAR_RGB);
+        else if (kind == "jpeg") write_file_atomic(out, encode_jpeg(img, 90));
+        else if (kind == "palette") {
+            png_image pi;
+            std::memset(&pi, 0, sizeof pi);
+            pi.version = PNG_IMAGE_VERSION;
+            pi.width = img.width;
+            pi.height = img.height;
+            pi.format = PNG_FORMAT_RGB_COLORMAP;
+            pi.colormap_entries = 216;
+            std::vector<uint8_t> cmap, idx;
+            for (int r = 0; r < 6; ++r)
+                for (int g = 0; g < 6; ++g)
+                    for (int b = 0; b < 6; ++b) cmap.insert(cmap.end(), {uint8_t(r * 51), uint8_t(g * 51), uint8_t(b * 51)});
+            for (size_t i = 0; i < img.rgb.size(); i += 3)
+                idx.push_back(uint8_t((img.rgb[i] / 43) * 36 + (img.rgb[i + 1] / 43) * 6 + img.rgb[i + 2] / 43));
+            if (!png_image_write_to_file(&pi, out.c_str(), 0, idx.data(), 0, cmap.data())) throw Error(pi.message);
+        } else if (kind == "cmyk") {
+            std::vector<uint8_t> cmyk;
+            for (size_t i = 0; i < img.rgb.size(); i += 3)
+                cmyk.insert(cmyk.end(), {img.rgb[i], img.rgb[i + 1], img.rgb[i + 2], 255});
+            tjhandle h = tjInitCompress();
+            unsigned char* buf = nullptr;
+            unsigned long len = 0;
+            if (tjCompress2(h, cmyk.data(), img.width, 0, img.height, TJPF_CMYK, &buf, &len, TJSAMP_444, 90, 0))
+                throw Error(tjGetErrorStr2(h));
+            write_file_atomic(out, buf, len);
+            tjFree(buf);
+            tjDestroy(h);
+        } else {
+            throw Error("unknown kind " + kind);
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mkimg: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
