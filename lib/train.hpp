@@ -20,6 +20,7 @@ struct TrainOptions {
     std::string optimizer = "rmsprop";        // or adam
     std::string decoder_input = "prediction"; // or label
     std::string head = "detached";            // or attached
+    std::string adversary = "paper";          // or confusion (see StepWeights)
     std::string crop = "auto";                // auto, celeba, center, none
     bool hflip = false;
     long max_steps = 0;     // stop after this many steps in total (0: no limit)

@@ -62,7 +62,8 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.aux = loss::classification(a_logits, y);
     l.gen = loss::generator(d_rec, d_samp);
     l.dis = loss::discriminator(d_real, d_rec, d_samp);
-    l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec - w.gamma * l.aux + w.delta * l.gen;
+    l.adv = w.confusion ? loss::classification(a_logits, torch::full_like(y, 0.5)) : -l.aux;
+    l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
     return l;
 }
 

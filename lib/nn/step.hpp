@@ -12,11 +12,17 @@ struct StepWeights {
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
     bool label_input = false;  // feed G the true label instead of ŷ
     bool bf16 = false;         // autocast the forward passes to bfloat16
+    // How E fights A. false: the paper's −γ·BCE(A(z), y), unbounded below, so
+    // E can win by making A confidently wrong (which still leaks y, and was
+    // seen to blow z up). true: γ·BCE(A(z), ½), which E minimises by making
+    // A's prediction uninformative.
+    bool confusion = false;
 };
 
 struct StepLosses {
     torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
-    torch::Tensor eg;  // rec + α kl + ρ cls + β cls_rec − γ aux + δ gen
+    torch::Tensor adv;  // E's adversarial term: −aux (paper) or BCE(A(z), ½) (confusion)
+    torch::Tensor eg;   // rec + α kl + ρ cls + β cls_rec + γ adv + δ gen
 };
 
 // Forward passes of PAPER.md's step on (x, y); noise from `gen`.

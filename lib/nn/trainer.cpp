@@ -77,7 +77,7 @@ json options_json(const TrainOptions& o) {
             {"alpha", o.alpha},         {"beta", o.beta},         {"gamma", o.gamma},
             {"delta", o.delta},         {"rho", o.rho},           {"seed", o.seed},
             {"precision", o.precision}, {"optimizer", o.optimizer}, {"decoder_input", o.decoder_input},
-            {"head", o.head},           {"hflip", o.hflip},       {"data", o.data}};
+            {"head", o.head},           {"adversary", o.adversary}, {"hflip", o.hflip},       {"data", o.data}};
 }
 
 void options_from_json(const json& j, TrainOptions& o) {
@@ -92,6 +92,7 @@ void options_from_json(const json& j, TrainOptions& o) {
     o.optimizer = j.value("optimizer", o.optimizer);
     o.decoder_input = j.value("decoder_input", o.decoder_input);
     o.head = j.value("head", o.head);
+    o.adversary = j.value("adversary", o.adversary);
     o.hflip = j.value("hflip", o.hflip);
 }
 
@@ -223,6 +224,7 @@ Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
     w.rho = o.rho;
     w.label_input = o.decoder_input == "label";
     w.bf16 = o.precision == "bf16";
+    w.confusion = o.adversary == "confusion";
     StepLosses l = ifgan_forward(nets, x, y, w, gen);
     if (!std::isfinite(l.eg.item<double>()) || !std::isfinite(l.dis.item<double>()) ||
         !std::isfinite(l.aux.item<double>()))
@@ -238,7 +240,7 @@ Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
     opt_d->step();
     Terms t;
     for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"kl", l.kl}, {"cls", l.cls},
-                            {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"gen", l.gen}, {"dis", l.dis}, {"eg", l.eg}})
+                            {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"adv", l.adv}, {"gen", l.gen}, {"dis", l.dis}, {"eg", l.eg}})
         t.add(name, v.item<double>());
     return t;
 }
@@ -504,6 +506,7 @@ int run_training(const TrainOptions& o) {
     if (o.decoder_input != "prediction" && o.decoder_input != "label")
         throw UsageError("--decoder-input must be prediction or label");
     if (o.head != "detached" && o.head != "attached") throw UsageError("--head must be detached or attached");
+    if (o.adversary != "paper" && o.adversary != "confusion") throw UsageError("--adversary must be paper or confusion");
     if (o.epochs < 1 || o.batch < 1) throw UsageError("--epochs and --batch must be at least 1");
     if (o.data.empty() || o.out.empty()) throw UsageError("--data and --out are required");
     if (o.kind == "ifgan" && o.attrs.empty() && !o.resume) throw UsageError("--attr is required (e.g. --attr Smiling)");
