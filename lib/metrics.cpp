@@ -1,0 +1,110 @@
+#include "metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ifgan {
+
+double mse(const float* a, const float* b, size_t n) {
+    double s = 0;
+    for (size_t i = 0; i < n; ++i) {
+        double d = double(a[i]) - double(b[i]);
+        s += d * d;
+    }
+    return n ? s / double(n) : 0;
+}
+
+double psnr_from_mse(double m) { return m <= 1e-10 ? 100.0 : 10.0 * std::log10(1.0 / m); }
+
+double ssim(const float* a, const float* b, int w, int h) {
+    const int R = 5;  // 11x11 window
+    if (w < 2 * R + 1 || h < 2 * R + 1) return 1.0 - mse(a, b, size_t(3) * w * h);  // too small: fall back
+    double g[2 * R + 1], gs = 0;
+    for (int i = -R; i <= R; ++i) gs += g[i + R] = std::exp(-(i * i) / (2 * 1.5 * 1.5));
+    for (double& v : g) v /= gs;
+    const double C1 = 1e-4, C2 = 9e-4;
+    double total = 0;
+    size_t count = 0;
+    for (int c = 0; c < 3; ++c) {
+        const float* A = a + size_t(c) * w * h;
+        const float* B = b + size_t(c) * w * h;
+        for (int y = R; y < h - R; ++y)
+            for (int x = R; x < w - R; ++x) {
+                double ma = 0, mb = 0, saa = 0, sbb = 0, sab = 0;
+                for (int j = -R; j <= R; ++j)
+                    for (int i = -R; i <= R; ++i) {
+                        double wt = g[j + R] * g[i + R];
+                        double va = A[(y + j) * w + x + i], vb = B[(y + j) * w + x + i];
+                        ma += wt * va;
+                        mb += wt * vb;
+                        saa += wt * va * va;
+                        sbb += wt * vb * vb;
+                        sab += wt * va * vb;
+                    }
+                double va = saa - ma * ma, vb = sbb - mb * mb, cov = sab - ma * mb;
+                total += ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
+                ++count;
+            }
+    }
+    return total / double(count);
+}
+
+void LogisticProbe::fit(const std::vector<float>& x, const std::vector<uint8_t>& y, size_t d, int iters, double l2) {
+    d_ = d;
+    size_t n = y.size();
+    mean_.assign(d, 0);
+    inv_std_.assign(d, 0);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < d; ++j) mean_[j] += x[i * d + j];
+    for (double& m : mean_) m /= double(std::max<size_t>(n, 1));
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < d; ++j) {
+            double v = x[i * d + j] - mean_[j];
+            inv_std_[j] += v * v;
+        }
+    for (double& s : inv_std_) s = 1.0 / std::sqrt(s / double(std::max<size_t>(n, 1)) + 1e-8);
+    std::vector<double> z(n * d);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < d; ++j) z[i * d + j] = (x[i * d + j] - mean_[j]) * inv_std_[j];
+    w_.assign(d, 0);
+    b_ = 0;
+    // Adam on the mean log loss: robust to the scale of the problem.
+    std::vector<double> gw(d), mw(d, 0), vw(d, 0);
+    double mb = 0, vb = 0;
+    const double lr = 0.05, b1 = 0.9, b2 = 0.999;
+    for (int t = 1; t <= iters; ++t) {
+        std::fill(gw.begin(), gw.end(), 0.0);
+        double gb = 0;
+        for (size_t i = 0; i < n; ++i) {
+            double s = b_;
+            for (size_t j = 0; j < d; ++j) s += w_[j] * z[i * d + j];
+            double p = 1 / (1 + std::exp(-s)), e = p - y[i];
+            for (size_t j = 0; j < d; ++j) gw[j] += e * z[i * d + j];
+            gb += e;
+        }
+        for (size_t j = 0; j < d; ++j) {
+            double gj = gw[j] / double(n) + l2 * w_[j];
+            mw[j] = b1 * mw[j] + (1 - b1) * gj;
+            vw[j] = b2 * vw[j] + (1 - b2) * gj * gj;
+            w_[j] -= lr * (mw[j] / (1 - std::pow(b1, t))) / (std::sqrt(vw[j] / (1 - std::pow(b2, t))) + 1e-8);
+        }
+        gb /= double(n);
+        mb = b1 * mb + (1 - b1) * gb;
+        vb = b2 * vb + (1 - b2) * gb * gb;
+        b_ -= lr * (mb / (1 - std::pow(b1, t))) / (std::sqrt(vb / (1 - std::pow(b2, t))) + 1e-8);
+    }
+}
+
+double LogisticProbe::predict(const float* x) const {
+    double s = b_;
+    for (size_t j = 0; j < d_; ++j) s += w_[j] * (x[j] - mean_[j]) * inv_std_[j];
+    return 1 / (1 + std::exp(-s));
+}
+
+double LogisticProbe::accuracy(const std::vector<float>& x, const std::vector<uint8_t>& y) const {
+    size_t hit = 0;
+    for (size_t i = 0; i < y.size(); ++i) hit += (predict(&x[i * d_]) >= 0.5) == bool(y[i]);
+    return y.empty() ? 0 : double(hit) / double(y.size());
+}
+
+}  // namespace ifgan

@@ -1,0 +1,51 @@
+// ifgan-eval: measures a model's edits with an independent judge.
+#include <cxxopts.hpp>
+
+#include "cli.hpp"
+#include "dataset.hpp"
+#include "evaluate.hpp"
+#include "model.hpp"
+#include "util.hpp"
+
+using namespace ifgan;
+
+static int eval_main(int argc, char** argv) {
+    cxxopts::Options opts("ifgan-eval", "Evaluate edits, reconstructions, classification and leakage of an ifgan model.");
+    opts.add_options()("m,model", "ifgan model", cxxopts::value<std::string>())(
+        "classifier", "independent judge (ifgan-train --kind classifier)", cxxopts::value<std::string>())(
+        "data", "labelled data set", cxxopts::value<std::string>())(
+        "split", "train, val, test or all", cxxopts::value<std::string>()->default_value("test"))(
+        "json", "write the report to FILE instead of stdout", cxxopts::value<std::string>())(
+        "sheet", "write original / reconstruction / flipped / counterfactual rows for 16 faces", cxxopts::value<std::string>())(
+        "limit", "evaluate at most N images", cxxopts::value<size_t>()->default_value("0"))(
+        "probe-train", "train-split images for the leakage probe", cxxopts::value<size_t>()->default_value("5000"))(
+        "batch", "images per batch", cxxopts::value<int>()->default_value("128"))(
+        "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())));
+    auto r = parse_options(opts, argc, argv);
+    if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
+    for (const char* k : {"model", "classifier", "data"})
+        if (!r.count(k)) throw UsageError(std::string("--") + k + " is required");
+    EvalOptions o;
+    o.model = r["model"].as<std::string>();
+    o.judge = r["classifier"].as<std::string>();
+    o.data = r["data"].as<std::string>();
+    o.split = r["split"].as<std::string>();
+    parse_split(o.split);
+    if (r.count("sheet")) o.sheet = r["sheet"].as<std::string>();
+    o.limit = r["limit"].as<size_t>();
+    o.probe_train = r["probe-train"].as<size_t>();
+    o.batch = std::max(1, r["batch"].as<int>());
+    o.threads = r["threads"].as<int>();
+    set_threads(o.threads);
+    std::string table;
+    auto report = evaluate(o, table);
+    message(table);
+    std::string out = report.dump(2) + "\n";
+    if (r.count("json"))
+        write_file_atomic(r["json"].as<std::string>(), out);
+    else
+        write_stdout(out);
+    return 0;
+}
+
+int main(int argc, char** argv) { return run_tool("ifgan-eval", argc, argv, eval_main); }
