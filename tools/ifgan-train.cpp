@@ -45,6 +45,7 @@ static int train_main(int argc, char** argv) {
         "optimizer", "rmsprop or adam", cxxopts::value<std::string>())(
         "decoder-input", "prediction (the paper) or label", cxxopts::value<std::string>())(
         "head", "detached (the paper) or attached", cxxopts::value<std::string>())(
+        "aux-input", "what A reads: z (the paper) or mu", cxxopts::value<std::string>())(
         "adversary", "paper (−γ·BCE(A(z), y)) or confusion (γ·BCE(A(z), ½))", cxxopts::value<std::string>())(
         "precision", "fp32 or bf16", cxxopts::value<std::string>())(
         "crop", "auto, celeba, center or none", cxxopts::value<std::string>()->default_value("auto"))(
@@ -70,6 +71,7 @@ static int train_main(int argc, char** argv) {
     str("decoder-input", o.decoder_input);
     str("head", o.head);
     str("adversary", o.adversary);
+    str("aux-input", o.aux_input);
     str("precision", o.precision);
     str("crop", o.crop);
     str("log", o.log);

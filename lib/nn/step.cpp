@@ -50,9 +50,9 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
             }
             yrec_logits = n.E->y_head->forward(feats).to(torch::kFloat32);
         }
-        // Pass 6, A on z: serves −γ·BCE(A(z), y) for E (through z) and A's own
+        // Pass 6, A on z (or mu): serves −γ·BCE(A(z), y) for E (through z) and A's own
         // loss (A's parameters only, as if z were detached).
-        a_logits = n.A->forward(z).to(torch::kFloat32);
+        a_logits = n.A->forward(w.aux_on_mu ? mu : z).to(torch::kFloat32);
     }
     StepLosses l;
     l.rec = loss::reconstruction(xr_logits, x);

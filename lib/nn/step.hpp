@@ -17,6 +17,9 @@ struct StepWeights {
     // seen to blow z up). true: γ·BCE(A(z), ½), which E minimises by making
     // A's prediction uninformative.
     bool confusion = false;
+    // A reads z (the paper) or the posterior mean mu: on z, E can also fool A
+    // by inflating the posterior noise, which blurs every reconstruction.
+    bool aux_on_mu = false;
 };
 
 struct StepLosses {

@@ -77,7 +77,7 @@ json options_json(const TrainOptions& o) {
             {"alpha", o.alpha},         {"beta", o.beta},         {"gamma", o.gamma},
             {"delta", o.delta},         {"rho", o.rho},           {"seed", o.seed},
             {"precision", o.precision}, {"optimizer", o.optimizer}, {"decoder_input", o.decoder_input},
-            {"head", o.head},           {"adversary", o.adversary}, {"hflip", o.hflip},       {"data", o.data}};
+            {"head", o.head},           {"adversary", o.adversary}, {"aux_input", o.aux_input}, {"hflip", o.hflip},       {"data", o.data}};
 }
 
 void options_from_json(const json& j, TrainOptions& o) {
@@ -93,6 +93,7 @@ void options_from_json(const json& j, TrainOptions& o) {
     o.decoder_input = j.value("decoder_input", o.decoder_input);
     o.head = j.value("head", o.head);
     o.adversary = j.value("adversary", o.adversary);
+    o.aux_input = j.value("aux_input", o.aux_input);
     o.hflip = j.value("hflip", o.hflip);
 }
 
@@ -225,6 +226,7 @@ Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
     w.label_input = o.decoder_input == "label";
     w.bf16 = o.precision == "bf16";
     w.confusion = o.adversary == "confusion";
+    w.aux_on_mu = o.aux_input == "mu";
     StepLosses l = ifgan_forward(nets, x, y, w, gen);
     if (!std::isfinite(l.eg.item<double>()) || !std::isfinite(l.dis.item<double>()) ||
         !std::isfinite(l.aux.item<double>()))
@@ -507,6 +509,7 @@ int run_training(const TrainOptions& o) {
         throw UsageError("--decoder-input must be prediction or label");
     if (o.head != "detached" && o.head != "attached") throw UsageError("--head must be detached or attached");
     if (o.adversary != "paper" && o.adversary != "confusion") throw UsageError("--adversary must be paper or confusion");
+    if (o.aux_input != "z" && o.aux_input != "mu") throw UsageError("--aux-input must be z or mu");
     if (o.epochs < 1 || o.batch < 1) throw UsageError("--epochs and --batch must be at least 1");
     if (o.data.empty() || o.out.empty()) throw UsageError("--data and --out are required");
     if (o.kind == "ifgan" && o.attrs.empty() && !o.resume) throw UsageError("--attr is required (e.g. --attr Smiling)");

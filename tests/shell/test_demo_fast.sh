@@ -1,0 +1,24 @@
+# make demo's script in its tiny mode, end to end, and ifgan-eval's report.
+source "$IFGAN_ROOT/tests/shell/lib.sh"
+DEMO_FAST=1 DEMO_DIR=$PWD/demo bash "$IFGAN_ROOT/examples/demo.sh" > summary.txt 2> log.txt || { tail -20 log.txt; fail "demo"; }
+grep -q "Smiling edits judged successful" summary.txt || fail "summary"
+[[ -f demo/edits.png && -f demo/pipe-toggled.png && -d demo/samples ]] || fail "pictures"
+jq -e '
+  .count == 40 and
+  (.reconstruction | (.mse >= 0 and .mse <= 1 and .psnr > 0 and .ssim <= 1)) and
+  (.attributes.Smiling | (
+     (.accuracy | . >= 0 and . <= 1) and (.judge_accuracy | . >= 0 and . <= 1) and
+     (.edit | (.to_1 >= 0 and .to_1 <= 1 and .to_0 >= 0 and .to_0 <= 1 and .flip >= 0 and .flip <= 1
+               and .with_attribute.count + .without_attribute.count == 40)) and
+     (.preservation.vs_original | . >= 0 and . <= 1) and (.preservation.other_attributes == 2) and
+     (.leakage | (.probe_accuracy >= 0 and .probe_accuracy <= 1 and .majority >= 0.5)) and
+     (.counterfactual | (.count == 40 and .edit_mse >= 0 and .rec_mse >= 0 and .ratio >= 0))))' demo/report.json >/dev/null \
+    || { cat demo/report.json; fail "report fields"; }
+# ifgan-eval's errors.
+expect_status 2 ifgan-eval -m demo/smile.ifgan --data demo/faces
+expect_status 1 ifgan-eval -m demo/smile.ifgan --classifier demo/smile.ifgan --data demo/faces
+expect_err "'classifier' model"
+expect_status 1 ifgan-eval -m demo/judge.ifgan --classifier demo/judge.ifgan --data demo/faces
+# A second run of the demo resumes and finishes (the model is kept).
+DEMO_FAST=1 DEMO_DIR=$PWD/demo bash "$IFGAN_ROOT/examples/demo.sh" > summary2.txt 2>/dev/null
+grep -q "Smiling edits" summary2.txt
