@@ -1,0 +1,69 @@
+# ifgan-train: logs, checkpoints, resume equals an uninterrupted run, signals, errors.
+source "$IFGAN_ROOT/tests/shell/lib.sh"
+D=$FIXTURE/data
+tiny="--size 32 --f 4 --nz 8 --batch 16 --val-limit 16 --no-cache --log-every 1"
+
+# Two epochs straight, against one epoch then --resume to two: identical losses.
+ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out full.ifgan --log full.jsonl 2>/dev/null
+ifgan-train --data $D --attr Smiling $tiny --epochs 1 --out part.ifgan --log part.jsonl 2>/dev/null
+ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out part.ifgan --log part.jsonl --resume 2> resume.txt
+grep -q "resuming part.ifgan at step 8" resume.txt || { cat resume.txt; fail "resume message"; }
+diff <(jq -c 'select(.loss) | [.step, .loss]' full.jsonl) <(jq -c 'select(.loss) | [.step, .loss]' part.jsonl) \
+    || fail "resumed losses differ from the uninterrupted run"
+# Mid-epoch stop (--steps) and resume also match.
+ifgan-train --data $D --attr Smiling $tiny --epochs 2 --steps 5 --out mid.ifgan --log mid.jsonl 2>/dev/null
+ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out mid.ifgan --log mid.jsonl --resume 2>/dev/null
+diff <(jq -c 'select(.loss) | [.step, .loss]' full.jsonl) <(jq -c 'select(.loss) | [.step, .loss]' mid.jsonl) \
+    || fail "mid-epoch resume differs"
+
+# The log has every loss term, and per epoch the validation measures.
+jq -se 'map(select(.loss))[0].loss | has("rec") and has("kl") and has("cls") and has("cls_rec") and has("aux") and has("gen") and has("dis")' full.jsonl >/dev/null
+jq -se 'map(select(.rec_mse)) | length == 2 and (.[0] | has("accuracy") and has("aux_accuracy") and has("majority") and has("epoch_seconds"))' full.jsonl >/dev/null
+ifgan-train --data $D --attr Smiling,Eyeglasses $tiny --epochs 1 --out two.ifgan --samples sheets 2>/dev/null
+# 16 faces x (original, reconstruction, 2 attributes x 2 values) at 32 px with 2 px gaps.
+file sheets/epoch-001.png | grep -q "PNG image data, 206 x 546" || fail "sample sheet: $(file sheets/epoch-001.png)"
+
+# SIGINT: the step finishes, the checkpoint is written, status 130; resume continues.
+ifgan-synth --out big --count 2000 --size 32 --attrs Smiling 2>/dev/null
+set +e
+ifgan-train --data big --attr Smiling --size 32 --f 8 --nz 8 --batch 16 --epochs 3 --out sig.ifgan --no-cache 2> sig.txt &
+pid=$!
+for i in $(seq 100); do grep -q "val:" sig.txt && break; sleep 0.1; done
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+set -e
+[[ $rc == 130 ]] || { cat sig.txt; fail "SIGINT exit status $rc"; }
+grep -q "interrupted at step" sig.txt || fail "interrupt message"
+[[ -f sig.ifgan && ! -f sig.ifgan.tmp ]] || fail "checkpoint after SIGINT"
+ifgan-train --data big --attr Smiling --size 32 --f 8 --nz 8 --batch 16 --epochs 1 --out sig.ifgan --resume --no-cache 2> resumed.txt
+grep -q "resuming sig.ifgan" resumed.txt || fail "resume after SIGINT"
+
+# Errors: one line, non-zero.
+expect_status 1 ifgan-train --data $D --attr Bald $tiny --out x.ifgan
+expect_err "unknown attribute 'Bald'"
+expect_status 1 ifgan-train --data $D --attr Smiling $tiny --batch 1000 --out x.ifgan
+expect_err "larger than the train split"
+expect_status 1 ifgan-train --data nowhere --attr Smiling --out x.ifgan
+expect_err "nowhere"
+expect_status 1 ifgan-train --data $D --attr Smiling $tiny --out missing.ifgan --resume
+expect_err "does not exist"
+expect_status 1 ifgan-train --data $D --kind classifier $tiny --out full.ifgan --resume
+expect_err "'ifgan' model"
+expect_status 2 ifgan-train --data $D --out x.ifgan
+expect_err "--attr"
+expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --precision fp16
+expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --size 48
+expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --recipe slow
+# An empty validation split.
+mkdir -p nov/img_align_celeba
+cp $D/img_align_celeba/00000[1-4].png nov/img_align_celeba/
+printf '4\nSmiling\n000001.png 1\n000002.png -1\n000003.png 1\n000004.png -1\n' > nov/list_attr_celeba.txt
+printf '000001.png 0\n000002.png 0\n000003.png 0\n000004.png 2\n' > nov/list_eval_partition.txt
+expect_status 1 ifgan-train --data nov --attr Smiling $tiny --batch 2 --out x.ifgan
+expect_err "validation split is empty"
+# A malformed label file names its line.
+printf '4\nSmiling\n000001.png 1\n000002.png 3\n' > nov/list_attr_celeba.txt
+expect_status 1 ifgan-train --data nov --attr Smiling $tiny --out x.ifgan
+expect_err "list_attr_celeba.txt:4"
