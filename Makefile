@@ -99,8 +99,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash examples/demo.sh
 
+build/bench.o: bench/bench.cpp $(PCH)
+	$(CXX) $(CPPFLAGS) -Ilib/nn $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
+build/ifgan-bench: build/bench.o $(LIB)
+	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/ifgan-bench
 	@bash scripts/bench.sh
 
 results: deps

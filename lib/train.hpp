@@ -22,6 +22,7 @@ struct TrainOptions {
     std::string head = "detached";            // or attached
     std::string adversary = "paper";          // or confusion (see StepWeights)
     std::string aux_input = "z";              // or mu (see StepWeights)
+    bool beta_samples = false;                // β also classifies x̃ (see StepWeights)
     std::string crop = "auto";                // auto, celeba, center, none
     bool hflip = false;
     long max_steps = 0;     // stop after this many steps in total (0: no limit)

@@ -45,6 +45,7 @@ static int train_main(int argc, char** argv) {
         "optimizer", "rmsprop or adam", cxxopts::value<std::string>())(
         "decoder-input", "prediction (the paper) or label", cxxopts::value<std::string>())(
         "head", "detached (the paper) or attached", cxxopts::value<std::string>())(
+        "beta-samples", "the β term also classifies the samples G(y, z_p)")(
         "aux-input", "what A reads: z (the paper) or mu", cxxopts::value<std::string>())(
         "adversary", "paper (−γ·BCE(A(z), y)) or confusion (γ·BCE(A(z), ½))", cxxopts::value<std::string>())(
         "precision", "fp32 or bf16", cxxopts::value<std::string>())(
@@ -95,6 +96,7 @@ static int train_main(int argc, char** argv) {
     if (r.count("attr")) o.attrs = split(r["attr"].as<std::string>(), ',');
     o.resume = r.count("resume") > 0;
     o.hflip = r.count("hflip") > 0;
+    if (r.count("beta-samples")) o.beta_samples = true;
     o.cache = r.count("no-cache") == 0;
     if (!r.count("data")) throw UsageError("--data DIR is required");
     if (!r.count("out")) throw UsageError("--out FILE is required");

@@ -38,15 +38,16 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         d_real = d.slice(0, 0, B);
         d_rec = d.slice(0, B, 2 * B);
         d_samp = d.slice(0, 2 * B, 3 * B);
-        // Pass 5, E's ŷ head on x̂ (β term). With the detached head only the
+        // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples) for the β term. With the detached head only the
         // head learns from it, so the conv stack runs without a graph.
         if (w.beta != 0) {
+            torch::Tensor target = w.beta_samples ? torch::cat({xr, xs}, 0) : xr;
             torch::Tensor feats;
             if (n.config.detached_head) {
                 torch::NoGradGuard ng;
-                feats = n.E->convs->forward(xr.detach());
+                feats = n.E->convs->forward(target.detach());
             } else {
-                feats = n.E->convs->forward(xr);
+                feats = n.E->convs->forward(target);
             }
             yrec_logits = n.E->y_head->forward(feats).to(torch::kFloat32);
         }
@@ -58,7 +59,8 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.rec = loss::reconstruction(xr_logits, x);
     l.kl = loss::kl(mu, logvar);
     l.cls = loss::classification(y_logits, y);
-    l.cls_rec = yrec_logits.defined() ? loss::classification(yrec_logits, y) : torch::zeros({});
+    l.cls_rec = !yrec_logits.defined() ? torch::zeros({})
+                : loss::classification(yrec_logits, w.beta_samples ? torch::cat({y, y}, 0) : y);
     l.aux = loss::classification(a_logits, y);
     l.gen = loss::generator(d_rec, d_samp);
     l.dis = loss::discriminator(d_real, d_rec, d_samp);

@@ -20,6 +20,9 @@ struct StepWeights {
     // A reads z (the paper) or the posterior mean mu: on z, E can also fool A
     // by inflating the posterior noise, which blurs every reconstruction.
     bool aux_on_mu = false;
+    // The β term also classifies the samples x̃ = G(y, z_p): with random z_p
+    // the decoder can only draw the attribute from y, so it learns to use y.
+    bool beta_samples = false;
 };
 
 struct StepLosses {

@@ -77,7 +77,7 @@ json options_json(const TrainOptions& o) {
             {"alpha", o.alpha},         {"beta", o.beta},         {"gamma", o.gamma},
             {"delta", o.delta},         {"rho", o.rho},           {"seed", o.seed},
             {"precision", o.precision}, {"optimizer", o.optimizer}, {"decoder_input", o.decoder_input},
-            {"head", o.head},           {"adversary", o.adversary}, {"aux_input", o.aux_input}, {"hflip", o.hflip},       {"data", o.data}};
+            {"head", o.head},           {"adversary", o.adversary}, {"aux_input", o.aux_input}, {"beta_samples", o.beta_samples}, {"hflip", o.hflip},       {"data", o.data}};
 }
 
 void options_from_json(const json& j, TrainOptions& o) {
@@ -94,6 +94,7 @@ void options_from_json(const json& j, TrainOptions& o) {
     o.head = j.value("head", o.head);
     o.adversary = j.value("adversary", o.adversary);
     o.aux_input = j.value("aux_input", o.aux_input);
+    o.beta_samples = j.value("beta_samples", o.beta_samples);
     o.hflip = j.value("hflip", o.hflip);
 }
 
@@ -227,6 +228,7 @@ Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
     w.bf16 = o.precision == "bf16";
     w.confusion = o.adversary == "confusion";
     w.aux_on_mu = o.aux_input == "mu";
+    w.beta_samples = o.beta_samples;
     StepLosses l = ifgan_forward(nets, x, y, w, gen);
     if (!std::isfinite(l.eg.item<double>()) || !std::isfinite(l.dis.item<double>()) ||
         !std::isfinite(l.aux.item<double>()))

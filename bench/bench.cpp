@@ -1,0 +1,153 @@
+// make bench, part 1: the machine's practical matmul peak and the training
+// step of the paper's and the demo's configurations, fp32 and bf16, with the
+// FLOPs of the passes the step actually runs. One JSON object per line.
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "dataset.hpp"
+#include "model.hpp"
+#include "networks.hpp"
+#include "step.hpp"
+#include "util.hpp"
+
+using namespace ifgan;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+static double matmul_gflops(torch::ScalarType dt, int64_t n) {
+    auto a = torch::randn({n, n}).to(dt), b = torch::randn({n, n}).to(dt);
+    for (int i = 0; i < 2; ++i) torch::mm(a, b);
+    int reps = 0;
+    auto t = Clock::now();
+    while (seconds_since(t) < 3.0) {
+        torch::mm(a, b);
+        ++reps;
+    }
+    return 2.0 * double(n) * n * n * reps / seconds_since(t) / 1e9;
+}
+
+// Forward FLOPs per image (multiply-adds count 2).
+struct Flops {
+    double e_convs = 0, e_heads = 0, g = 0, d = 0, a = 0;
+};
+
+static Flops count_flops(const ModelConfig& c) {
+    Flops f;
+    int depth = stack_depth(c.size);
+    double side = c.size, in = 3, out = c.f;
+    for (int i = 0; i < depth; ++i) {
+        side /= 2;
+        f.e_convs += 2 * in * out * 25 * side * side;
+        in = out;
+        out *= 2;
+    }
+    double feat = in * 16;
+    f.e_heads = 2 * feat * (2.0 * c.nz + double(c.k()));
+    f.d = f.e_convs + 2 * feat;
+    double ch = in, s = 4;
+    f.g = 2 * (c.nz + double(c.k())) * feat;
+    for (int i = 0; i < depth; ++i) {
+        double o = i == depth - 1 ? 3 : ch / 2;
+        f.g += 2 * ch * o * 9 * s * s;  // a transposed conv costs Cin*Cout*k*k per input pixel
+        ch = o;
+        s *= 2;
+    }
+    f.a = 2 * (c.nz * 1000.0 + 1000.0 * 1000 + 1000.0 * double(c.k()));
+    return f;
+}
+
+// Training FLOPs per image of the passes ifgan_forward/backward run. Backward
+// costs 2x forward when both weight and input gradients are needed, 1x when
+// one of them is. E: forward + weight grads (the input is data) = 2x, plus
+// input grads of the later layers, counted as 3x overall for simplicity.
+static double step_flops(const Flops& f, const StepWeights& w, bool detached) {
+    double t = 3 * (f.e_convs + f.e_heads);  // pass 1
+    t += 2 * 3 * f.g;                          // passes 2 and 3
+    t += f.d * (1 + 1) + 2 * f.d * (1 + 2);    // pass 4: x needs weight grads only; x̂, x̃ both
+    double beta_imgs = w.beta == 0 ? 0 : (w.beta_samples ? 2 : 1);
+    t += beta_imgs * f.e_convs * (detached ? 1 : 3);  // pass 5
+    t += 3 * f.a;                                      // pass 6
+    return t;
+}
+
+static json bench_step(const std::string& name, ModelConfig c, StepWeights w, const std::string& opt_name, int batch,
+                       int steps, double peak32, double peak16) {
+    torch::manual_seed(1);
+    Networks n = make_networks(c);
+    auto eg = params_of({n.E.ptr(), n.G.ptr()}), ap = params_of({n.A.ptr()}), dp = params_of({n.D.ptr()});
+    std::vector<std::unique_ptr<torch::optim::Optimizer>> opts;
+    for (auto* ps : {&eg, &ap, &dp}) {
+        if (opt_name == "adam") opts.push_back(std::make_unique<torch::optim::Adam>(*ps, torch::optim::AdamOptions(2e-4)));
+        else opts.push_back(std::make_unique<torch::optim::RMSprop>(*ps, torch::optim::RMSpropOptions(2e-4)));
+    }
+    auto gen = at::detail::createCPUGenerator(1);
+    auto x = torch::rand({batch, 3, c.size, c.size});
+    auto y = torch::randint(0, 2, {batch, int64_t(c.k())}).to(torch::kFloat32);
+    auto one = [&] {
+        StepLosses l = ifgan_forward(n, x, y, w, gen);
+        for (auto& o : opts) o->zero_grad();
+        ifgan_backward(n, l);
+        for (auto& o : opts) o->step();
+    };
+    for (int i = 0; i < 2; ++i) one();
+    auto t = Clock::now();
+    for (int i = 0; i < steps; ++i) one();
+    double sec = seconds_since(t) / steps;
+    double fl = step_flops(count_flops(c), w, c.detached_head);
+    double achieved = fl * batch / sec / 1e9;
+    double peak = w.bf16 ? peak16 : peak32;
+    return {{"measure", "train_step"}, {"config", name}, {"precision", w.bf16 ? "bf16" : "fp32"},
+            {"size", c.size}, {"f", c.f}, {"nz", c.nz}, {"batch", batch}, {"ms_per_step", sec * 1000},
+            {"images_per_s", batch / sec}, {"gflop_per_image", fl / 1e9}, {"achieved_gflops", achieved},
+            {"fraction_of_peak", achieved / peak}};
+}
+
+// `ifgan-bench cache DIR THREADS`: faces/s of the preprocessing cache build.
+static int bench_cache(const std::string& dir, int threads) {
+    Dataset ds = load_dataset(dir);
+    CacheOptions co;
+    co.size = 64;
+    co.crop = Crop::none;
+    co.threads = threads;
+    co.persist = false;
+    auto t = Clock::now();
+    ImageCache c = build_cache(ds, ds.indices(kAll), co);
+    double sec = seconds_since(t);
+    std::printf("%s\n", json({{"measure", "cache_build"}, {"images", c.count}, {"threads", threads},
+                              {"faces_per_s", c.count / sec}}).dump().c_str());
+    return 0;
+}
+
+int main(int argc, char** argv) {
+    if (argc > 2 && std::string(argv[1]) == "cache") return bench_cache(argv[2], argc > 3 ? std::atoi(argv[3]) : default_threads());
+    int threads = argc > 1 ? std::atoi(argv[1]) : default_threads();
+    set_threads(threads);
+    double p32 = matmul_gflops(torch::kFloat32, 2048), p16 = matmul_gflops(torch::kBFloat16, 2048);
+    std::printf("%s\n", json({{"measure", "matmul_peak"}, {"n", 2048}, {"threads", threads}, {"fp32_gflops", p32},
+                              {"bf16_gflops", p16}, {"blas", blas_library()}}).dump().c_str());
+    std::fflush(stdout);
+    ModelConfig paper;
+    paper.size = 64;
+    paper.nz = 100;
+    paper.f = 64;
+    paper.attrs = {"Smiling"};
+    ModelConfig fast = paper;
+    fast.f = 32;
+    fast.detached_head = false;
+    for (bool bf16 : {false, true}) {
+        StepWeights w;
+        w.bf16 = bf16;
+        std::printf("%s\n", bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16).dump().c_str());
+        std::fflush(stdout);
+        StepWeights wf = w;
+        wf.beta_samples = true;
+        wf.label_input = true;
+        wf.confusion = true;
+        std::printf("%s\n", bench_step("fast", fast, wf, "adam", 64, 12, p32, p16).dump().c_str());
+        std::fflush(stdout);
+    }
+    return 0;
+}

@@ -1,0 +1,60 @@
+#!/bin/bash
+# make bench: every measure in one run, as JSON Lines on stdout (progress on
+# stderr). Figures and method: docs/performance.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export PATH="$root/bin:$PATH"
+work=$(mktemp -d /tmp/ifgan-bench-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+threads=${THREADS:-$(nproc)}
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc -l; }
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }  # peak RSS in KiB
+emit() { jq -cn "$@"; }
+
+echo "bench: matmul peak and training steps" >&2
+"$root/build/ifgan-bench" "$threads"
+
+echo "bench: data" >&2
+t=$(now); ifgan-synth --out "$work/faces" --count 2000 --seed 1 2>/dev/null; s=$(since $t)
+emit --argjson s "$s" '{measure: "synth", faces: 2000, counterfactuals: 600, seconds: $s, faces_per_s: (2000 / $s)}'
+"$root/build/ifgan-bench" cache "$work/faces" "$threads"
+
+echo "bench: a 64x64 paper-configuration model (weights do not matter for speed)" >&2
+ifgan-train --data "$work/faces" --attr Smiling --out "$work/m.ifgan" --steps 1 --no-cache 2>/dev/null
+train_rss=$(rss ifgan-train --data "$work/faces" --attr Smiling --out "$work/r.ifgan" --steps 10 --no-cache --batch 64)
+emit --argjson k "$train_rss" '{measure: "peak_rss", tool: "ifgan-train", config: "paper", mib: ($k / 1024)}'
+
+ls "$work"/faces/img_align_celeba/*.png | head -1000 > "$work/list.txt"
+M=$work/m.ifgan
+echo "bench: editing 1000 faces" >&2
+t=$(now); ifgan-encode -m $M < "$work/list.txt" > "$work/codes.jsonl"; s=$(since $t)
+emit --argjson s "$s" '{measure: "encode", faces: 1000, seconds: $s, faces_per_s: (1000 / $s)}'
+ifgan-flip --toggle Smiling < "$work/codes.jsonl" > "$work/flipped.jsonl"
+t=$(now); ifgan-decode -m $M --out "$work/dec" < "$work/flipped.jsonl" 2>/dev/null; s=$(since $t)
+emit --argjson s "$s" '{measure: "decode", faces: 1000, seconds: $s, faces_per_s: (1000 / $s)}'
+t=$(now); ifgan-flip --toggle Smiling < "$work/codes.jsonl" > /dev/null; s=$(since $t)
+emit --argjson s "$s" '{measure: "flip", records: 1000, seconds: $s, records_per_s: (1000 / $s)}'
+t=$(now)
+ifgan-encode -m $M < "$work/list.txt" | ifgan-flip --toggle Smiling | ifgan-decode -m $M --out "$work/pipe" 2>/dev/null
+s=$(since $t)
+emit --argjson s "$s" '{measure: "pipe", faces: 1000, seconds: $s, faces_per_s: (1000 / $s)}'
+one=$(head -1 "$work/list.txt")
+total=0
+for i in 1 2 3 4 5; do
+    t=$(now)
+    ifgan-encode -m $M - < "$one" | ifgan-flip --toggle Smiling | ifgan-decode -m $M -o - > "$work/one.png"
+    total=$(echo "$total + $(since $t)" | bc -l)
+done
+emit --argjson s "$(echo "$total / 5" | bc -l)" '{measure: "one_image_edit", seconds: $s}'
+
+echo "bench: start-up and memory of each tool" >&2
+for tool in ifgan-flip ifgan-synth ifgan-encode ifgan-decode ifgan-classify ifgan-train ifgan-eval; do
+    t=$(now)
+    for i in $(seq 10); do $tool --version > /dev/null; done
+    s=$(echo "$(since $t) / 10" | bc -l)
+    emit --arg t $tool --argjson s "$s" '{measure: "startup", tool: $t, ms: ($s * 1000)}'
+done
+emit --arg t ifgan-encode --argjson k "$(rss ifgan-encode -m $M --batch 64 $(head -200 "$work/list.txt"))" '{measure: "peak_rss", tool: $t, mib: ($k / 1024)}'
+emit --arg t ifgan-decode --argjson k "$(rss ifgan-decode -m $M --out "$work/d2" "$work/flipped.jsonl")" '{measure: "peak_rss", tool: $t, mib: ($k / 1024)}'
+emit --arg t ifgan-flip --argjson k "$(rss ifgan-flip --toggle Smiling "$work/codes.jsonl")" '{measure: "peak_rss", tool: $t, mib: ($k / 1024)}'
