@@ -33,11 +33,14 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // Pass 4, D on [x, x̂, x̃] at once (D has no batch statistics, so this
         // equals three passes): its outputs serve L_gen (gradients to E and G
         // only) and D's loss (gradients to D only).
-        const int64_t B = x.size(0);
-        torch::Tensor d = n.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
-        d_real = d.slice(0, 0, B);
-        d_rec = d.slice(0, B, 2 * B);
-        d_samp = d.slice(0, 2 * B, 3 * B);
+        // Without the GAN term (δ = 0) nothing reads D, so it is not run or trained.
+        if (w.delta != 0) {
+            const int64_t B = x.size(0);
+            torch::Tensor d = n.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
+            d_real = d.slice(0, 0, B);
+            d_rec = d.slice(0, B, 2 * B);
+            d_samp = d.slice(0, 2 * B, 3 * B);
+        }
         // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples) for the β term. With the detached head only the
         // head learns from it, so the conv stack runs without a graph.
         if (w.beta != 0) {
@@ -62,8 +65,8 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.cls_rec = !yrec_logits.defined() ? torch::zeros({})
                 : loss::classification(yrec_logits, w.beta_samples ? torch::cat({y, y}, 0) : y);
     l.aux = loss::classification(a_logits, y);
-    l.gen = loss::generator(d_rec, d_samp);
-    l.dis = loss::discriminator(d_real, d_rec, d_samp);
+    l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp) : torch::zeros({});
+    l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp) : torch::zeros({});
     l.adv = w.confusion ? loss::classification(a_logits, torch::full_like(y, 0.5)) : -l.aux;
     l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
     return l;
@@ -75,7 +78,7 @@ void ifgan_backward(Networks& n, const StepLosses& l) {
     // nothing from D's or A's own losses.
     torch::autograd::backward({l.eg}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
     torch::autograd::backward({l.aux}, {}, true, false, params_of({n.A.ptr()}));
-    torch::autograd::backward({l.dis}, {}, false, false, params_of({n.D.ptr()}));
+    if (l.dis.requires_grad()) torch::autograd::backward({l.dis}, {}, false, false, params_of({n.D.ptr()}));
 }
 
 }  // namespace ifgan
