@@ -25,7 +25,7 @@ say "2/5 the independent judge (a classifier of all three attributes)"
     --optimizer adam --lr 5e-4 --f 32 --epochs $judge_epochs --size $size "${extra[@]}" --log "$out/judge.jsonl"
 
 say "3/5 the Smiling editor (--recipe fast, $epochs epochs)"
-ifgan-train --data "$out/faces" --attr Smiling --recipe fast --epochs $epochs --size $size "${extra[@]}" \
+ifgan-train --data "$out/faces" --attr Smiling --recipe fast --precision bf16 --epochs $epochs --size $size "${extra[@]}" \
     --out "$out/smile.ifgan" --log "$out/train.jsonl" --samples "$out/samples" \
     $([[ -f $out/smile.ifgan ]] && echo --resume)
 
