@@ -74,6 +74,18 @@ std::vector<std::string> input_list(const std::vector<std::string>& args) {
     return out;
 }
 
+std::istream& open_input(const std::vector<std::string>& files, std::ifstream& holder, std::string& name) {
+    if (files.size() > 1) throw UsageError("at most one input file (default: stdin)");
+    if (files.empty() || files[0] == "-") {
+        name = "stdin";
+        return std::cin;
+    }
+    holder.open(files[0]);
+    if (!holder) throw Error(files[0] + ": cannot open");
+    name = files[0];
+    return holder;
+}
+
 bool stderr_is_terminal() { return ::isatty(2) == 1; }
 
 Progress::Progress(std::string label, size_t total)

@@ -2,6 +2,7 @@
 // input lists, and a progress display on stderr. No LibTorch here.
 #pragma once
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ void message(const std::string& text);
 // Image paths: the positional arguments, or one per line on stdin when there
 // are none. "-" stays "-" (one image read from stdin).
 std::vector<std::string> input_list(const std::vector<std::string>& args);
+
+// The one input a filter reads: FILE, or stdin when `files` is empty or "-".
+// Sets `name` for messages ("stdin" or the path); `holder` keeps the file open.
+std::istream& open_input(const std::vector<std::string>& files, std::ifstream& holder, std::string& name);
 
 bool stderr_is_terminal();
 

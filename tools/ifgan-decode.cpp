@@ -42,15 +42,9 @@ static int decode_main(int argc, char** argv) {
     set_threads(r["threads"].as<int>());
     Model m = Model::load(r["model"].as<std::string>(), kPartDecoder, "ifgan");
     std::ifstream file;
-    std::istream* in = &std::cin;
-    std::string name = "stdin";
-    if (!files.empty() && files[0] != "-") {
-        file.open(files[0]);
-        if (!file) throw Error(files[0] + ": cannot open");
-        in = &file;
-        name = files[0];
-    }
-    RecordReader reader(*in, name);
+    std::string name;
+    std::istream& in = open_input(files, file, name);
+    RecordReader reader(in, name);
     size_t n = decode_stream(m, reader, o);
     if (!o.out_dir.empty()) message("wrote " + std::to_string(n) + " images to " + o.out_dir);
     return 0;

@@ -26,19 +26,11 @@ static int flip_main(int argc, char** argv) {
         for (auto& a : r["toggle"].as<std::vector<std::string>>()) ops.push_back(parse_flip_op(FlipOp::toggle, a));
     if (r.count("sweep"))
         for (auto& a : r["sweep"].as<std::vector<std::string>>()) ops.push_back(parse_flip_op(FlipOp::sweep, a));
-    std::vector<std::string> files = r.unmatched();
-    if (files.size() > 1) throw UsageError("at most one input file (default: stdin)");
     std::ifstream file;
-    std::istream* in = &std::cin;
-    std::string name = "stdin";
-    if (!files.empty() && files[0] != "-") {
-        file.open(files[0]);
-        if (!file) throw Error(files[0] + ": cannot open");
-        in = &file;
-        name = files[0];
-    }
+    std::string name;
+    std::istream& in = open_input(r.unmatched(), file, name);
     std::ios::sync_with_stdio(false);
-    RecordReader reader(*in, name);
+    RecordReader reader(in, name);
     Record rec;
     std::string out;
     try {
