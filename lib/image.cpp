@@ -151,7 +151,10 @@ std::vector<uint8_t> encode_png(const Image& img, int compression) {
     return out;
 }
 
-void write_png(const std::string& path, const Image& img) { write_file_atomic(path, encode_png(img)); }
+void write_png(const std::string& path, const Image& img, bool durable) {
+    std::vector<uint8_t> png = encode_png(img);
+    write_file_atomic(path, png.data(), png.size(), durable);
+}
 
 std::vector<uint8_t> encode_jpeg(const Image& img, int quality) {
     TjHandle tj(true);

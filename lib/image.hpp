@@ -27,7 +27,7 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name, in
 Image read_image(const std::string& path, int min_side = 0);
 
 std::vector<uint8_t> encode_png(const Image& img, int compression = 6);
-void write_png(const std::string& path, const Image& img);  // atomic
+void write_png(const std::string& path, const Image& img, bool durable = true);  // atomic
 // For tests and users who want JPEG out: quality 1..100.
 std::vector<uint8_t> encode_jpeg(const Image& img, int quality = 95);
 

@@ -118,7 +118,7 @@ size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
         m.decode(z.data(), y.data(), n, img.data());
         for (size_t i = 0; i < n; ++i) {
             Image im = from_chw_float(&img[i * pix], c.size, c.size);
-            if (!o.out_dir.empty()) write_png(join_path(o.out_dir, output_name(pending[i], o.suffix)), im);
+            if (!o.out_dir.empty()) write_png(join_path(o.out_dir, output_name(pending[i], o.suffix)), im, false);
             if (o.to_stdout) png_out = encode_png(im);
             if (!o.sheet.empty()) {
                 if (sheet_rows.empty() || pending[i].id != last_id) sheet_rows.emplace_back();

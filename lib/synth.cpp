@@ -380,13 +380,13 @@ void write_synthetic_dataset(const SynthOptions& opt) {
                 std::copy(on, on + 3, p.attr);
                 faces[i] = p;
                 std::string name = file_name(i);
-                write_png(join_path(img_dir, name), render_face(p, opt.size));
+                write_png(join_path(img_dir, name), render_face(p, opt.size), false);
                 if (i * 10 >= opt.count * 9) {  // the test split gets counterfactuals
                     for (int a : chosen) {
                         FaceParams q = p;
                         q.attr[a] = !q.attr[a];
                         write_png(join_path(cf_dir, stem(name) + "_" + known[size_t(a)] + ".png"),
-                                  render_face(q, opt.size));
+                                  render_face(q, opt.size), false);
                     }
                 }
             } catch (const std::exception& e) {

@@ -23,7 +23,7 @@ std::vector<uint8_t> read_file(const std::string& path) {
     return out;
 }
 
-void write_file_atomic(const std::string& path, const void* data, size_t size) {
+void write_file_atomic(const std::string& path, const void* data, size_t size, bool durable) {
     std::string tmp = path + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) throw Error(tmp + ": " + std::strerror(errno));
@@ -41,7 +41,7 @@ void write_file_atomic(const std::string& path, const void* data, size_t size) {
         p += w;
         left -= size_t(w);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    if ((durable && ::fsync(fd) != 0) || ::close(fd) != 0) {
         ::unlink(tmp.c_str());
         throw Error(tmp + ": cannot flush");
     }

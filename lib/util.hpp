@@ -19,9 +19,11 @@ struct UsageError : std::runtime_error {
 };
 
 std::vector<uint8_t> read_file(const std::string& path);
-// Writes to PATH.tmp in the same directory, flushes, then renames over PATH,
-// so a reader never sees a half-written file.
-void write_file_atomic(const std::string& path, const void* data, size_t size);
+// Writes to PATH.tmp in the same directory, then renames over PATH, so a
+// reader never sees a half-written file. `durable` also fsyncs before the
+// rename (models, label files); bulk images skip it: it costs more than
+// encoding them.
+void write_file_atomic(const std::string& path, const void* data, size_t size, bool durable = true);
 inline void write_file_atomic(const std::string& path, const std::vector<uint8_t>& b) {
     write_file_atomic(path, b.data(), b.size());
 }

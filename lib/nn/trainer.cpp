@@ -38,6 +38,8 @@ void apply_recipe(const std::string& name, TrainOptions& o) {
         o.beta_samples = true;         // classify G(y, z_p) too: G must draw y itself
         o.adversary = "confusion";     // the paper's −γ·BCE diverged (z and KL blew up)
         o.gamma = 2;
+        o.delta = 0;                   // with the GAN at this budget: edits 74% / 88% and
+                                       // reconstruction MSE 0.038, against 98% / 100% and 0.015
         return;
     }
     throw UsageError("unknown recipe '" + name + "' (paper, fast)");
