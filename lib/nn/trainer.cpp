@@ -117,6 +117,7 @@ private:
     std::unique_ptr<torch::optim::Optimizer> opt_eg, opt_a, opt_d;
     at::Generator gen;
     int64_t step = 0, epoch = 0, batch_pos = 0;  // epoch: completed epochs
+    int64_t saved_step = 0;                      // the step of the last checkpoint written
     std::string last_fp;
     std::ofstream log;
     std::chrono::steady_clock::time_point t_start;
@@ -190,6 +191,7 @@ void Trainer::save() {
     json meta = {{"step", step}, {"epoch", epoch}, {"batch_in_epoch", batch_pos}, {"training", options_json(o)},
                  {"created_by", std::string("ifgan-train ") + kVersion}};
     last_fp = save_model(o.out, nets, meta, optimizers(), gen.get_state());
+    saved_step = step;
 }
 
 // The order of the train split in epoch e: a function of (seed, e) only, so a
@@ -239,7 +241,8 @@ Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
         !std::isfinite(l.aux.item<double>()))
         throw Error("step " + std::to_string(step + 1) + ": the loss is not finite (rec " +
                     std::to_string(l.rec.item<double>()) + ", D " + std::to_string(l.dis.item<double>()) +
-                    "); the last good checkpoint is " + o.out + (last_fp.empty() ? " (none written yet)" : ""));
+                    "); " + (last_fp.empty() ? "stopped before any checkpoint was written"
+                                            : "the last good checkpoint is " + o.out + " (step " + std::to_string(saved_step) + ")"));
     opt_eg->zero_grad();
     opt_a->zero_grad();
     opt_d->zero_grad();
@@ -262,7 +265,9 @@ Terms Trainer::step_classifier(const torch::Tensor& x, const torch::Tensor& y) {
     }
     torch::Tensor l = loss::classification(logits, y);
     if (!std::isfinite(l.item<double>()))
-        throw Error("step " + std::to_string(step + 1) + ": the loss is not finite; the last good checkpoint is " + o.out);
+        throw Error("step " + std::to_string(step + 1) + ": the loss is not finite; " +
+                    (last_fp.empty() ? "stopped before any checkpoint was written"
+                                     : "the last good checkpoint is " + o.out + " (step " + std::to_string(saved_step) + ")"));
     opt_d->zero_grad();
     l.backward();
     opt_d->step();

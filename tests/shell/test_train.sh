@@ -56,6 +56,11 @@ expect_err "--attr"
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --precision fp16
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --size 48
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --recipe slow
+# A loss that is not finite stops training, naming the step.
+expect_status 1 ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out nan.ifgan --lr 1e12
+expect_err "the loss is not finite"
+expect_err "step "
+[[ ! -f nan.ifgan ]] || fail "a NaN model was written"
 # An empty validation split.
 mkdir -p nov/img_align_celeba
 cp $D/img_align_celeba/00000[1-4].png nov/img_align_celeba/
