@@ -74,9 +74,11 @@ static double step_flops(const Flops& f, const StepWeights& w, bool detached) {
 }
 
 static json bench_step(const std::string& name, ModelConfig c, StepWeights w, const std::string& opt_name, int batch,
-                       int steps, double peak32, double peak16) {
+                       int steps, double peak32, double peak16, bool channels_last = false) {
     torch::manual_seed(1);
     Networks n = make_networks(c);
+    if (channels_last)
+        for (auto& m : n.modules()) to_channels_last(*m);
     auto eg = params_of({n.E.ptr(), n.G.ptr()}), ap = params_of({n.A.ptr()}), dp = params_of({n.D.ptr()});
     std::vector<std::unique_ptr<torch::optim::Optimizer>> opts;
     for (auto* ps : {&eg, &ap, &dp}) {
@@ -85,6 +87,7 @@ static json bench_step(const std::string& name, ModelConfig c, StepWeights w, co
     }
     auto gen = at::detail::createCPUGenerator(1);
     auto x = torch::rand({batch, 3, c.size, c.size});
+    if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     auto y = torch::randint(0, 2, {batch, int64_t(c.k())}).to(torch::kFloat32);
     auto one = [&] {
         StepLosses l = ifgan_forward(n, x, y, w, gen);
@@ -100,6 +103,7 @@ static json bench_step(const std::string& name, ModelConfig c, StepWeights w, co
     double achieved = fl * batch / sec / 1e9;
     double peak = w.bf16 ? peak16 : peak32;
     return {{"measure", "train_step"}, {"config", name}, {"precision", w.bf16 ? "bf16" : "fp32"},
+            {"layout", channels_last ? "channels_last" : "nchw"},
             {"size", c.size}, {"f", c.f}, {"nz", c.nz}, {"batch", batch}, {"ms_per_step", sec * 1000},
             {"images_per_s", batch / sec}, {"gflop_per_image", fl / 1e9}, {"achieved_gflops", achieved},
             {"fraction_of_peak", achieved / peak}};
@@ -141,6 +145,8 @@ int main(int argc, char** argv) {
         StepWeights w;
         w.bf16 = bf16;
         std::printf("%s\n", bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16).dump().c_str());
+        std::fflush(stdout);
+        std::printf("%s\n", bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16, true).dump().c_str());
         std::fflush(stdout);
         StepWeights wf = w;
         wf.beta_samples = true;

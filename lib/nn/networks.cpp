@@ -103,6 +103,14 @@ Networks make_networks(const ModelConfig& c, unsigned parts) {
     return n;
 }
 
+void to_channels_last(torch::nn::Module& m) {
+    torch::NoGradGuard ng;
+    for (auto& p : m.parameters())
+        if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    for (auto& b : m.buffers())
+        if (b.dim() == 4) b.set_data(b.data().contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
 torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size) {
     auto u8 = torch::from_blob(const_cast<uint8_t*>(chw), {int64_t(n), 3, size, size}, torch::kUInt8);
     return u8.to(torch::kFloat32).div_(255.0f);

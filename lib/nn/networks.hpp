@@ -72,6 +72,10 @@ struct Networks {
 };
 Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
 
+// Puts every 4-D parameter and buffer in channels-last (NHWC) order, the
+// layout oneDNN's convolutions prefer.
+void to_channels_last(torch::nn::Module& m);
+
 // uint8 CHW batch -> float NCHW in [0,1].
 torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size);
 
