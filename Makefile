@@ -105,7 +105,7 @@ build/ifgan-bench: build/bench.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
 bench: deps
-	@$(MAKE) --no-print-directory all build/ifgan-bench
+	@$(MAKE) --no-print-directory all build/ifgan-bench >&2
 	@bash scripts/bench.sh
 
 results: deps

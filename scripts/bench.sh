@@ -12,8 +12,10 @@ since() { echo "$(now) - $1" | bc -l; }
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }  # peak RSS in KiB
 emit() { jq -cn "$@"; }
 
-echo "bench: matmul peak and training steps" >&2
-"$root/build/ifgan-bench" "$threads"
+if [[ -z ${BENCH_SKIP_STEPS:-} ]]; then
+    echo "bench: matmul peak and training steps" >&2
+    "$root/build/ifgan-bench" "$threads"
+fi
 
 echo "bench: data" >&2
 t=$(now); ifgan-synth --out "$work/faces" --count 2000 --seed 1 2>/dev/null; s=$(since $t)
@@ -25,7 +27,8 @@ ifgan-train --data "$work/faces" --attr Smiling --out "$work/m.ifgan" --steps 1 
 train_rss=$(rss ifgan-train --data "$work/faces" --attr Smiling --out "$work/r.ifgan" --steps 10 --no-cache --batch 64)
 emit --argjson k "$train_rss" '{measure: "peak_rss", tool: "ifgan-train", config: "paper", mib: ($k / 1024)}'
 
-ls "$work"/faces/img_align_celeba/*.png | head -1000 > "$work/list.txt"
+ls "$work"/faces/img_align_celeba/*.png > "$work/all.txt"
+head -1000 "$work/all.txt" > "$work/list.txt"
 M=$work/m.ifgan
 echo "bench: editing 1000 faces" >&2
 t=$(now); ifgan-encode -m $M < "$work/list.txt" > "$work/codes.jsonl"; s=$(since $t)
