@@ -229,3 +229,24 @@ TEST_CASE("a model file round trip gives identical outputs; damaged files are er
     }
     CHECK_THROWS_WITH(Model::load(path + ".new"), Catch::Contains("newer"));
 }
+
+TEST_CASE("without the GAN term D is neither run nor trained; the confusion adversary is bounded") {
+    torch::manual_seed(6);
+    Networks n = make_networks(tiny_config());
+    auto x = torch::rand({4, 3, 32, 32});
+    auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    StepWeights w;
+    w.delta = 0;
+    w.confusion = true;
+    auto gen = at::detail::createCPUGenerator(2);
+    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    CHECK(l.gen.item<double>() == 0);
+    CHECK(l.dis.item<double>() == 0);
+    // BCE(A(z), ½) is at least ln 2, the value at A's output ½.
+    CHECK(l.adv.item<double>() >= std::log(2.0) - 1e-6);
+    ifgan_backward(n, l);
+    for (auto& p : n.D->parameters()) CHECK(!p.grad().defined());
+    bool e_grad = false;
+    for (auto& p : n.E->parameters()) e_grad |= p.grad().defined() && p.grad().abs().sum().item<double>() > 0;
+    CHECK(e_grad);
+}
