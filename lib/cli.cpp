@@ -6,7 +6,9 @@
 #include <cstring>
 #include <cxxopts.hpp>
 #include <iostream>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include "util.hpp"
 
@@ -87,6 +89,15 @@ std::istream& open_input(const std::vector<std::string>& files, std::ifstream& h
 }
 
 bool stderr_is_terminal() { return ::isatty(2) == 1; }
+
+int default_compute_threads() {
+    auto is_pipe = [](int fd) {
+        struct stat st;
+        return ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+    };
+    int n = default_threads();
+    return (is_pipe(0) || is_pipe(1)) ? std::max(1, n / 2) : n;
+}
 
 Progress::Progress(std::string label, size_t total)
     : label_(std::move(label)), total_(total), tty_(stderr_is_terminal()) {

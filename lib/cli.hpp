@@ -39,6 +39,12 @@ std::istream& open_input(const std::vector<std::string>& files, std::ifstream& h
 
 bool stderr_is_terminal();
 
+// Default --threads for a tool that computes: every core, but half of them
+// when stdin or stdout is a pipe, because the other stages of the pipe run at
+// the same time (measured: encode | flip | decode at 182 faces/s with two
+// threads per stage on two cores, 302 with one).
+int default_compute_threads();
+
 // A one-line progress bar, redrawn on stderr only when it is a terminal.
 class Progress {
 public:

@@ -17,7 +17,8 @@ static int classify_main(int argc, char** argv) {
         "split", "with --data: train, val, test or all", cxxopts::value<std::string>()->default_value("test"))(
         "summary", "with --data: print only the summary")(
         "batch", "images per batch", cxxopts::value<int>()->default_value("64"))(
-        "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())))(
+        "threads", "threads (default: the cores, half of them inside a pipe)",
+        cxxopts::value<int>()->default_value(std::to_string(default_compute_threads())))(
         "images", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"images"});
     auto r = parse_options(opts, argc, argv);

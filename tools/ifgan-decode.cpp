@@ -20,7 +20,8 @@ static int decode_main(int argc, char** argv) {
         "sheet", "also write every image into one grid (a row per id)", cxxopts::value<std::string>())(
         "force", "decode records made by another model")(
         "batch", "records per batch", cxxopts::value<int>()->default_value("64"))(
-        "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())))(
+        "threads", "threads (default: the cores, half of them inside a pipe)",
+        cxxopts::value<int>()->default_value(std::to_string(default_compute_threads())))(
         "input", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"input"});
     auto r = parse_options(opts, argc, argv);

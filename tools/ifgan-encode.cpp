@@ -15,7 +15,8 @@ static int encode_main(int argc, char** argv) {
         "batch", "images per batch", cxxopts::value<int>()->default_value("64"))(
         "sample", "draw z from the posterior instead of its mean")(
         "seed", "seed for --sample", cxxopts::value<unsigned long long>()->default_value("1"))(
-        "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())))(
+        "threads", "threads (default: the cores, half of them inside a pipe)",
+        cxxopts::value<int>()->default_value(std::to_string(default_compute_threads())))(
         "images", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"images"});
     auto r = parse_options(opts, argc, argv);
