@@ -16,7 +16,7 @@ attrs=${RESULTS_ATTRS:-Smiling Eyeglasses}
 paper_steps=${RESULTS_PAPER_STEPS:-190}
 variants_for() {
     case $1 in
-        Smiling) echo "${RESULTS_VARIANTS:-fast gamma0 beta0 gan paper}" ;;
+        Smiling) echo "${RESULTS_VARIANTS:-fast fast32 gamma0 gamma10 auxmu beta0 gan paper}" ;;
         *) echo "${RESULTS_VARIANTS:-fast gamma0}" ;;
     esac
 }
@@ -28,6 +28,9 @@ for attr in $attrs; do
     for v in $(variants_for $attr); do
         case $v in
             fast) opts=(--recipe fast --precision bf16) ;;
+            fast32) opts=(--recipe fast --precision fp32) ;;
+            gamma10) opts=(--recipe fast --precision bf16 --gamma 10) ;;
+            auxmu) opts=(--recipe fast --precision bf16 --aux-input mu) ;;
             gamma0) opts=(--recipe fast --precision bf16 --gamma 0) ;;
             beta0) opts=(--recipe fast --precision bf16 --beta 0) ;;
             gan) opts=(--recipe fast --precision bf16 --delta 1) ;;
