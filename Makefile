@@ -85,8 +85,10 @@ build/mkimg: tests/mkimg.cpp $(LIB)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(LIB) $(IO_LIBS) -o $@
 
 TEST_BINS := build/test-unit $(if $(NNTEST_SRCS),build/test-nn)
+# Builds in parallel on every core: `make check` is the whole test command.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 check: deps
-	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(TEST_BINS)
 	@$(MAKE) --no-print-directory test-unit test-shell
 
 test-unit: $(TEST_BINS)

@@ -88,6 +88,10 @@ std::istream& open_input(const std::vector<std::string>& files, std::ifstream& h
     return holder;
 }
 
+std::vector<std::string> positional(const cxxopts::ParseResult& r, const std::string& key) {
+    return r.count(key) ? r[key].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
 bool stderr_is_terminal() { return ::isatty(2) == 1; }
 
 int default_compute_threads() {

@@ -32,6 +32,8 @@ void message(const std::string& text);
 // Image paths: the positional arguments, or one per line on stdin when there
 // are none. "-" stays "-" (one image read from stdin).
 std::vector<std::string> input_list(const std::vector<std::string>& args);
+// The positional option `key` of a parse result (empty when absent).
+std::vector<std::string> positional(const cxxopts::ParseResult& r, const std::string& key);
 
 // The one input a filter reads: FILE, or stdin when `files` is empty or "-".
 // Sets `name` for messages ("stdin" or the path); `holder` keeps the file open.

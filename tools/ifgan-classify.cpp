@@ -41,8 +41,7 @@ static int classify_main(int argc, char** argv) {
         return 0;
     }
     if (o.summary_only) throw UsageError("--summary needs --data");
-    std::vector<std::string> inputs =
-        input_list(r.count("images") ? r["images"].as<std::vector<std::string>>() : std::vector<std::string>{});
+    std::vector<std::string> inputs = input_list(positional(r, "images"));
     if (inputs.empty()) throw UsageError("no images (name them, or list them one per line on stdin)");
     Model m = Model::load(r["model"].as<std::string>(), kPartEncoder);
     classify_images(m, inputs, o, emit);

@@ -38,8 +38,7 @@ static int decode_main(int argc, char** argv) {
     o.suffix = r["suffix"].as<std::string>();
     o.force = r.count("force") > 0;
     o.batch = r["batch"].as<int>();
-    std::vector<std::string> files = r.count("input") ? r["input"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    if (files.size() > 1) throw UsageError("at most one input file (default: stdin)");
+    std::vector<std::string> files = positional(r, "input");
     set_threads(r["threads"].as<int>());
     Model m = Model::load(r["model"].as<std::string>(), kPartDecoder, "ifgan");
     std::ifstream file;

@@ -21,8 +21,7 @@ static int encode_main(int argc, char** argv) {
     opts.parse_positional({"images"});
     auto r = parse_options(opts, argc, argv);
     if (!r.count("model")) throw UsageError("--model FILE is required");
-    std::vector<std::string> inputs =
-        input_list(r.count("images") ? r["images"].as<std::vector<std::string>>() : std::vector<std::string>{});
+    std::vector<std::string> inputs = input_list(positional(r, "images"));
     if (inputs.empty()) throw UsageError("no images (name them, or list them one per line on stdin)");
     EncodeOptions o;
     o.batch = r["batch"].as<int>();

@@ -208,10 +208,13 @@ void Trainer::batch(const std::vector<size_t>& order, int64_t b, torch::Tensor& 
     const int64_t B = o.batch, k = int64_t(ds.k());
     auto idx = torch::empty({B}, torch::kInt64);
     auto yt = torch::empty({B, k}, torch::kFloat32);
+    // Raw pointers: per-element Tensor indexing costs a dispatch each.
+    int64_t* ip = idx.data_ptr<int64_t>();
+    float* yp = yt.data_ptr<float>();
     for (int64_t i = 0; i < B; ++i) {
         size_t pos = order[size_t(b * B + i)];
-        idx[i] = int64_t(pos);
-        for (int64_t a = 0; a < k; ++a) yt[i][a] = float(ds.label(train_idx[pos], size_t(a)));
+        ip[i] = int64_t(pos);
+        for (int64_t a = 0; a < k; ++a) yp[i * k + a] = float(ds.label(train_idx[pos], size_t(a)));
     }
     auto all = torch::from_blob(train_cache.data.data(), {int64_t(train_cache.count), 3, o.size, o.size},
                                 torch::kUInt8);
@@ -288,8 +291,9 @@ json Trainer::validate() {
         size_t m = std::min<size_t>(256, n - s);
         torch::Tensor x = images_to_tensor(val_cache.image(s), m, o.size);
         auto y = torch::empty({int64_t(m), int64_t(k)});
+        float* yp = y.data_ptr<float>();
         for (size_t i = 0; i < m; ++i)
-            for (size_t a = 0; a < k; ++a) y[int64_t(i)][int64_t(a)] = float(ds.label(val_idx[s + i], a));
+            for (size_t a = 0; a < k; ++a) yp[i * k + a] = float(ds.label(val_idx[s + i], a));
         torch::Tensor logits;
         if (is_classifier()) {
             logits = nets.D->forward(x);
