@@ -109,6 +109,65 @@ static json bench_step(const std::string& name, ModelConfig c, StepWeights w, co
             {"fraction_of_peak", achieved / peak}};
 }
 
+// Where a step's time goes: each network's passes of ifgan_forward/backward
+// timed alone (forward, then forward + backward), channels-last, with the
+// step's precision, and the optimiser steps.
+static void profile_step(ModelConfig c, bool bf16, int batch) {
+    torch::manual_seed(1);
+    Networks n = make_networks(c);
+    for (auto& m : n.modules()) to_channels_last(*m);
+    const auto CL = torch::MemoryFormat::ChannelsLast;
+    auto img = [&](int64_t b, bool grad) {
+        return torch::rand({b, 3, c.size, c.size}).contiguous(CL).requires_grad_(grad);
+    };
+    auto y = torch::ones({batch, int64_t(c.k())});
+    auto time_pass = [&](const std::string& name, auto&& fwd, bool has_backward = true) {
+        auto run = [&](bool backward) {
+            auto t = Clock::now();
+            int reps = 0;
+            while (reps < 2 || seconds_since(t) < 1.5) {
+                torch::Tensor out;
+                {
+                    Autocast ac(bf16);
+                    out = fwd().to(torch::kFloat32);
+                }
+                if (backward) out.sum().backward();
+                ++reps;
+            }
+            return seconds_since(t) / reps * 1000;
+        };
+        run(has_backward);  // warm-up
+        double f = run(false), fb = has_backward ? run(true) : f;
+        std::printf("%s\n", json({{"measure", "step_profile"}, {"precision", bf16 ? "bf16" : "fp32"}, {"f", c.f},
+                                  {"batch", batch}, {"pass", name}, {"forward_ms", f}, {"forward_backward_ms", fb}})
+                                .dump().c_str());
+        std::fflush(stdout);
+    };
+    auto x = img(batch, false), three = img(3 * batch, true), two = img(2 * batch, false);
+    auto z = torch::randn({batch, int64_t(c.nz)}, torch::requires_grad());
+    time_pass("E on x (pass 1)", [&] { return n.E->forward(x).mu; });
+    time_pass("G on (y, z), one of passes 2 and 3", [&] { return n.G->forward(y, z); });
+    time_pass("D on [x, x^, x~] (pass 4)", [&] { return n.D->forward(three); });
+    time_pass("E conv stack on x^ (pass 5, no graph)", [&] {
+        torch::NoGradGuard ng;
+        return n.E->convs->forward(two.slice(0, 0, batch));
+    }, false);
+    time_pass("A on z (pass 6)", [&] { return n.A->forward(z); });
+    auto ps = params_of({n.E.ptr(), n.G.ptr(), n.D.ptr(), n.A.ptr()});
+    for (auto& p : ps) p.mutable_grad() = torch::randn_like(p);
+    torch::optim::RMSprop opt(ps, torch::optim::RMSpropOptions(2e-4));
+    auto t = Clock::now();
+    int reps = 0;
+    while (reps < 3 || seconds_since(t) < 1.0) {
+        opt.step();
+        ++reps;
+    }
+    std::printf("%s\n", json({{"measure", "step_profile"}, {"precision", bf16 ? "bf16" : "fp32"}, {"f", c.f},
+                              {"batch", batch}, {"pass", "optimiser steps (E, G, D, A)"},
+                              {"forward_backward_ms", seconds_since(t) / reps * 1000}}).dump().c_str());
+    std::fflush(stdout);
+}
+
 // `ifgan-bench cache DIR THREADS`: faces/s of the preprocessing cache build.
 static int bench_cache(const std::string& dir, int threads) {
     Dataset ds = load_dataset(dir);
@@ -153,8 +212,9 @@ int main(int argc, char** argv) {
         wf.label_input = true;
         wf.confusion = true;
         wf.delta = 0;  // the fast recipe has no GAN term
-        std::printf("%s\n", bench_step("fast", fast, wf, "adam", 64, 12, p32, p16).dump().c_str());
+        std::printf("%s\n", bench_step("fast", fast, wf, "adam", 64, 12, p32, p16, true).dump().c_str());
         std::fflush(stdout);
     }
+    for (bool bf16 : {false, true}) profile_step(paper, bf16, 64);
     return 0;
 }

@@ -22,6 +22,8 @@ struct TrainOptions {
     std::string head = "detached";            // or attached
     std::string adversary = "paper";          // or confusion (see StepWeights)
     std::string aux_input = "z";              // or mu (see StepWeights)
+    bool aux_standardize = false;             // A reads a batch-standardised code
+    int aux_steps = 1;                        // A's updates per step (the paper: 1)
     bool beta_samples = false;                // β also classifies x̃ (see StepWeights)
     std::string crop = "auto";                // auto, celeba, center, none
     bool hflip = false;

@@ -47,6 +47,8 @@ static int train_main(int argc, char** argv) {
         "head", "detached (the paper) or attached", cxxopts::value<std::string>())(
         "beta-samples", "the β term also classifies the samples G(y, z_p)")(
         "aux-input", "what A reads: z (the paper) or mu", cxxopts::value<std::string>())(
+        "aux-standardize", "A reads its input standardised per dimension over the batch")(
+        "aux-steps", "updates of A per training step (the paper: 1)", cxxopts::value<int>())(
         "adversary", "paper (−γ·BCE(A(z), y)) or confusion (γ·BCE(A(z), ½))", cxxopts::value<std::string>())(
         "precision", "fp32 or bf16", cxxopts::value<std::string>())(
         "crop", "auto, celeba, center or none", cxxopts::value<std::string>()->default_value("auto"))(
@@ -88,6 +90,8 @@ static int train_main(int argc, char** argv) {
     num("gamma", o.gamma);
     num("delta", o.delta);
     num("rho", o.rho);
+    num("aux-steps", o.aux_steps);
+    if (r.count("aux-standardize")) o.aux_standardize = true;
     o.log_every = r["log-every"].as<int>();
     o.val_limit = r["val-limit"].as<int>();
     o.threads = r["threads"].as<int>();

@@ -27,6 +27,7 @@ Model Model::load(const std::string& path, unsigned parts, const std::string& wa
     impl->meta = impl->m.meta.dump();
     Networks& n = impl->m.nets;
     for (auto& mod : n.modules()) {
+        to_channels_last(*mod);
         mod->eval();
         // Inference only: parameters need no gradients.
         for (auto& p : mod->parameters()) p.requires_grad_(false);

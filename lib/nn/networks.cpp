@@ -42,16 +42,38 @@ EncoderOut EncoderImpl::forward(torch::Tensor x) {
     return {mu_head->forward(h), logvar_head->forward(h), head(h)};
 }
 
+UpConvImpl::UpConvImpl(int64_t cin, int64_t cout) {
+    // Initialised by the reference layer itself, so the draws and the
+    // defaults are those of ConvTranspose2d.
+    torch::nn::ConvTranspose2d ref(torch::nn::ConvTranspose2dOptions(cin, cout, 3).stride(2).padding(1).output_padding(1));
+    weight = register_parameter("weight", ref->weight.detach().clone());
+    bias = register_parameter("bias", ref->bias.detach().clone());
+    // Output row 2m+a reads input rows m+d (d = 0, 1) with the 3x3 tap
+    // kh = 2m+a+1-2(m+d) = a+1-2d: a=0: d=0 -> 1, d=1 -> none; a=1: d=0 -> 2, d=1 -> 0.
+    taps = torch::tensor({1, 3, 2, 0}, torch::kInt64);
+}
+
+torch::Tensor UpConvImpl::phase_kernel() const {
+    const int64_t cin = weight.size(0), cout = weight.size(1);
+    torch::Tensor w = torch::constant_pad_nd(weight, {0, 1, 0, 1});  // tap 3 reads zero
+    w = w.index_select(2, taps).index_select(3, taps);               // [cin, cout, (a,dh), (b,dw)]
+    // -> [cout, a, b, cin, dh, dw]: the channel order pixel_shuffle expects.
+    return w.view({cin, cout, 2, 2, 2, 2}).permute({1, 2, 4, 0, 3, 5}).reshape({cout * 4, cin, 2, 2});
+}
+
+torch::Tensor UpConvImpl::forward(const torch::Tensor& x) {
+    torch::Tensor padded = torch::constant_pad_nd(x, {0, 1, 0, 1});
+    torch::Tensor phases = torch::conv2d(padded, phase_kernel(), bias.repeat_interleave(4));
+    return torch::pixel_shuffle(phases, 2);
+}
+
 DecoderImpl::DecoderImpl(const ModelConfig& c) {
     int depth = stack_depth(c.size);
     c0 = int64_t(c.f) << (depth - 1);
     fc = register_module("fc", torch::nn::Linear(int64_t(c.k()) + c.nz, c0 * 16));
     deconvs = register_module("deconvs", torch::nn::Sequential());
     int64_t in = c0;
-    auto deconv = [](int64_t i, int64_t o) {
-        return torch::nn::ConvTranspose2d(
-            torch::nn::ConvTranspose2dOptions(i, o, 3).stride(2).padding(1).output_padding(1));
-    };
+    auto deconv = [](int64_t i, int64_t o) { return UpConv(i, o); };
     for (int i = 0; i < depth - 1; ++i) {
         deconvs->push_back(deconv(in, in / 2));
         deconvs->push_back(torch::nn::BatchNorm2d(in / 2));
@@ -113,7 +135,7 @@ void to_channels_last(torch::nn::Module& m) {
 
 torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size) {
     auto u8 = torch::from_blob(const_cast<uint8_t*>(chw), {int64_t(n), 3, size, size}, torch::kUInt8);
-    return u8.to(torch::kFloat32).div_(255.0f);
+    return u8.to(torch::kFloat32).div_(255.0f).contiguous(torch::MemoryFormat::ChannelsLast);
 }
 
 }  // namespace ifgan

@@ -34,6 +34,25 @@ struct EncoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(Encoder);
 
+// ConvTranspose2d(cin, cout, 3, stride 2, padding 1, output_padding 1), the
+// decoder's upsampling layer, with the same parameters ("weight" [cin, cout,
+// 3, 3], "bias"), initialisation and output, computed as a sub-pixel
+// convolution: each of the four output phases (row and column parity) is a
+// 2x2 convolution of the input, so one Conv2d(cin, 4·cout, 2) over the input
+// padded by one row and column at the end, then pixel_shuffle(2). Why: in
+// LibTorch 1.13 a transposed convolution runs in fp32 through im2col and
+// BLAS even under bf16 autocast, while Conv2d runs in oneDNN in bf16; the 4x4
+// kernel holds 7 structural zeros in 16 taps, and is still faster.
+struct UpConvImpl : torch::nn::Module {
+    UpConvImpl(int64_t cin, int64_t cout);
+    torch::Tensor forward(const torch::Tensor& x);
+    // The 2x2 kernel [4·cout, cin, 2, 2] that the 3x3 transposed kernel means.
+    torch::Tensor phase_kernel() const;
+    torch::Tensor weight, bias;
+    torch::Tensor taps;  // for each phase and 2x2 offset, the 3x3 tap (3: zero)
+};
+TORCH_MODULE(UpConv);
+
 struct DecoderImpl : torch::nn::Module {
     DecoderImpl(const ModelConfig& c);
     torch::Tensor forward(torch::Tensor y, torch::Tensor z);  // -> image logits
@@ -76,7 +95,7 @@ Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
 // layout oneDNN's convolutions prefer.
 void to_channels_last(torch::nn::Module& m);
 
-// uint8 CHW batch -> float NCHW in [0,1].
+// uint8 CHW batch -> float [n, 3, size, size] in [0,1], channels-last in memory.
 torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size);
 
 }  // namespace ifgan

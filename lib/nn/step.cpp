@@ -14,7 +14,7 @@ std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch
 
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          at::Generator& gen) {
-    torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits;
+    torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits, a_input;
     {
         Autocast ac(w.bf16);
         // Pass 1, E on x: mu and logvar (z, KL), ŷ (ρ term and the decoder's input).
@@ -56,9 +56,12 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         }
         // Pass 6, A on z (or mu): serves −γ·BCE(A(z), y) for E (through z) and A's own
         // loss (A's parameters only, as if z were detached).
-        a_logits = n.A->forward(w.aux_on_mu ? mu : z).to(torch::kFloat32);
+        torch::Tensor a_in = aux_input(w.aux_on_mu ? mu : z, w.aux_standardize);
+        a_logits = n.A->forward(a_in).to(torch::kFloat32);
+        a_input = a_in.detach();
     }
     StepLosses l;
+    l.a_input = a_input;
     l.rec = loss::reconstruction(xr_logits, x);
     l.kl = loss::kl(mu, logvar);
     l.cls = loss::classification(y_logits, y);
@@ -79,6 +82,21 @@ void ifgan_backward(Networks& n, const StepLosses& l) {
     torch::autograd::backward({l.eg}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
     torch::autograd::backward({l.aux}, {}, true, false, params_of({n.A.ptr()}));
     if (l.dis.requires_grad()) torch::autograd::backward({l.dis}, {}, false, false, params_of({n.D.ptr()}));
+}
+
+torch::Tensor aux_input(const torch::Tensor& code, bool standardize) {
+    if (!standardize) return code;
+    // Per-dimension batch standardisation, as the evaluation's probe does:
+    // otherwise E can hide y in a direction of tiny scale, which A's
+    // weights would have to grow by orders of magnitude to read.
+    // The same ε as the probe's: 1/sqrt(var + 1e-8).
+    return (code - code.mean(0, true)) * (code.var(0, false, true) + 1e-8).rsqrt();
+}
+
+void aux_update(Networks& n, torch::optim::Optimizer& opt_a, const torch::Tensor& a_input, const torch::Tensor& y) {
+    opt_a.zero_grad();
+    loss::classification(n.A->forward(a_input), y).backward();
+    opt_a.step();
 }
 
 }  // namespace ifgan

@@ -20,6 +20,8 @@ struct StepWeights {
     // A reads z (the paper) or the posterior mean mu: on z, E can also fool A
     // by inflating the posterior noise, which blurs every reconstruction.
     bool aux_on_mu = false;
+    // A reads its input standardised per dimension over the batch.
+    bool aux_standardize = false;
     // The β term also classifies the samples x̃ = G(y, z_p): with random z_p
     // the decoder can only draw the attribute from y, so it learns to use y.
     bool beta_samples = false;
@@ -29,6 +31,7 @@ struct StepLosses {
     torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
     torch::Tensor adv;  // E's adversarial term: −aux (paper) or BCE(A(z), ½) (confusion)
     torch::Tensor eg;   // rec + α kl + ρ cls + β cls_rec + γ adv + δ gen
+    torch::Tensor a_input;  // what A read (z or mu), detached: for A's extra updates
 };
 
 // Forward passes of PAPER.md's step on (x, y); noise from `gen`.
@@ -54,6 +57,11 @@ struct Autocast {
         }
     }
 };
+
+// What A reads: the code (z or mu), standardised over the batch if asked.
+torch::Tensor aux_input(const torch::Tensor& code, bool standardize);
+// One more update of A alone on the detached input of the last step.
+void aux_update(Networks& n, torch::optim::Optimizer& opt_a, const torch::Tensor& a_input, const torch::Tensor& y);
 
 std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch::nn::Module>> mods);
 

@@ -82,7 +82,7 @@ json options_json(const TrainOptions& o) {
             {"alpha", o.alpha},         {"beta", o.beta},         {"gamma", o.gamma},
             {"delta", o.delta},         {"rho", o.rho},           {"seed", o.seed},
             {"precision", o.precision}, {"optimizer", o.optimizer}, {"decoder_input", o.decoder_input},
-            {"head", o.head},           {"adversary", o.adversary}, {"aux_input", o.aux_input}, {"beta_samples", o.beta_samples}, {"hflip", o.hflip},       {"data", o.data}};
+            {"head", o.head},           {"adversary", o.adversary}, {"aux_input", o.aux_input}, {"aux_steps", o.aux_steps}, {"aux_standardize", o.aux_standardize}, {"beta_samples", o.beta_samples}, {"hflip", o.hflip},       {"data", o.data}};
 }
 
 void options_from_json(const json& j, TrainOptions& o) {
@@ -99,6 +99,8 @@ void options_from_json(const json& j, TrainOptions& o) {
     o.head = j.value("head", o.head);
     o.adversary = j.value("adversary", o.adversary);
     o.aux_input = j.value("aux_input", o.aux_input);
+    o.aux_steps = j.value("aux_steps", o.aux_steps);
+    o.aux_standardize = j.value("aux_standardize", o.aux_standardize);
     o.beta_samples = j.value("beta_samples", o.beta_samples);
     o.hflip = j.value("hflip", o.hflip);
 }
@@ -173,6 +175,8 @@ void Trainer::load_data(const ModelConfig* resumed) {
 void Trainer::build(const ModelConfig& c) {
     torch::manual_seed(o.seed);  // weight initialisation
     nets = make_networks(c, kPartAll);
+    // oneDNN's convolutions prefer NHWC: +3-10% per step (docs/performance.md).
+    for (auto& m : nets.modules()) to_channels_last(*m);
     if (is_classifier()) {
         opt_d = make_optimizer(o, params_of({nets.D.ptr()}), 0.99);
     } else {
@@ -218,7 +222,7 @@ void Trainer::batch(const std::vector<size_t>& order, int64_t b, torch::Tensor& 
     }
     auto all = torch::from_blob(train_cache.data.data(), {int64_t(train_cache.count), 3, o.size, o.size},
                                 torch::kUInt8);
-    x = all.index_select(0, idx).to(torch::kFloat32).div_(255.0f);
+    x = all.index_select(0, idx).to(torch::kFloat32).div_(255.0f).contiguous(torch::MemoryFormat::ChannelsLast);
     if (o.hflip) {
         // Flip every other image of the batch, chosen by the epoch order (deterministic).
         auto mask = (idx.remainder(2) == 1);
@@ -238,6 +242,7 @@ Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
     w.bf16 = o.precision == "bf16";
     w.confusion = o.adversary == "confusion";
     w.aux_on_mu = o.aux_input == "mu";
+    w.aux_standardize = o.aux_standardize;
     w.beta_samples = o.beta_samples;
     StepLosses l = ifgan_forward(nets, x, y, w, gen);
     if (!std::isfinite(l.eg.item<double>()) || !std::isfinite(l.dis.item<double>()) ||
@@ -253,6 +258,9 @@ Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
     opt_eg->step();
     opt_a->step();
     opt_d->step();
+    // A's extra updates on this batch (--aux-steps): E then faces an A closer
+    // to the best predictor of y from z, not one a single step behind it.
+    for (int i = 1; i < o.aux_steps; ++i) aux_update(nets, *opt_a, l.a_input, y);
     Terms t;
     for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"kl", l.kl}, {"cls", l.cls},
                             {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"adv", l.adv}, {"gen", l.gen}, {"dis", l.dis}, {"eg", l.eg}})
@@ -302,7 +310,7 @@ json Trainer::validate() {
             logits = e.y_logits;
             torch::Tensor dec_y = torch::sigmoid(e.y_logits);
             sq += (torch::sigmoid(nets.G->forward(dec_y, e.mu)) - x).pow(2).sum().item<double>();
-            auto a_hit = ((nets.A->forward(e.mu) > 0).to(torch::kFloat32) == y).to(torch::kFloat32).sum(0);
+            auto a_hit = ((nets.A->forward(aux_input(e.mu, o.aux_standardize)) > 0).to(torch::kFloat32) == y).to(torch::kFloat32).sum(0);
             for (size_t a = 0; a < k; ++a) a_correct[a] += a_hit[int64_t(a)].item<double>();
         }
         auto hit = ((logits > 0).to(torch::kFloat32) == y).to(torch::kFloat32).sum(0);
@@ -526,7 +534,7 @@ int run_training(const TrainOptions& o) {
     if (o.head != "detached" && o.head != "attached") throw UsageError("--head must be detached or attached");
     if (o.adversary != "paper" && o.adversary != "confusion") throw UsageError("--adversary must be paper or confusion");
     if (o.aux_input != "z" && o.aux_input != "mu") throw UsageError("--aux-input must be z or mu");
-    if (o.epochs < 1 || o.batch < 1) throw UsageError("--epochs and --batch must be at least 1");
+    if (o.epochs < 1 || o.batch < 1 || o.aux_steps < 1) throw UsageError("--epochs, --batch and --aux-steps must be at least 1");
     if (o.data.empty() || o.out.empty()) throw UsageError("--data and --out are required");
     if (o.kind == "ifgan" && o.attrs.empty() && !o.resume) throw UsageError("--attr is required (e.g. --attr Smiling)");
     stack_depth(o.size);

@@ -250,3 +250,68 @@ TEST_CASE("without the GAN term D is neither run nor trained; the confusion adve
     for (auto& p : n.E->parameters()) e_grad |= p.grad().defined() && p.grad().abs().sum().item<double>() > 0;
     CHECK(e_grad);
 }
+
+TEST_CASE("A's standardised input and its extra updates touch A alone") {
+    torch::manual_seed(7);
+    // Standardisation undoes any per-dimension scale: a direction shrunk by
+    // 1e-2 reads the same as at full scale.
+    auto code = torch::randn({64, 8});
+    auto shrunk = code * torch::tensor({1e-2f, 1.f, 1.f, 1.f, 1.f, 1.f, 1.f, 1.f});
+    auto s = aux_input(shrunk, true);
+    CHECK(max_abs_diff(s.mean(0), torch::zeros({8})) < 1e-5);
+    CHECK(max_abs_diff(s.std(0, false), torch::ones({8})) < 1e-3);
+    CHECK(max_abs_diff(s, aux_input(code, true)) < 1e-3);
+    CHECK(max_abs_diff(aux_input(code, false), code) == 0);
+
+    Networks n = make_networks(tiny_config());
+    auto x = torch::rand({4, 3, 32, 32});
+    auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    StepWeights w;
+    w.aux_standardize = true;
+    auto gen = at::detail::createCPUGenerator(3);
+    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    REQUIRE(l.a_input.defined());
+    CHECK(!l.a_input.requires_grad());
+    auto snapshot = [](torch::nn::Module& m) {
+        std::vector<torch::Tensor> v;
+        for (auto& p : m.parameters()) v.push_back(p.detach().flatten().clone());
+        return torch::cat(v);
+    };
+    auto e0 = snapshot(*n.E), a0 = snapshot(*n.A);
+    torch::optim::SGD opt_a(n.A->parameters(), 0.1);
+    double before = loss::classification(n.A->forward(l.a_input), y).item<double>();
+    for (int i = 0; i < 5; ++i) aux_update(n, opt_a, l.a_input, y);
+    double after = loss::classification(n.A->forward(l.a_input), y).item<double>();
+    CHECK(after < before);                         // A learns from its extra updates
+    CHECK(max_abs_diff(snapshot(*n.A), a0) > 0);
+    CHECK(max_abs_diff(snapshot(*n.E), e0) == 0);  // and nothing else moves
+}
+
+TEST_CASE("the sub-pixel up-convolution is ConvTranspose2d(3, stride 2, padding 1, output padding 1)") {
+    torch::manual_seed(8);
+    for (auto [cin, cout, side] : {std::tuple{5, 3, 4}, std::tuple{8, 6, 7}, std::tuple{3, 3, 1}}) {
+        UpConv up(cin, cout);
+        torch::nn::ConvTranspose2d ref(
+            torch::nn::ConvTranspose2dOptions(cin, cout, 3).stride(2).padding(1).output_padding(1));
+        {
+            torch::NoGradGuard ng;
+            ref->weight.copy_(up->weight);
+            ref->bias.copy_(up->bias);
+        }
+        auto x = torch::randn({2, cin, side, side}, torch::requires_grad());
+        auto x_ref = x.detach().clone().requires_grad_(true);
+        auto out = up->forward(x), out_ref = ref->forward(x_ref);
+        REQUIRE(out.sizes() == out_ref.sizes());
+        CHECK(max_abs_diff(out, out_ref) < 1e-5);
+        // Gradients too: a fixed random upstream gradient through both.
+        auto g = torch::randn(out.sizes());
+        (out * g).sum().backward();
+        (out_ref * g).sum().backward();
+        CHECK(max_abs_diff(x.grad(), x_ref.grad()) < 1e-5);
+        CHECK(max_abs_diff(up->weight.grad(), ref->weight.grad()) < 1e-4);
+        CHECK(max_abs_diff(up->bias.grad(), ref->bias.grad()) < 1e-4);
+    }
+    // Its parameters carry ConvTranspose2d's names, so model files are unchanged.
+    auto names = UpConv(4, 2)->named_parameters().keys();
+    CHECK(names == std::vector<std::string>{"weight", "bias"});
+}
