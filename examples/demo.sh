@@ -10,7 +10,7 @@ if [[ ${DEMO_FAST:-0} == 1 ]]; then
     count=400 size=32 judge_epochs=1 epochs=1
     extra=(--f 4 --nz 8 --batch 16 --val-limit 32)
 else
-    count=20000 size=64 judge_epochs=2 epochs=${DEMO_EPOCHS:-5}  # about 6.5 min of training here
+    count=20000 size=64 judge_epochs=2 epochs=${DEMO_EPOCHS:-10}  # about 8 min of training here
     extra=()
 fi
 mkdir -p "$out"

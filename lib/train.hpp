@@ -20,7 +20,7 @@ struct TrainOptions {
     std::string optimizer = "rmsprop";        // or adam
     std::string decoder_input = "prediction"; // or label
     std::string head = "detached";            // or attached
-    std::string adversary = "paper";          // or confusion (see StepWeights)
+    std::string adversary = "paper";          // or confusion, mmd (see StepWeights)
     std::string aux_input = "z";              // or mu (see StepWeights)
     bool aux_standardize = false;             // A reads a batch-standardised code
     int aux_steps = 1;                        // A's updates per step (the paper: 1)

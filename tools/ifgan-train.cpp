@@ -49,7 +49,7 @@ static int train_main(int argc, char** argv) {
         "aux-input", "what A reads: z (the paper) or mu", cxxopts::value<std::string>())(
         "aux-standardize", "A reads its input standardised per dimension over the batch")(
         "aux-steps", "updates of A per training step (the paper: 1)", cxxopts::value<int>())(
-        "adversary", "paper (−γ·BCE(A(z), y)) or confusion (γ·BCE(A(z), ½))", cxxopts::value<std::string>())(
+        "adversary", "paper (−γ·BCE(A(z), y)), confusion (γ·BCE(A(z), ½)), mmd or linear (closed-form tests on mu)", cxxopts::value<std::string>())(
         "precision", "fp32 or bf16", cxxopts::value<std::string>())(
         "crop", "auto, celeba, center or none", cxxopts::value<std::string>()->default_value("auto"))(
         "hflip", "flip half of the training images horizontally")(

@@ -70,7 +70,10 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.aux = loss::classification(a_logits, y);
     l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp) : torch::zeros({});
     l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp) : torch::zeros({});
-    l.adv = w.confusion ? loss::classification(a_logits, torch::full_like(y, 0.5)) : -l.aux;
+    if (w.mmd) l.adv = loss::mmd_by_label(aux_input(mu, true), y);
+    else if (w.linear) l.adv = loss::linear_separation(aux_input(mu, true), y, 0.1);
+    else if (w.confusion) l.adv = loss::classification(a_logits, torch::full_like(y, 0.5));
+    else l.adv = -l.aux;
     l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
     return l;
 }

@@ -17,6 +17,14 @@ struct StepWeights {
     // seen to blow z up). true: γ·BCE(A(z), ½), which E minimises by making
     // A's prediction uninformative.
     bool confusion = false;
+    // Beyond the paper: E's term is mmd_by_label on the batch-standardised mu
+    // instead of a term through A, so the adversary is at its optimum every
+    // step (a kernel two-sample test computed in closed form) and cannot be
+    // outrun; A still trains, as a monitor.
+    bool mmd = false;
+    // Beyond the paper: E's term is loss::linear_separation of mu, the
+    // closed-form optimum of a linear adversary (Fisher's discriminant).
+    bool linear = false;
     // A reads z (the paper) or the posterior mean mu: on z, E can also fool A
     // by inflating the posterior noise, which blurs every reconstruction.
     bool aux_on_mu = false;
@@ -29,7 +37,7 @@ struct StepWeights {
 
 struct StepLosses {
     torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
-    torch::Tensor adv;  // E's adversarial term: −aux (paper) or BCE(A(z), ½) (confusion)
+    torch::Tensor adv;  // E's adversarial term: −aux (paper), BCE(A(z), ½) (confusion) or the MMD
     torch::Tensor eg;   // rec + α kl + ρ cls + β cls_rec + γ adv + δ gen
     torch::Tensor a_input;  // what A read (z or mu), detached: for A's extra updates
 };

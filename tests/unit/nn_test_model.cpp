@@ -315,3 +315,46 @@ TEST_CASE("the sub-pixel up-convolution is ConvTranspose2d(3, stride 2, padding 
     auto names = UpConv(4, 2)->named_parameters().keys();
     CHECK(names == std::vector<std::string>{"weight", "bias"});
 }
+
+TEST_CASE("MMD against hand-worked values") {
+    // One point per set, d = 1, distance² 2: each kernel pair is
+    // exp(0) + exp(0) − 2·exp(−2 / (2c)) summed over c in {¼, 1, 4, 16}.
+    auto a = torch::tensor({{0.0f}}), b = torch::tensor({{std::sqrt(2.0f)}});
+    double want = 0;
+    for (double c : {0.25, 1.0, 4.0, 16.0}) want += 2 - 2 * std::exp(-1 / c);
+    CHECK(loss::mmd(a, b).item<double>() == Approx(want).epsilon(1e-5));
+    // The same sample against itself: 0; an empty set: 0.
+    auto s = torch::randn({10, 4});
+    CHECK(std::abs(loss::mmd(s, s).item<double>()) < 1e-6);
+    CHECK(loss::mmd(s, torch::zeros({0, 4})).item<double>() == 0);
+    // By label: codes that carry the label score far above codes that do not.
+    torch::manual_seed(9);
+    auto y = (torch::rand({64, 1}) > 0.5).to(torch::kFloat32);
+    auto noise = torch::randn({64, 8});
+    auto leaky = noise + 3 * y;  // every dimension shifted by the label
+    CHECK(loss::mmd_by_label(leaky, y).item<double>() > 10 * loss::mmd_by_label(noise, y).item<double>());
+    // And its gradient pushes the two classes' codes together.
+    auto z = leaky.clone().requires_grad_(true);
+    loss::mmd_by_label(z, y).backward();
+    auto on = y.select(1, 0) > 0.5;
+    CHECK(z.grad().index({on}).mean().item<double>() > 0);              // class 1 (higher) moves down
+    CHECK(z.grad().index({on.logical_not()}).mean().item<double>() < 0);  // class 0 moves up
+}
+
+TEST_CASE("Fisher's linear separation against hand-worked values") {
+    // d = 1: class 1 at {1, 3}, class 0 at {−1, −3}. Means 2 and −2 (difference
+    // 4); pooled within-class variance (1+1+1+1)/4 = 1; ridge 1: 4² / 2 = 8.
+    auto codes = torch::tensor({{1.0f}, {3.0f}, {-1.0f}, {-3.0f}});
+    auto y = torch::tensor({{1.0f}, {1.0f}, {0.0f}, {0.0f}});
+    CHECK(loss::linear_separation(codes, y, 1.0).item<double>() == Approx(8.0).epsilon(1e-5));
+    // A label-dependent shift in one of four directions reads far above the
+    // same codes without it.
+    torch::manual_seed(10);
+    auto yy = (torch::arange(64) % 2).to(torch::kFloat32).unsqueeze(1);
+    auto noise = torch::randn({64, 4});
+    auto leak = noise.clone();
+    leak.select(1, 0).add_(4 * yy.squeeze(1));
+    CHECK(loss::linear_separation(leak, yy, 0.1).item<double>() > 5 * loss::linear_separation(noise, yy, 0.1).item<double>());
+    // No class on one side: nothing to separate.
+    CHECK(loss::linear_separation(codes, torch::ones({4, 1}), 1.0).item<double>() == 0);
+}
