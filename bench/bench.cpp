@@ -66,7 +66,7 @@ static Flops count_flops(const ModelConfig& c) {
 static double step_flops(const Flops& f, const StepWeights& w, bool detached) {
     double t = 3 * (f.e_convs + f.e_heads);  // pass 1
     t += 2 * 3 * f.g;                          // passes 2 and 3
-    t += f.d * (1 + 1) + 2 * f.d * (1 + 2);    // pass 4: x needs weight grads only; x̂, x̃ both
+    if (w.delta != 0) t += f.d * (1 + 1) + 2 * f.d * (1 + 2);  // pass 4: x needs weight grads only; x̂, x̃ both
     double beta_imgs = w.beta == 0 ? 0 : (w.beta_samples ? 2 : 1);
     t += beta_imgs * f.e_convs * (detached ? 1 : 3);  // pass 5
     t += 3 * f.a;                                      // pass 6

@@ -16,7 +16,7 @@ attrs=${RESULTS_ATTRS:-Smiling Eyeglasses}
 paper_steps=${RESULTS_PAPER_STEPS:-190}
 variants_for() {
     case $1 in
-        Smiling) echo "${RESULTS_VARIANTS:-fast fast32 gamma0 gamma10 auxmu beta0 gan paper}" ;;
+        Smiling) echo "${RESULTS_VARIANTS:-fast fast32 gamma0 gamma10 auxmu beta0 gan paper astd5 astdmu10 mmd10 lin1 lin10}" ;;
         *) echo "${RESULTS_VARIANTS:-fast gamma0}" ;;
     esac
 }
@@ -35,6 +35,13 @@ for attr in $attrs; do
             beta0) opts=(--recipe fast --precision bf16 --beta 0) ;;
             gan) opts=(--recipe fast --precision bf16 --delta 1) ;;
             paper) opts=(--recipe paper --precision bf16 --steps $paper_steps) ;;
+            # Stronger adversaries (the leakage study): A on the batch-standardised
+            # code with 5 updates per step; closed-form MMD and Fisher terms on mu.
+            astd5) opts=(--recipe fast --precision bf16 --aux-standardize --aux-steps 5) ;;
+            astdmu10) opts=(--recipe fast --precision bf16 --aux-standardize --aux-steps 5 --aux-input mu --gamma 10) ;;
+            mmd10) opts=(--recipe fast --precision bf16 --adversary mmd --gamma 10 --aux-input mu --aux-standardize) ;;
+            lin1) opts=(--recipe fast --precision bf16 --adversary linear --gamma 1 --aux-input mu --aux-standardize) ;;
+            lin10) opts=(--recipe fast --precision bf16 --adversary linear --gamma 10 --aux-input mu --aux-standardize) ;;
         esac
         name=$out/$attr-$v
         if [[ ! -f $name.json ]]; then
