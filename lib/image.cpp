@@ -141,9 +141,9 @@ std::vector<uint8_t> encode_png(const Image& img, int compression) {
     pi.height = png_uint_32(img.height);
     pi.format = PNG_FORMAT_RGB;
     (void)compression;  // the simplified API picks zlib's default level
-    png_alloc_size_t len = 0;
-    if (!png_image_write_to_memory(&pi, nullptr, &len, 0, img.rgb.data(), 0, nullptr))
-        throw Error(std::string("PNG encoding failed: ") + pi.message);
+    // One pass into a buffer of the worst-case size: asking for the size
+    // first (a null buffer) compresses the whole image once more.
+    png_alloc_size_t len = PNG_IMAGE_PNG_SIZE_MAX(pi);
     std::vector<uint8_t> out(len);
     if (!png_image_write_to_memory(&pi, out.data(), &len, 0, img.rgb.data(), 0, nullptr))
         throw Error(std::string("PNG encoding failed: ") + pi.message);

@@ -42,7 +42,8 @@ TORCH_MODULE(Encoder);
 // padded by one row and column at the end, then pixel_shuffle(2). Why: in
 // LibTorch 1.13 a transposed convolution runs in fp32 through im2col and
 // BLAS even under bf16 autocast, while Conv2d runs in oneDNN in bf16; the 4x4
-// kernel holds 7 structural zeros in 16 taps, and is still faster.
+// kernel holds 7 structural zeros in 16 taps, and is still faster. Inference
+// in fp32 (no gradients, no autocast) runs the native layer instead.
 struct UpConvImpl : torch::nn::Module {
     UpConvImpl(int64_t cin, int64_t cout);
     torch::Tensor forward(const torch::Tensor& x);
