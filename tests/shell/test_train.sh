@@ -56,6 +56,22 @@ expect_err "--attr"
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --precision fp16
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --size 48
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --recipe slow
+expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --adversary strong
+expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --aux-steps 0
+
+# The stronger adversaries train, are recorded in the model file and resume
+# with them: a resumed run equals an uninterrupted one here too.
+adv="--adversary linear --aux-input mu --aux-standardize --aux-steps 3"
+ifgan-train --data $D --attr Smiling $tiny $adv --epochs 2 --out lin.ifgan --log lin.jsonl 2>/dev/null
+ifgan-train --data $D --attr Smiling $tiny $adv --epochs 1 --out lin2.ifgan --log lin2.jsonl 2>/dev/null
+ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out lin2.ifgan --log lin2.jsonl --resume 2>/dev/null
+diff <(jq -c 'select(.loss) | [.step, .loss]' lin.jsonl) <(jq -c 'select(.loss) | [.step, .loss]' lin2.jsonl) \
+    || fail "resumed run with the linear adversary differs"
+jq -se 'map(select(.options))[0].options | .adversary == "linear" and .aux_steps == 3 and .aux_standardize' lin.jsonl >/dev/null \
+    || fail "the log's options lack the adversary settings"
+# Its γ term is the Fisher separation (≥ 0), not a BCE through A.
+jq -se 'map(select(.loss)) | all(.loss.adv >= 0) and any(.loss.adv != .loss.aux)' lin.jsonl >/dev/null || fail "linear adversary term"
+ifgan-train --data $D --attr Smiling $tiny --adversary mmd --epochs 1 --out mmd.ifgan 2>/dev/null || fail "mmd adversary"
 # A loss that is not finite stops training, naming the step.
 expect_status 1 ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out nan.ifgan --lr 1e12
 expect_err "the loss is not finite"
