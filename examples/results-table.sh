@@ -9,7 +9,7 @@ for attr in Smiling Eyeglasses; do
     echo
     echo "| variant | train s | rec MSE | PSNR | SSIM | ŷ acc | edit → 1 | edit → 0 | flip | preserved (vs orig / vs rec) | leakage probe (majority) | counterfactual MSE (ratio to rec) |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-    for v in fast fast32 gamma0 gamma10 auxmu beta0 gan paper astd5 astdmu10 mmd10 lin1 lin10; do
+    for v in fast fast32 gamma0 gamma10 auxmu beta0 gan paper astd5 astdmu10 mmd10 lin1 lin10 alpha01 alpha002; do
         f=$dir/$attr-$v.json
         [[ -f $f ]] || continue
         jq -r --arg attr "$attr" '

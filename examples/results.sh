@@ -16,7 +16,7 @@ attrs=${RESULTS_ATTRS:-Smiling Eyeglasses}
 paper_steps=${RESULTS_PAPER_STEPS:-190}
 variants_for() {
     case $1 in
-        Smiling) echo "${RESULTS_VARIANTS:-fast fast32 gamma0 gamma10 auxmu beta0 gan paper astd5 astdmu10 mmd10 lin1 lin10}" ;;
+        Smiling) echo "${RESULTS_VARIANTS:-fast fast32 gamma0 gamma10 auxmu beta0 gan paper astd5 astdmu10 mmd10 lin1 lin10 alpha01 alpha002}" ;;
         *) echo "${RESULTS_VARIANTS:-fast gamma0}" ;;
     esac
 }
@@ -42,6 +42,9 @@ for attr in $attrs; do
             mmd10) opts=(--recipe fast --precision bf16 --adversary mmd --gamma 10 --aux-input mu --aux-standardize) ;;
             lin1) opts=(--recipe fast --precision bf16 --adversary linear --gamma 1 --aux-input mu --aux-standardize) ;;
             lin10) opts=(--recipe fast --precision bf16 --adversary linear --gamma 10 --aux-input mu --aux-standardize) ;;
+            # Sharper reconstructions (the preservation study): a lighter KL term.
+            alpha01) opts=(--recipe fast --precision bf16 --alpha 0.01) ;;
+            alpha002) opts=(--recipe fast --precision bf16 --alpha 0.002) ;;
         esac
         name=$out/$attr-$v
         if [[ ! -f $name.json ]]; then
