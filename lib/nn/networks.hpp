@@ -40,9 +40,9 @@ TORCH_MODULE(Encoder);
 // convolution: each of the four output phases (row and column parity) is a
 // 2x2 convolution of the input, so one Conv2d(cin, 4·cout, 2) over the input
 // padded by one row and column at the end, then pixel_shuffle(2). Why: in
-// LibTorch 1.13 a transposed convolution runs in fp32 through im2col and
-// BLAS even under bf16 autocast, while Conv2d runs in oneDNN in bf16; the 4x4
-// kernel holds 7 structural zeros in 16 taps, and is still faster. Inference
+// LibTorch 1.13 CPU autocast leaves transposed convolutions in fp32 (and a
+// bf16 one fails), while Conv2d runs in oneDNN in bf16; the 2x2 kernels
+// hold 7 structural zeros in 16 taps, and are still faster. Inference
 // in fp32 (no gradients, no autocast) runs the native layer instead.
 struct UpConvImpl : torch::nn::Module {
     UpConvImpl(int64_t cin, int64_t cout);
