@@ -98,7 +98,7 @@ test-shell: all build/mkimg
 	@bash tests/shell/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@bash examples/demo.sh
 
 build/bench.o: bench/bench.cpp $(PCH)
@@ -107,11 +107,11 @@ build/ifgan-bench: build/bench.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
 bench: deps
-	@$(MAKE) --no-print-directory all build/ifgan-bench >&2
+	@$(MAKE) --no-print-directory -j$(NPROC) all build/ifgan-bench >&2
 	@bash scripts/bench.sh
 
 results: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@bash examples/results.sh
 
 install: all
