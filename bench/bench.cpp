@@ -15,6 +15,12 @@ using namespace ifgan;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+// One JSON Lines record on stdout, flushed so that a slow run shows progress.
+static void emit(const json& j) {
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+}
+
 static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 static double matmul_gflops(torch::ScalarType dt, int64_t n) {
@@ -121,6 +127,10 @@ static void profile_step(ModelConfig c, bool bf16, int batch) {
         return torch::rand({b, 3, c.size, c.size}).contiguous(CL).requires_grad_(grad);
     };
     auto y = torch::ones({batch, int64_t(c.k())});
+    auto record = [&](const std::string& pass) {
+        return json({{"measure", "step_profile"}, {"precision", bf16 ? "bf16" : "fp32"}, {"f", c.f},
+                     {"batch", batch}, {"pass", pass}});
+    };
     auto time_pass = [&](const std::string& name, auto&& fwd, bool has_backward = true) {
         auto run = [&](bool backward) {
             auto t = Clock::now();
@@ -138,19 +148,19 @@ static void profile_step(ModelConfig c, bool bf16, int batch) {
         };
         run(has_backward);  // warm-up
         double f = run(false), fb = has_backward ? run(true) : f;
-        std::printf("%s\n", json({{"measure", "step_profile"}, {"precision", bf16 ? "bf16" : "fp32"}, {"f", c.f},
-                                  {"batch", batch}, {"pass", name}, {"forward_ms", f}, {"forward_backward_ms", fb}})
-                                .dump().c_str());
-        std::fflush(stdout);
+        json r = record(name);
+        r["forward_ms"] = f;
+        r["forward_backward_ms"] = fb;
+        emit(r);
     };
-    auto x = img(batch, false), three = img(3 * batch, true), two = img(2 * batch, false);
+    auto x = img(batch, false), three = img(3 * batch, true);
     auto z = torch::randn({batch, int64_t(c.nz)}, torch::requires_grad());
     time_pass("E on x (pass 1)", [&] { return n.E->forward(x).mu; });
     time_pass("G on (y, z), one of passes 2 and 3", [&] { return n.G->forward(y, z); });
     time_pass("D on [x, x^, x~] (pass 4)", [&] { return n.D->forward(three); });
     time_pass("E conv stack on x^ (pass 5, no graph)", [&] {
         torch::NoGradGuard ng;
-        return n.E->convs->forward(two.slice(0, 0, batch));
+        return n.E->convs->forward(x);
     }, false);
     time_pass("A on z (pass 6)", [&] { return n.A->forward(z); });
     auto ps = params_of({n.E.ptr(), n.G.ptr(), n.D.ptr(), n.A.ptr()});
@@ -162,10 +172,9 @@ static void profile_step(ModelConfig c, bool bf16, int batch) {
         opt.step();
         ++reps;
     }
-    std::printf("%s\n", json({{"measure", "step_profile"}, {"precision", bf16 ? "bf16" : "fp32"}, {"f", c.f},
-                              {"batch", batch}, {"pass", "optimiser steps (E, G, D, A)"},
-                              {"forward_backward_ms", seconds_since(t) / reps * 1000}}).dump().c_str());
-    std::fflush(stdout);
+    json r = record("optimiser steps (E, G, D, A)");
+    r["forward_backward_ms"] = seconds_since(t) / reps * 1000;
+    emit(r);
 }
 
 // `ifgan-bench cache DIR THREADS`: faces/s of the preprocessing cache build.
@@ -179,8 +188,7 @@ static int bench_cache(const std::string& dir, int threads) {
     auto t = Clock::now();
     ImageCache c = build_cache(ds, ds.indices(kAll), co);
     double sec = seconds_since(t);
-    std::printf("%s\n", json({{"measure", "cache_build"}, {"images", c.count}, {"threads", threads},
-                              {"faces_per_s", c.count / sec}}).dump().c_str());
+    emit({{"measure", "cache_build"}, {"images", c.count}, {"threads", threads}, {"faces_per_s", c.count / sec}});
     return 0;
 }
 
@@ -189,9 +197,8 @@ int main(int argc, char** argv) {
     int threads = argc > 1 ? std::atoi(argv[1]) : default_threads();
     set_threads(threads);
     double p32 = matmul_gflops(torch::kFloat32, 2048), p16 = matmul_gflops(torch::kBFloat16, 2048);
-    std::printf("%s\n", json({{"measure", "matmul_peak"}, {"n", 2048}, {"threads", threads}, {"fp32_gflops", p32},
-                              {"bf16_gflops", p16}, {"blas", blas_library()}}).dump().c_str());
-    std::fflush(stdout);
+    emit({{"measure", "matmul_peak"}, {"n", 2048}, {"threads", threads}, {"fp32_gflops", p32},
+          {"bf16_gflops", p16}, {"blas", blas_library()}});
     ModelConfig paper;
     paper.size = 64;
     paper.nz = 100;
@@ -203,17 +210,14 @@ int main(int argc, char** argv) {
     for (bool bf16 : {false, true}) {
         StepWeights w;
         w.bf16 = bf16;
-        std::printf("%s\n", bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16).dump().c_str());
-        std::fflush(stdout);
-        std::printf("%s\n", bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16, true).dump().c_str());
-        std::fflush(stdout);
+        emit(bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16));
+        emit(bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16, true));
         StepWeights wf = w;
         wf.beta_samples = true;
         wf.label_input = true;
-        wf.confusion = true;
+        wf.adversary = Adversary::confusion;
         wf.delta = 0;  // the fast recipe has no GAN term
-        std::printf("%s\n", bench_step("fast", fast, wf, "adam", 64, 12, p32, p16, true).dump().c_str());
-        std::fflush(stdout);
+        emit(bench_step("fast", fast, wf, "adam", 64, 12, p32, p16, true));
     }
     for (bool bf16 : {false, true}) profile_step(paper, bf16, 64);
     return 0;

@@ -80,14 +80,13 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) {
     fc = register_module("fc", torch::nn::Linear(int64_t(c.k()) + c.nz, c0 * 16));
     deconvs = register_module("deconvs", torch::nn::Sequential());
     int64_t in = c0;
-    auto deconv = [](int64_t i, int64_t o) { return UpConv(i, o); };
     for (int i = 0; i < depth - 1; ++i) {
-        deconvs->push_back(deconv(in, in / 2));
+        deconvs->push_back(UpConv(in, in / 2));
         deconvs->push_back(torch::nn::BatchNorm2d(in / 2));
         deconvs->push_back(torch::nn::ReLU());
         in /= 2;
     }
-    deconvs->push_back(deconv(in, 3));
+    deconvs->push_back(UpConv(in, 3));
 }
 
 torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z) {

@@ -1,6 +1,7 @@
 #include "step.hpp"
 
 #include "losses.hpp"
+#include "util.hpp"
 
 namespace ifgan {
 
@@ -12,9 +13,31 @@ std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch
     return out;
 }
 
+Adversary parse_adversary(const std::string& name) {
+    if (name == "paper") return Adversary::paper;
+    if (name == "confusion") return Adversary::confusion;
+    if (name == "mmd") return Adversary::mmd;
+    if (name == "linear") return Adversary::linear;
+    throw UsageError("--adversary must be paper, confusion, mmd or linear");
+}
+
+// E's γ term. `a_in` is what A read; the closed-form terms read the
+// batch-standardised mu, which is `a_in` itself when A reads that too.
+static torch::Tensor adversarial_term(const StepWeights& w, const torch::Tensor& mu, const torch::Tensor& a_in,
+                                      const torch::Tensor& a_logits, const torch::Tensor& y, const torch::Tensor& aux) {
+    auto std_mu = [&] { return w.aux_on_mu && w.aux_standardize ? a_in : aux_input(mu, true); };
+    switch (w.adversary) {
+        case Adversary::paper: return -aux;
+        case Adversary::confusion: return loss::classification(a_logits, torch::full_like(y, 0.5));
+        case Adversary::mmd: return loss::mmd_by_label(std_mu(), y);
+        case Adversary::linear: return loss::linear_separation(std_mu(), y, 0.1);
+    }
+    throw Error("unknown adversary");
+}
+
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          at::Generator& gen) {
-    torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits, a_input;
+    torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits, a_in;
     {
         Autocast ac(w.bf16);
         // Pass 1, E on x: mu and logvar (z, KL), ŷ (ρ term and the decoder's input).
@@ -56,12 +79,11 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         }
         // Pass 6, A on z (or mu): serves −γ·BCE(A(z), y) for E (through z) and A's own
         // loss (A's parameters only, as if z were detached).
-        torch::Tensor a_in = aux_input(w.aux_on_mu ? mu : z, w.aux_standardize);
+        a_in = aux_input(w.aux_on_mu ? mu : z, w.aux_standardize);
         a_logits = n.A->forward(a_in).to(torch::kFloat32);
-        a_input = a_in.detach();
     }
     StepLosses l;
-    l.a_input = a_input;
+    l.a_input = a_in.detach();
     l.rec = loss::reconstruction(xr_logits, x);
     l.kl = loss::kl(mu, logvar);
     l.cls = loss::classification(y_logits, y);
@@ -70,10 +92,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.aux = loss::classification(a_logits, y);
     l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp) : torch::zeros({});
     l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp) : torch::zeros({});
-    if (w.mmd) l.adv = loss::mmd_by_label(aux_input(mu, true), y);
-    else if (w.linear) l.adv = loss::linear_separation(aux_input(mu, true), y, 0.1);
-    else if (w.confusion) l.adv = loss::classification(a_logits, torch::full_like(y, 0.5));
-    else l.adv = -l.aux;
+    l.adv = adversarial_term(w, mu, a_in, a_logits, y, l.aux);
     l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
     return l;
 }

@@ -8,23 +8,29 @@
 
 namespace ifgan {
 
+// E's γ term, how E fights for a code without the attribute.
+enum class Adversary {
+    // The paper's −BCE(A(z), y): unbounded below, so E can win by making A
+    // confidently wrong (which still leaks y, and was seen to blow z up).
+    paper,
+    // BCE(A(z), ½), which E minimises by making A's prediction uninformative.
+    confusion,
+    // Beyond the paper: loss::mmd_by_label on the batch-standardised mu, a
+    // kernel two-sample test computed in closed form each step, so there is
+    // no adversary to outrun; A still trains, as a monitor.
+    mmd,
+    // Beyond the paper: loss::linear_separation of the batch-standardised mu,
+    // the closed-form optimum of a linear adversary (Fisher's discriminant).
+    linear,
+};
+// "paper", "confusion", "mmd" or "linear"; anything else is a UsageError.
+Adversary parse_adversary(const std::string& name);
+
 struct StepWeights {
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
     bool label_input = false;  // feed G the true label instead of ŷ
     bool bf16 = false;         // autocast the forward passes to bfloat16
-    // How E fights A. false: the paper's −γ·BCE(A(z), y), unbounded below, so
-    // E can win by making A confidently wrong (which still leaks y, and was
-    // seen to blow z up). true: γ·BCE(A(z), ½), which E minimises by making
-    // A's prediction uninformative.
-    bool confusion = false;
-    // Beyond the paper: E's term is mmd_by_label on the batch-standardised mu
-    // instead of a term through A, so the adversary is at its optimum every
-    // step (a kernel two-sample test computed in closed form) and cannot be
-    // outrun; A still trains, as a monitor.
-    bool mmd = false;
-    // Beyond the paper: E's term is loss::linear_separation of mu, the
-    // closed-form optimum of a linear adversary (Fisher's discriminant).
-    bool linear = false;
+    Adversary adversary = Adversary::paper;
     // A reads z (the paper) or the posterior mean mu: on z, E can also fool A
     // by inflating the posterior noise, which blurs every reconstruction.
     bool aux_on_mu = false;
@@ -37,7 +43,7 @@ struct StepWeights {
 
 struct StepLosses {
     torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
-    torch::Tensor adv;  // E's adversarial term: −aux (paper), BCE(A(z), ½) (confusion) or the MMD
+    torch::Tensor adv;  // E's γ term (see Adversary)
     torch::Tensor eg;   // rec + α kl + ρ cls + β cls_rec + γ adv + δ gen
     torch::Tensor a_input;  // what A read (z or mu), detached: for A's extra updates
 };

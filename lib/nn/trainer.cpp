@@ -240,9 +240,7 @@ Terms Trainer::step_ifgan(const torch::Tensor& x, const torch::Tensor& y) {
     w.rho = o.rho;
     w.label_input = o.decoder_input == "label";
     w.bf16 = o.precision == "bf16";
-    w.confusion = o.adversary == "confusion";
-    w.mmd = o.adversary == "mmd";
-    w.linear = o.adversary == "linear";
+    w.adversary = parse_adversary(o.adversary);
     w.aux_on_mu = o.aux_input == "mu";
     w.aux_standardize = o.aux_standardize;
     w.beta_samples = o.beta_samples;
@@ -534,8 +532,7 @@ int run_training(const TrainOptions& o) {
     if (o.decoder_input != "prediction" && o.decoder_input != "label")
         throw UsageError("--decoder-input must be prediction or label");
     if (o.head != "detached" && o.head != "attached") throw UsageError("--head must be detached or attached");
-    if (o.adversary != "paper" && o.adversary != "confusion" && o.adversary != "mmd" && o.adversary != "linear")
-        throw UsageError("--adversary must be paper, confusion, mmd or linear");
+    parse_adversary(o.adversary);  // throws a UsageError for an unknown name
     if (o.aux_input != "z" && o.aux_input != "mu") throw UsageError("--aux-input must be z or mu");
     if (o.epochs < 1 || o.batch < 1 || o.aux_steps < 1) throw UsageError("--epochs, --batch and --aux-steps must be at least 1");
     if (o.data.empty() || o.out.empty()) throw UsageError("--data and --out are required");

@@ -31,6 +31,17 @@ std::string temp_path(const std::string& name) {
 
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
 
+// A batch of four 32x32 images and its labels 1, 0, 1, 0 (k = 1).
+torch::Tensor tiny_images() { return torch::rand({4, 3, 32, 32}); }
+torch::Tensor tiny_labels() { return torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}}); }
+
+// Every parameter of a module, flattened into one copied vector.
+torch::Tensor flat_params(torch::nn::Module& m) {
+    std::vector<torch::Tensor> v;
+    for (auto& p : m.parameters()) v.push_back(p.detach().flatten().clone());
+    return torch::cat(v);
+}
+
 }  // namespace
 
 TEST_CASE("loss terms against hand-worked values") {
@@ -104,8 +115,8 @@ TEST_CASE("the detached ŷ head passes no gradient to the conv stack") {
 TEST_CASE("gradient routing of the training step") {
     torch::manual_seed(3);
     Networks n = make_networks(tiny_config());
-    auto x = torch::rand({4, 3, 32, 32});
-    auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    auto x = tiny_images();
+    auto y = tiny_labels();
     StepWeights w;
     auto grads = [](const std::vector<torch::Tensor>& ps) {
         std::vector<torch::Tensor> out;
@@ -154,19 +165,15 @@ TEST_CASE("gradient routing of the training step") {
 TEST_CASE("one step changes E, G, A and D; a zero weight removes its term") {
     torch::manual_seed(4);
     Networks n = make_networks(tiny_config());
-    auto x = torch::rand({4, 3, 32, 32});
-    auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    auto x = tiny_images();
+    auto y = tiny_labels();
     StepWeights w;
     w.beta = 0;
     auto gen = at::detail::createCPUGenerator(1);
     StepLosses l = ifgan_forward(n, x, y, w, gen);
     CHECK(l.cls_rec.item<double>() == 0);  // β = 0: no pass 5 at all
     std::vector<torch::Tensor> before;
-    for (auto& m : n.modules()) before.push_back(torch::cat([&] {
-        std::vector<torch::Tensor> v;
-        for (auto& p : m->parameters()) v.push_back(p.detach().flatten().clone());
-        return v;
-    }()));
+    for (auto& m : n.modules()) before.push_back(flat_params(*m));
     std::vector<torch::Tensor> all;
     for (auto& m : n.modules())
         for (auto& p : m->parameters()) all.push_back(p);
@@ -174,11 +181,7 @@ TEST_CASE("one step changes E, G, A and D; a zero weight removes its term") {
     ifgan_backward(n, l);
     sgd.step();
     size_t i = 0;
-    for (auto& m : n.modules()) {
-        std::vector<torch::Tensor> v;
-        for (auto& p : m->parameters()) v.push_back(p.detach().flatten());
-        CHECK(max_abs_diff(torch::cat(v), before[i++]) > 0);
-    }
+    for (auto& m : n.modules()) CHECK(max_abs_diff(flat_params(*m), before[i++]) > 0);
 }
 
 TEST_CASE("a model file round trip gives identical outputs; damaged files are errors") {
@@ -233,11 +236,11 @@ TEST_CASE("a model file round trip gives identical outputs; damaged files are er
 TEST_CASE("without the GAN term D is neither run nor trained; the confusion adversary is bounded") {
     torch::manual_seed(6);
     Networks n = make_networks(tiny_config());
-    auto x = torch::rand({4, 3, 32, 32});
-    auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    auto x = tiny_images();
+    auto y = tiny_labels();
     StepWeights w;
     w.delta = 0;
-    w.confusion = true;
+    w.adversary = Adversary::confusion;
     auto gen = at::detail::createCPUGenerator(2);
     StepLosses l = ifgan_forward(n, x, y, w, gen);
     CHECK(l.gen.item<double>() == 0);
@@ -264,27 +267,22 @@ TEST_CASE("A's standardised input and its extra updates touch A alone") {
     CHECK(max_abs_diff(aux_input(code, false), code) == 0);
 
     Networks n = make_networks(tiny_config());
-    auto x = torch::rand({4, 3, 32, 32});
-    auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    auto x = tiny_images();
+    auto y = tiny_labels();
     StepWeights w;
     w.aux_standardize = true;
     auto gen = at::detail::createCPUGenerator(3);
     StepLosses l = ifgan_forward(n, x, y, w, gen);
     REQUIRE(l.a_input.defined());
     CHECK(!l.a_input.requires_grad());
-    auto snapshot = [](torch::nn::Module& m) {
-        std::vector<torch::Tensor> v;
-        for (auto& p : m.parameters()) v.push_back(p.detach().flatten().clone());
-        return torch::cat(v);
-    };
-    auto e0 = snapshot(*n.E), a0 = snapshot(*n.A);
+    auto e0 = flat_params(*n.E), a0 = flat_params(*n.A);
     torch::optim::SGD opt_a(n.A->parameters(), 0.1);
     double before = loss::classification(n.A->forward(l.a_input), y).item<double>();
     for (int i = 0; i < 5; ++i) aux_update(n, opt_a, l.a_input, y);
     double after = loss::classification(n.A->forward(l.a_input), y).item<double>();
     CHECK(after < before);                         // A learns from its extra updates
-    CHECK(max_abs_diff(snapshot(*n.A), a0) > 0);
-    CHECK(max_abs_diff(snapshot(*n.E), e0) == 0);  // and nothing else moves
+    CHECK(max_abs_diff(flat_params(*n.A), a0) > 0);
+    CHECK(max_abs_diff(flat_params(*n.E), e0) == 0);  // and nothing else moves
 }
 
 TEST_CASE("the sub-pixel up-convolution is ConvTranspose2d(3, stride 2, padding 1, output padding 1)") {
