@@ -13,12 +13,22 @@ TORCH_INC := -isystem /usr/include/torch/csrc/api/include
 TORCH_LIBS := -ltorch -ltorch_cpu -lc10
 IO_LIBS  := -lpng -lturbojpeg -lpthread
 
-# Sources that never touch LibTorch (fast to compile, used by ifgan-flip and
-# ifgan-synth, which must start in milliseconds), and the LibTorch part.
-CORE_SRCS  := $(wildcard lib/*.cpp)
+# The library's three tiers, one folder each:
+#   lib/core  never touches LibTorch (images, data sets, the latent stream,
+#             metrics, the synthetic faces, command-line manners); it is its
+#             own archive, the only one ifgan-flip and ifgan-synth link, so
+#             they start in milliseconds
+#   lib/nn    the LibTorch part: networks, losses, the step, training,
+#             checkpoints; model.hpp and train.hpp are its lean public headers
+#   lib/jobs  evaluation and the encode/decode/classify pipelines: compiled
+#             without LibTorch's headers, linked with it through nn/model.hpp
+CORE_SRCS  := $(wildcard lib/core/*.cpp)
 NN_SRCS    := $(wildcard lib/nn/*.cpp)
+JOB_SRCS   := $(wildcard lib/jobs/*.cpp)
 CORE_OBJS  := $(CORE_SRCS:%.cpp=build/%.o)
 NN_OBJS    := $(NN_SRCS:%.cpp=build/%.o)
+JOB_OBJS   := $(JOB_SRCS:%.cpp=build/%.o)
+CORE_LIB   := build/libifgan-core.a
 LIB        := build/libifgan.a
 
 # Tools that must not load LibTorch.
@@ -37,11 +47,19 @@ all: $(BINS)
 deps:
 	@bash scripts/deps.sh
 
-$(LIB): $(CORE_OBJS) $(NN_OBJS)
+$(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/lib/%.o: lib/%.cpp
+$(LIB): $(CORE_OBJS) $(NN_OBJS) $(JOB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/lib/core/%.o: lib/core/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+build/lib/jobs/%.o: lib/jobs/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
@@ -52,15 +70,15 @@ $(PCH): $(PCH_SRC)
 
 build/lib/nn/%.o: lib/nn/%.cpp $(PCH)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) -Ilib/nn $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
 
 build/tools/%.o: tools/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) -c $< -o $@
 
-$(LIGHT_TOOLS:%=bin/%): bin/%: build/tools/%.o $(LIB)
+$(LIGHT_TOOLS:%=bin/%): bin/%: build/tools/%.o $(CORE_LIB)
 	@mkdir -p bin
-	$(CXX) $(CXXFLAGS) $< $(LIB) $(IO_LIBS) -o $@
+	$(CXX) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -o $@
 
 $(TORCH_TOOLS:%=bin/%): bin/%: build/tools/%.o $(LIB)
 	@mkdir -p bin
@@ -75,14 +93,14 @@ build/tests/%.o: tests/unit/%.cpp
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 build/tests/nn_%.o: tests/unit/nn_%.cpp $(PCH)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) -Ilib/nn $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
-build/test-unit: $(CATCH_MAIN) $(UNIT_SRCS:tests/unit/%.cpp=build/tests/%.o) $(LIB)
+	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
+build/test-unit: $(CATCH_MAIN) $(UNIT_SRCS:tests/unit/%.cpp=build/tests/%.o) $(CORE_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(IO_LIBS) -o $@
 build/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=build/tests/%.o) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
-build/mkimg: tests/mkimg.cpp $(LIB)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(LIB) $(IO_LIBS) -o $@
+build/mkimg: tests/mkimg.cpp $(CORE_LIB)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -o $@
 
 TEST_BINS := build/test-unit $(if $(NNTEST_SRCS),build/test-nn)
 # Builds in parallel on every core: `make check` is the whole test command.
@@ -102,7 +120,7 @@ demo: deps
 	@bash examples/demo.sh
 
 build/bench.o: bench/bench.cpp $(PCH)
-	$(CXX) $(CPPFLAGS) -Ilib/nn $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
 build/ifgan-bench: build/bench.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 

@@ -5,11 +5,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "dataset.hpp"
-#include "model.hpp"
-#include "networks.hpp"
-#include "step.hpp"
-#include "util.hpp"
+#include "core/dataset.hpp"
+#include "nn/model.hpp"
+#include "nn/networks.hpp"
+#include "nn/step.hpp"
+#include "nn/train_tasks.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 using nlohmann::json;
@@ -79,18 +80,25 @@ static double step_flops(const Flops& f, const StepWeights& w, bool detached) {
     return t;
 }
 
-static json bench_step(const std::string& name, ModelConfig c, StepWeights w, const std::string& opt_name, int batch,
-                       int steps, double peak32, double peak16, bool channels_last = false) {
+// The step of a training configuration (a recipe), timed as ifgan-train runs it.
+static json bench_step(const std::string& name, const TrainConfig& tc, int steps, double peak32, double peak16,
+                       bool channels_last = false) {
+    ModelConfig c;
+    c.size = tc.size;
+    c.nz = tc.nz;
+    c.f = tc.f;
+    c.detached_head = tc.head == Head::detached;
+    c.attrs = {"Smiling"};
+    const StepWeights w = step_weights(tc);
+    const int batch = tc.batch;
     torch::manual_seed(1);
     Networks n = make_networks(c);
     if (channels_last)
         for (auto& m : n.modules()) to_channels_last(*m);
-    auto eg = params_of({n.E.ptr(), n.G.ptr()}), ap = params_of({n.A.ptr()}), dp = params_of({n.D.ptr()});
     std::vector<std::unique_ptr<torch::optim::Optimizer>> opts;
-    for (auto* ps : {&eg, &ap, &dp}) {
-        if (opt_name == "adam") opts.push_back(std::make_unique<torch::optim::Adam>(*ps, torch::optim::AdamOptions(2e-4)));
-        else opts.push_back(std::make_unique<torch::optim::RMSprop>(*ps, torch::optim::RMSpropOptions(2e-4)));
-    }
+    opts.push_back(make_optimizer(tc, params_of({n.E.ptr(), n.G.ptr()})));
+    opts.push_back(make_optimizer(tc, params_of({n.A.ptr()})));
+    opts.push_back(make_optimizer(tc, params_of({n.D.ptr()}), 0.9));
     auto gen = at::detail::createCPUGenerator(1);
     auto x = torch::rand({batch, 3, c.size, c.size});
     if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -199,26 +207,15 @@ int main(int argc, char** argv) {
     double p32 = matmul_gflops(torch::kFloat32, 2048), p16 = matmul_gflops(torch::kBFloat16, 2048);
     emit({{"measure", "matmul_peak"}, {"n", 2048}, {"threads", threads}, {"fp32_gflops", p32},
           {"bf16_gflops", p16}, {"blas", blas_library()}});
-    ModelConfig paper;
-    paper.size = 64;
-    paper.nz = 100;
-    paper.f = 64;
-    paper.attrs = {"Smiling"};
-    ModelConfig fast = paper;
-    fast.f = 32;
-    fast.detached_head = false;
-    for (bool bf16 : {false, true}) {
-        StepWeights w;
-        w.bf16 = bf16;
-        emit(bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16));
-        emit(bench_step("paper", paper, w, "rmsprop", 64, 6, p32, p16, true));
-        StepWeights wf = w;
-        wf.beta_samples = true;
-        wf.label_input = true;
-        wf.adversary = Adversary::confusion;
-        wf.delta = 0;  // the fast recipe has no GAN term
-        emit(bench_step("fast", fast, wf, "adam", 64, 12, p32, p16, true));
+    for (Precision p : {Precision::fp32, Precision::bf16}) {
+        TrainConfig paper = recipe("paper"), fast = recipe("fast");
+        paper.precision = fast.precision = p;
+        emit(bench_step("paper", paper, 6, p32, p16));
+        emit(bench_step("paper", paper, 6, p32, p16, true));
+        emit(bench_step("fast", fast, 12, p32, p16, true));
     }
+    ModelConfig paper;
+    paper.attrs = {"Smiling"};
     for (bool bf16 : {false, true}) profile_step(paper, bf16, 64);
     return 0;
 }

@@ -8,8 +8,8 @@
 #include <turbojpeg.h>
 #include <vector>
 
-#include "image.hpp"
-#include "util.hpp"
+#include "core/image.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

@@ -3,10 +3,10 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli.hpp"
-#include "model.hpp"
-#include "pipeline.hpp"
-#include "util.hpp"
+#include "core/cli.hpp"
+#include "nn/model.hpp"
+#include "jobs/pipeline.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

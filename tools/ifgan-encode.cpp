@@ -1,10 +1,10 @@
 // ifgan-encode: images to latent records (JSON Lines on stdout).
 #include <cxxopts.hpp>
 
-#include "cli.hpp"
-#include "model.hpp"
-#include "pipeline.hpp"
-#include "util.hpp"
+#include "core/cli.hpp"
+#include "nn/model.hpp"
+#include "jobs/pipeline.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

@@ -1,11 +1,11 @@
 // ifgan-eval: measures a model's edits with an independent judge.
 #include <cxxopts.hpp>
 
-#include "cli.hpp"
-#include "dataset.hpp"
-#include "evaluate.hpp"
-#include "model.hpp"
-#include "util.hpp"
+#include "core/cli.hpp"
+#include "core/dataset.hpp"
+#include "jobs/evaluate.hpp"
+#include "nn/model.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

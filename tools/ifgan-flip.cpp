@@ -4,9 +4,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli.hpp"
-#include "latent.hpp"
-#include "util.hpp"
+#include "core/cli.hpp"
+#include "core/latent.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

@@ -1,9 +1,9 @@
 // ifgan-synth: writes a synthetic face data set with known ground truth.
 #include <cxxopts.hpp>
 
-#include "cli.hpp"
-#include "synth.hpp"
-#include "util.hpp"
+#include "core/cli.hpp"
+#include "core/synth.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

@@ -1,8 +1,8 @@
-#include "checkpoint.hpp"
+#include "nn/checkpoint.hpp"
 
 #include <sstream>
 
-#include "util.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 
@@ -31,6 +31,10 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
 
 namespace {
 
+// The classifier is stored under the discriminator's key, as in every model
+// file written so far (a classifier file has no discriminator).
+constexpr const char* kClassifierKey = "D";
+
 uint64_t hash_module(const torch::nn::Module& m, uint64_t h) {
     for (const auto& p : m.named_parameters(true)) {
         h = fnv1a(p.key(), h);
@@ -48,7 +52,7 @@ std::string fingerprint(const Networks& n, const json& meta) {
     uint64_t h = fnv1a(m.dump());
     if (!n.E.is_empty()) h = hash_module(*n.E, h);
     if (!n.G.is_empty()) h = hash_module(*n.G, h);
-    if (n.config.kind == "classifier" && !n.D.is_empty()) h = hash_module(*n.D, h);
+    if (!n.C.is_empty()) h = hash_module(*n.C, h);
     return hex16(h);
 }
 
@@ -69,6 +73,7 @@ std::string save_model(const std::string& path, const Networks& n, json meta,
     put("G", n.G);
     put("D", n.D);
     put("A", n.A);
+    put(kClassifierKey, n.C);
     for (const auto& o : optimizers) {
         torch::serialize::OutputArchive sub;
         o.opt->save(sub);
@@ -118,6 +123,7 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
         get("G", m.nets.G);
         get("D", m.nets.D);
         get("A", m.nets.A);
+        get(kClassifierKey, m.nets.C);
     } catch (const c10::Error& e) {
         throw Error(path + ": damaged model file (weights do not match the metadata)");
     } catch (const UsageError& e) {

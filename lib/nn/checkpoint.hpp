@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "networks.hpp"
+#include "nn/networks.hpp"
 
 namespace ifgan {
 

@@ -1,4 +1,4 @@
-#include "losses.hpp"
+#include "nn/losses.hpp"
 
 namespace ifgan::loss {
 
@@ -30,27 +30,6 @@ torch::Tensor generator(const torch::Tensor& d_rec, const torch::Tensor& d_sampl
 
 torch::Tensor discriminator(const torch::Tensor& d_real, const torch::Tensor& d_rec, const torch::Tensor& d_sample) {
     return 0.3 * (gan_sum(d_real, 1) + gan_sum(d_rec, 0) + gan_sum(d_sample, 0));
-}
-
-torch::Tensor mmd(const torch::Tensor& a, const torch::Tensor& b) {
-    if (a.size(0) == 0 || b.size(0) == 0) return torch::zeros({}, a.options());
-    const double d = double(a.size(1));
-    auto kernel_mean = [d](const torch::Tensor& u, const torch::Tensor& v) {
-        torch::Tensor sq = torch::cdist(u, v).pow(2) / d;
-        torch::Tensor k = torch::zeros_like(sq);
-        for (double c : {0.25, 1.0, 4.0, 16.0}) k = k + torch::exp(-sq / (2 * c));
-        return k.mean();
-    };
-    return kernel_mean(a, a) + kernel_mean(b, b) - 2 * kernel_mean(a, b);
-}
-
-torch::Tensor mmd_by_label(const torch::Tensor& codes, const torch::Tensor& y) {
-    torch::Tensor total = torch::zeros({}, codes.options());
-    for (int64_t j = 0; j < y.size(1); ++j) {
-        torch::Tensor on = y.select(1, j) > 0.5;
-        total = total + mmd(codes.index({on}), codes.index({on.logical_not()}));
-    }
-    return total / double(y.size(1));
 }
 
 torch::Tensor linear_separation(const torch::Tensor& codes, const torch::Tensor& y, double ridge) {

@@ -19,16 +19,6 @@ torch::Tensor generator(const torch::Tensor& d_rec, const torch::Tensor& d_sampl
 // 0.3 · [BCE(D(x), 1) + BCE(D(x̂), 0) + BCE(D(x̃), 0)]
 torch::Tensor discriminator(const torch::Tensor& d_real, const torch::Tensor& d_rec, const torch::Tensor& d_sample);
 
-// Squared maximum mean discrepancy (the biased V-statistic, so never below 0)
-// between the rows of a and of b, with a sum of Gaussian kernels
-// exp(−‖u−v‖² / (2·c·d)), c in {¼, 1, 4, 16}, d = columns: from local to
-// nearly linear (mean-difference) comparisons. 0 when either set is empty.
-torch::Tensor mmd(const torch::Tensor& a, const torch::Tensor& b);
-// Σ over attributes j of mmd(codes with y_j = 1, codes with y_j = 0), / k:
-// 0 exactly when, as far as the kernels see, the code's distribution does
-// not depend on any attribute.
-torch::Tensor mmd_by_label(const torch::Tensor& codes, const torch::Tensor& y);
-
 // Σ over attributes j of Fisher's separation of the codes by y_j, / k:
 // (m1 − m0)ᵀ (S_w + ridge·I)⁻¹ (m1 − m0), with m1, m0 the class means and S_w
 // the pooled within-class covariance of the batch. What a linear probe reads:

@@ -1,8 +1,8 @@
-#include "networks.hpp"
+#include "nn/networks.hpp"
 
 #include <ATen/autocast_mode.h>
 
-#include "util.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 
@@ -111,6 +111,7 @@ std::vector<std::shared_ptr<torch::nn::Module>> Networks::modules() const {
     if (!G.is_empty()) out.push_back(G.ptr());
     if (!D.is_empty()) out.push_back(D.ptr());
     if (!A.is_empty()) out.push_back(A.ptr());
+    if (!C.is_empty()) out.push_back(C.ptr());
     return out;
 }
 
@@ -118,8 +119,8 @@ Networks make_networks(const ModelConfig& c, unsigned parts) {
     if (c.k() == 0) throw UsageError("a model needs at least one attribute");
     Networks n;
     n.config = c;
-    if (c.kind == "classifier") {
-        n.D = Critic(c.size, c.f, int(c.k()));
+    if (c.is_classifier()) {
+        n.C = Critic(c.size, c.f, int(c.k()));
         return n;
     }
     if (parts & kPartEncoder) n.E = Encoder(c);
@@ -139,9 +140,12 @@ void to_channels_last(torch::nn::Module& m) {
         if (b.dim() == 4) b.set_data(b.data().contiguous(torch::MemoryFormat::ChannelsLast));
 }
 
-torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size) {
-    auto u8 = torch::from_blob(const_cast<uint8_t*>(chw), {int64_t(n), 3, size, size}, torch::kUInt8);
+torch::Tensor unit_floats(const torch::Tensor& u8) {
     return u8.to(torch::kFloat32).div_(255.0f).contiguous(torch::MemoryFormat::ChannelsLast);
+}
+
+torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size) {
+    return unit_floats(torch::from_blob(const_cast<uint8_t*>(chw), {int64_t(n), 3, size, size}, torch::kUInt8));
 }
 
 }  // namespace ifgan

@@ -3,7 +3,7 @@
 #pragma once
 #include <torch/torch.h>
 
-#include "model.hpp"
+#include "nn/model.hpp"
 
 namespace ifgan {
 
@@ -85,8 +85,9 @@ struct Networks {
     ModelConfig config;
     Encoder E{nullptr};
     Decoder G{nullptr};
-    Critic D{nullptr};  // the discriminator, or the classifier for kind "classifier"
+    Critic D{nullptr};  // the discriminator
     Aux A{nullptr};
+    Critic C{nullptr};  // the independent classifier (kind "classifier"), alone
     // The networks present, as plain modules.
     std::vector<std::shared_ptr<torch::nn::Module>> modules() const;
 };
@@ -96,6 +97,8 @@ Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
 // layout oneDNN's convolutions prefer.
 void to_channels_last(torch::nn::Module& m);
 
+// uint8 [n, 3, s, s] -> float in [0,1], channels-last in memory.
+torch::Tensor unit_floats(const torch::Tensor& u8);
 // uint8 CHW batch -> float [n, 3, size, size] in [0,1], channels-last in memory.
 torch::Tensor images_to_tensor(const uint8_t* chw, size_t n, int size);
 

@@ -1,7 +1,7 @@
-#include "step.hpp"
+#include "nn/step.hpp"
 
-#include "losses.hpp"
-#include "util.hpp"
+#include "nn/losses.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 
@@ -13,12 +13,20 @@ std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch
     return out;
 }
 
-Adversary parse_adversary(const std::string& name) {
-    if (name == "paper") return Adversary::paper;
-    if (name == "confusion") return Adversary::confusion;
-    if (name == "mmd") return Adversary::mmd;
-    if (name == "linear") return Adversary::linear;
-    throw UsageError("--adversary must be paper, confusion, mmd or linear");
+StepWeights step_weights(const TrainConfig& c) {
+    StepWeights w;
+    w.alpha = c.alpha;
+    w.beta = c.beta;
+    w.gamma = c.gamma;
+    w.delta = c.delta;
+    w.rho = c.rho;
+    w.label_input = c.decoder_input == DecoderInput::label;
+    w.bf16 = c.precision == Precision::bf16;
+    w.adversary = c.adversary;
+    w.aux_on_mu = c.aux_input == AuxInput::mu;
+    w.aux_standardize = c.aux_standardize;
+    w.beta_samples = c.beta_samples;
+    return w;
 }
 
 // E's γ term. `a_in` is what A read; the closed-form terms read the
@@ -29,7 +37,6 @@ static torch::Tensor adversarial_term(const StepWeights& w, const torch::Tensor&
     switch (w.adversary) {
         case Adversary::paper: return -aux;
         case Adversary::confusion: return loss::classification(a_logits, torch::full_like(y, 0.5));
-        case Adversary::mmd: return loss::mmd_by_label(std_mu(), y);
         case Adversary::linear: return loss::linear_separation(std_mu(), y, 0.1);
     }
     throw Error("unknown adversary");
@@ -83,7 +90,6 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         a_logits = n.A->forward(a_in).to(torch::kFloat32);
     }
     StepLosses l;
-    l.a_input = a_in.detach();
     l.rec = loss::reconstruction(xr_logits, x);
     l.kl = loss::kl(mu, logvar);
     l.cls = loss::classification(y_logits, y);
@@ -113,12 +119,6 @@ torch::Tensor aux_input(const torch::Tensor& code, bool standardize) {
     // weights would have to grow by orders of magnitude to read.
     // The same ε as the probe's: 1/sqrt(var + 1e-8).
     return (code - code.mean(0, true)) * (code.var(0, false, true) + 1e-8).rsqrt();
-}
-
-void aux_update(Networks& n, torch::optim::Optimizer& opt_a, const torch::Tensor& a_input, const torch::Tensor& y) {
-    opt_a.zero_grad();
-    loss::classification(n.A->forward(a_input), y).backward();
-    opt_a.step();
 }
 
 }  // namespace ifgan

@@ -4,27 +4,10 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
-#include "networks.hpp"
+#include "nn/networks.hpp"
+#include "nn/train_config.hpp"
 
 namespace ifgan {
-
-// E's γ term, how E fights for a code without the attribute.
-enum class Adversary {
-    // The paper's −BCE(A(z), y): unbounded below, so E can win by making A
-    // confidently wrong (which still leaks y, and was seen to blow z up).
-    paper,
-    // BCE(A(z), ½), which E minimises by making A's prediction uninformative.
-    confusion,
-    // Beyond the paper: loss::mmd_by_label on the batch-standardised mu, a
-    // kernel two-sample test computed in closed form each step, so there is
-    // no adversary to outrun; A still trains, as a monitor.
-    mmd,
-    // Beyond the paper: loss::linear_separation of the batch-standardised mu,
-    // the closed-form optimum of a linear adversary (Fisher's discriminant).
-    linear,
-};
-// "paper", "confusion", "mmd" or "linear"; anything else is a UsageError.
-Adversary parse_adversary(const std::string& name);
 
 struct StepWeights {
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
@@ -41,11 +24,13 @@ struct StepWeights {
     bool beta_samples = false;
 };
 
+// The weights and switches of the step that a training configuration sets.
+StepWeights step_weights(const TrainConfig& c);
+
 struct StepLosses {
     torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
     torch::Tensor adv;  // E's γ term (see Adversary)
     torch::Tensor eg;   // rec + α kl + ρ cls + β cls_rec + γ adv + δ gen
-    torch::Tensor a_input;  // what A read (z or mu), detached: for A's extra updates
 };
 
 // Forward passes of PAPER.md's step on (x, y); noise from `gen`.
@@ -74,8 +59,6 @@ struct Autocast {
 
 // What A reads: the code (z or mu), standardised over the batch if asked.
 torch::Tensor aux_input(const torch::Tensor& code, bool standardize);
-// One more update of A alone on the detached input of the last step.
-void aux_update(Networks& n, torch::optim::Optimizer& opt_a, const torch::Tensor& a_input, const torch::Tensor& y);
 
 std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch::nn::Module>> mods);
 

@@ -57,21 +57,40 @@ expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --precision f
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --size 48
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --recipe slow
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --adversary strong
-expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --aux-steps 0
+# Every option is checked before any work, and the message names it.
+for bad in "--nz 0" "--f 0" "--filters -3" "--epochs 0" "--batch 0" "--lr -1" "--lr 0" "--gamma -1" "--threads 0" \
+           "--log-every 0" "--steps -1" "--size 4096"; do
+    expect_status 2 ifgan-train --data nowhere --attr Smiling --out x.ifgan $bad
+    opt=${bad%% *}; [[ $opt == --f ]] && opt=--filters
+    expect_err "$opt"
+done
+expect_status 2 ifgan-train --data nowhere --attr Smiling --out x.ifgan --lr nan
+expect_err "--lr must be a finite number"
+expect_status 2 ifgan-train --data nowhere --attr Smiling --out x.ifgan --lr fast
+expect_err "--lr: 'fast' is not a number"
+expect_status 2 ifgan-train --data nowhere --attr Smiling,Smiling --out x.ifgan
+expect_err "'Smiling' is named twice"
+expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --adversary mmd
+expect_err "--adversary must be paper, confusion or linear"
+# Outputs are checked before the data is loaded, and a stale temporary file is cleaned.
+expect_status 1 ifgan-train --data $D --attr Smiling $tiny --out /proc/x.ifgan
+expect_err "--out: cannot write"
+touch stale.ifgan.tmp
+ifgan-train --data $D --attr Smiling $tiny --steps 1 --out stale.ifgan 2>/dev/null
+[[ -f stale.ifgan && ! -e stale.ifgan.tmp ]] || fail "stale temporary model file left behind"
 
 # The stronger adversaries train, are recorded in the model file and resume
 # with them: a resumed run equals an uninterrupted one here too.
-adv="--adversary linear --aux-input mu --aux-standardize --aux-steps 3"
+adv="--adversary linear --aux-input mu --aux-standardize"
 ifgan-train --data $D --attr Smiling $tiny $adv --epochs 2 --out lin.ifgan --log lin.jsonl 2>/dev/null
 ifgan-train --data $D --attr Smiling $tiny $adv --epochs 1 --out lin2.ifgan --log lin2.jsonl 2>/dev/null
 ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out lin2.ifgan --log lin2.jsonl --resume 2>/dev/null
 diff <(jq -c 'select(.loss) | [.step, .loss]' lin.jsonl) <(jq -c 'select(.loss) | [.step, .loss]' lin2.jsonl) \
     || fail "resumed run with the linear adversary differs"
-jq -se 'map(select(.options))[0].options | .adversary == "linear" and .aux_steps == 3 and .aux_standardize' lin.jsonl >/dev/null \
+jq -se 'map(select(.options))[0].options | .adversary == "linear" and .aux_input == "mu" and .aux_standardize' lin.jsonl >/dev/null \
     || fail "the log's options lack the adversary settings"
 # Its γ term is the Fisher separation (≥ 0), not a BCE through A.
 jq -se 'map(select(.loss)) | all(.loss.adv >= 0) and any(.loss.adv != .loss.aux)' lin.jsonl >/dev/null || fail "linear adversary term"
-ifgan-train --data $D --attr Smiling $tiny --adversary mmd --epochs 1 --out mmd.ifgan 2>/dev/null || fail "mmd adversary"
 # A loss that is not finite stops training, naming the step.
 expect_status 1 ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out nan.ifgan --lr 1e12
 expect_err "the loss is not finite"

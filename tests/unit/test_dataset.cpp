@@ -2,9 +2,9 @@
 #include <cstdlib>
 #include <unistd.h>
 
-#include "dataset.hpp"
-#include "image.hpp"
-#include "util.hpp"
+#include "core/dataset.hpp"
+#include "core/image.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <turbojpeg.h>
 
-#include "image.hpp"
-#include "util.hpp"
+#include "core/image.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

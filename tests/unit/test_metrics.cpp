@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "metrics.hpp"
-#include "util.hpp"
+#include "core/metrics.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "dataset.hpp"
-#include "synth.hpp"
-#include "util.hpp"
+#include "core/dataset.hpp"
+#include "core/synth.hpp"
+#include "core/util.hpp"
 
 using namespace ifgan;
 

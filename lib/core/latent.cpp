@@ -1,10 +1,10 @@
-#include "latent.hpp"
+#include "core/latent.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
-#include "util.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 

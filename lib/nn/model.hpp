@@ -17,6 +17,7 @@ struct ModelConfig {
     std::string crop = "none";
     std::vector<std::string> attrs;
     size_t k() const { return attrs.size(); }
+    bool is_classifier() const { return kind == "classifier"; }
 };
 
 // Which networks to load.

@@ -1,4 +1,4 @@
-#include "synth.hpp"
+#include "core/synth.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "dataset.hpp"
-#include "util.hpp"
+#include "core/dataset.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 
@@ -365,48 +365,24 @@ void write_synthetic_dataset(const SynthOptions& opt) {
     };
     std::vector<FaceParams> faces(opt.count);
     std::vector<std::string> ids(opt.count);
-    std::atomic<size_t> next{0}, done{0};
-    std::mutex mu;
-    std::string first_error;
-    auto work = [&] {
-        for (;;) {
-            size_t i = next++;
-            if (i >= opt.count) return;
-            try {
-                FaceParams p = draw_face(opt.seed, i);
-                // Attributes the user did not choose are always off.
-                bool on[3] = {false, false, false};
-                for (int a : chosen) on[a] = p.attr[a];
-                std::copy(on, on + 3, p.attr);
-                faces[i] = p;
-                std::string name = file_name(i);
-                write_png(join_path(img_dir, name), render_face(p, opt.size), false);
-                if (i * 10 >= opt.count * 9) {  // the test split gets counterfactuals
-                    for (int a : chosen) {
-                        FaceParams q = p;
-                        q.attr[a] = !q.attr[a];
-                        write_png(join_path(cf_dir, stem(name) + "_" + known[size_t(a)] + ".png"),
-                                  render_face(q, opt.size), false);
-                    }
-                }
-            } catch (const std::exception& e) {
-                std::lock_guard<std::mutex> lock(mu);
-                if (first_error.empty()) first_error = e.what();
-                return;
-            }
-            size_t d = ++done;
-            if (opt.progress && (d % 200 == 0 || d == opt.count)) {
-                std::lock_guard<std::mutex> lock(mu);
-                opt.progress(d, opt.count);
-            }
+    std::function<void(size_t)> progress;
+    if (opt.progress) progress = [&](size_t d) { opt.progress(d, opt.count); };
+    parallel_for(opt.count, opt.threads, [&](size_t i) {
+        FaceParams p = draw_face(opt.seed, i);
+        // Attributes the user did not choose are always off.
+        bool on[3] = {false, false, false};
+        for (int a : chosen) on[a] = p.attr[a];
+        std::copy(on, on + 3, p.attr);
+        faces[i] = p;
+        std::string name = file_name(i);
+        write_png(join_path(img_dir, name), render_face(p, opt.size), false);
+        if (default_split(i, opt.count) != kTest) return;  // only the test split gets counterfactuals
+        for (int a : chosen) {
+            FaceParams q = p;
+            q.attr[a] = !q.attr[a];
+            write_png(join_path(cf_dir, stem(name) + "_" + known[size_t(a)] + ".png"), render_face(q, opt.size), false);
         }
-    };
-    int nt = std::max(1, std::min(opt.threads, int(opt.count)));
-    std::vector<std::thread> pool;
-    for (int t = 1; t < nt; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-    if (!first_error.empty()) throw Error(first_error);
+    }, progress, 200);
 
     // The label files, written last so that a complete listing means complete images.
     std::string attrs_txt = std::to_string(opt.count) + "\n";
@@ -418,7 +394,7 @@ void write_synthetic_dataset(const SynthOptions& opt) {
         attrs_txt += name;
         for (int a : chosen) attrs_txt += faces[i].attr[a] ? "  1" : " -1";
         attrs_txt += "\n";
-        int s = i * 10 < opt.count * 8 ? 0 : (i * 10 < opt.count * 9 ? 1 : 2);
+        int s = default_split(i, opt.count);
         part += name + " " + std::to_string(s) + "\n";
         nlohmann::json rec = {{"file", name}, {"split", s}, {"index", i}};
         nlohmann::json at;

@@ -1,7 +1,7 @@
 // What every tool shares: error reporting and exit codes, SIGPIPE manners,
-// input lists, and a progress display on stderr. No LibTorch here.
+// and input lists. No LibTorch here.
 #pragma once
-#include <chrono>
+#include "core/log.hpp"  // every tool prints messages
 #include <fstream>
 #include <functional>
 #include <string>
@@ -14,20 +14,15 @@ class ParseResult;
 
 namespace ifgan {
 
-// The running tool's name, for message prefixes.
-const std::string& tool_name();
-
 // Runs body with the manners of CONVENTIONS.md: Error -> message, exit 1;
 // UsageError or a bad option -> message and a hint, exit 2; a closed stdout
 // pipe -> quiet exit 0.
 int run_tool(const char* name, int argc, char** argv, const std::function<int(int, char**)>& body);
 
-// Parses argv; handles --help and --version (prints, exits 0). `usage` is the
-// synopsis line shown by --help.
-cxxopts::ParseResult parse_options(cxxopts::Options& opts, int argc, char** argv);
-
-// "name: text" on stderr.
-void message(const std::string& text);
+// Parses argv; handles --help and --version (prints, exits 0). --help shows
+// the option groups in `group_order` when given, else cxxopts' order.
+cxxopts::ParseResult parse_options(cxxopts::Options& opts, int argc, char** argv,
+                                   const std::vector<std::string>& group_order = {});
 
 // Image paths: the positional arguments, or one per line on stdin when there
 // are none. "-" stays "-" (one image read from stdin).
@@ -39,28 +34,11 @@ std::vector<std::string> positional(const cxxopts::ParseResult& r, const std::st
 // Sets `name` for messages ("stdin" or the path); `holder` keeps the file open.
 std::istream& open_input(const std::vector<std::string>& files, std::ifstream& holder, std::string& name);
 
-bool stderr_is_terminal();
-
 // Default --threads for a tool that computes: every core, but half of them
 // when stdin or stdout is a pipe, because the other stages of the pipe run at
 // the same time (measured: encode | flip | decode at 182 faces/s with two
 // threads per stage on two cores, 302 with one).
 int default_compute_threads();
-
-// A one-line progress bar, redrawn on stderr only when it is a terminal.
-class Progress {
-public:
-    Progress(std::string label, size_t total);
-    void update(size_t done, const std::string& extra = "");
-    void finish();
-    double elapsed() const;
-
-private:
-    std::string label_;
-    size_t total_;
-    bool tty_, drawn_ = false;
-    std::chrono::steady_clock::time_point start_, last_;
-};
 
 // Writes all bytes to stdout or throws; EPIPE ends the tool quietly.
 void write_stdout(const void* data, size_t size);

@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <fstream>
 
-#include "checkpoint.hpp"
-#include "model.hpp"
-#include "util.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/model.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 
@@ -73,8 +73,8 @@ void Model::classify(const uint8_t* chw, size_t n, float* probs) const {
     torch::NoGradGuard ng;
     const ModelConfig& c = config();
     torch::Tensor x = images_to_tensor(chw, n, c.size), logits;
-    if (c.kind == "classifier") {
-        logits = nets.D->forward(x);
+    if (c.is_classifier()) {
+        logits = nets.C->forward(x);
     } else {
         if (nets.E.is_empty()) throw Error(impl_->path + ": this model has no encoder");
         logits = nets.E->forward(x).y_logits;

@@ -1,15 +1,15 @@
-#include "evaluate.hpp"
+#include "jobs/evaluate.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "cli.hpp"
-#include "dataset.hpp"
-#include "image.hpp"
-#include "metrics.hpp"
-#include "model.hpp"
-#include "util.hpp"
+#include "core/log.hpp"
+#include "core/dataset.hpp"
+#include "core/image.hpp"
+#include "core/metrics.hpp"
+#include "nn/model.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 

@@ -1,4 +1,12 @@
-#include "util.hpp"
+#include "core/util.hpp"
+
+#include <algorithm>
+
+#include <exception>
+
+#include <mutex>
+
+#include <atomic>
 
 #include <cerrno>
 #include <cstdio>
@@ -137,6 +145,37 @@ std::string join_path(const std::string& a, const std::string& b) {
 int default_threads() {
     unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : int(n);
+}
+
+void parallel_for(size_t n, int threads, const std::function<void(size_t)>& work,
+                  const std::function<void(size_t)>& progress, size_t every) {
+    std::atomic<size_t> next{0}, done{0};
+    std::atomic<bool> failed{false};
+    std::mutex mu;
+    std::exception_ptr first_error;
+    auto worker = [&] {
+        for (size_t i; !failed && (i = next++) < n;) {
+            try {
+                work(i);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(mu);
+                if (!first_error) first_error = std::current_exception();
+                failed = true;
+                return;
+            }
+            size_t d = ++done;
+            if (progress && (d % every == 0 || d == n)) {
+                std::lock_guard<std::mutex> lock(mu);
+                progress(d);
+            }
+        }
+    };
+    int nt = int(std::max<size_t>(1, std::min<size_t>(size_t(std::max(threads, 1)), n)));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < nt; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+    if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace ifgan

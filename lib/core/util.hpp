@@ -1,6 +1,7 @@
 // Small shared helpers: errors, files, hashing, strings. No LibTorch here.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -65,5 +66,18 @@ struct Rng {
 };
 
 int default_threads();
+
+// Runs work(i) for every i in [0, n) on up to `threads` threads (the
+// caller's among them). The first exception stops the others from taking
+// new items and is rethrown here, with its type. `progress(done)` is called
+// under a lock after every `every` items and after the last.
+void parallel_for(size_t n, int threads, const std::function<void(size_t)>& work,
+                  const std::function<void(size_t)>& progress = {}, size_t every = 256);
+
+// Calls fn(start, count) for consecutive chunks of [0, n) of at most `batch`.
+template <class F>
+void for_each_batch(size_t n, size_t batch, F&& fn) {
+    for (size_t s = 0; s < n; s += batch) fn(s, n - s < batch ? n - s : batch);
+}
 
 }  // namespace ifgan

@@ -1,4 +1,4 @@
-#include "pipeline.hpp"
+#include "jobs/pipeline.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,9 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "cli.hpp"
-#include "image.hpp"
-#include "util.hpp"
+#include "core/cli.hpp"
+#include "core/image.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 

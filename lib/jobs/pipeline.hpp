@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "dataset.hpp"
-#include "latent.hpp"
-#include "model.hpp"
+#include "core/dataset.hpp"
+#include "core/latent.hpp"
+#include "nn/model.hpp"
 
 namespace ifgan {
 

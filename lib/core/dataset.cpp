@@ -1,4 +1,4 @@
-#include "dataset.hpp"
+#include "core/dataset.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <thread>
 
-#include "util.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 
@@ -67,14 +67,13 @@ bool parse_label(const std::string& v, uint8_t& out) {
     return false;
 }
 
-// The default split when none is given: the first 80% train, 10% val, 10% test.
+}  // namespace
+
 int default_split(size_t i, size_t n) {
     if (i * 10 < n * 8) return kTrain;
     if (i * 10 < n * 9) return kVal;
     return kTest;
 }
-
-}  // namespace
 
 void select_attrs(Dataset& ds, const std::vector<uint8_t>& all_labels, const std::vector<std::string>& want) {
     std::vector<size_t> cols;
@@ -266,38 +265,12 @@ void decode_all(const std::vector<std::string>& paths, const CacheOptions& opt, 
     cache.size = opt.size;
     cache.count = paths.size();
     cache.data.assign(paths.size() * cache.image_bytes(), 0);
-    std::atomic<size_t> next{0}, done{0};
-    std::mutex mu;
-    std::string first_error;
-    auto work = [&] {
-        for (;;) {
-            size_t i = next++;
-            if (i >= paths.size()) return;
-            {
-                std::lock_guard<std::mutex> lock(mu);
-                if (!first_error.empty()) return;
-            }
-            try {
-                Image img = load_prepared(paths[i], opt.crop, opt.size);
-                to_chw(img, cache.data.data() + i * cache.image_bytes());
-            } catch (const std::exception& e) {
-                std::lock_guard<std::mutex> lock(mu);
-                if (first_error.empty()) first_error = e.what();
-                return;
-            }
-            size_t d = ++done;
-            if (opt.progress && (d % 256 == 0 || d == paths.size())) {
-                std::lock_guard<std::mutex> lock(mu);
-                opt.progress(d, paths.size());
-            }
-        }
-    };
-    int nt = std::max(1, std::min(opt.threads, int(paths.size())));
-    std::vector<std::thread> pool;
-    for (int t = 1; t < nt; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-    if (!first_error.empty()) throw Error(first_error);
+    std::function<void(size_t)> progress;
+    if (opt.progress) progress = [&](size_t d) { opt.progress(d, paths.size()); };
+    parallel_for(paths.size(), opt.threads, [&](size_t i) {
+        Image img = load_prepared(paths[i], opt.crop, opt.size);
+        to_chw(img, cache.data.data() + i * cache.image_bytes());
+    }, progress);
 }
 
 constexpr char kCacheMagic[8] = {'I', 'F', 'G', 'C', 'A', 'C', 'H', '1'};

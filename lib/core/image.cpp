@@ -1,4 +1,4 @@
-#include "image.hpp"
+#include "core/image.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <png.h>
 #include <turbojpeg.h>
 
-#include "util.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 

@@ -6,12 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "image.hpp"
+#include "core/image.hpp"
 
 namespace ifgan {
 
 enum Split { kTrain = 0, kVal = 1, kTest = 2, kAll = -1 };
 Split parse_split(const std::string& name);  // train|val|test|all; throws UsageError
+// The split of the i-th of n files when the data set names none (and of the
+// synthetic faces): the first 80% train, the next 10% val, the last 10% test.
+int default_split(size_t i, size_t n);
 const char* split_name(int s);
 
 struct Dataset {

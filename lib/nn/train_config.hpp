@@ -1,0 +1,199 @@
+// The training configuration: one typed struct, the table that maps it to
+// command-line options and to JSON (the model file and the log), the named
+// recipes, and one validate(). A lean header: no LibTorch, no cxxopts.
+//
+// Adding a training option: a member below, a line in visit_options(), its
+// check in validate() (train_config.cpp), and its entry in ifgan-train(1).
+#pragma once
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cxxopts {
+class Options;
+class ParseResult;
+}  // namespace cxxopts
+
+namespace ifgan {
+
+enum class Kind { ifgan, classifier };
+enum class Precision { fp32, bf16 };
+enum class Optimizer { rmsprop, adam };
+// What the decoder is given as y while reconstructing: the encoder's estimate
+// ŷ (the paper's code) or the true label.
+enum class DecoderInput { prediction, label };
+// Whether the ŷ head reads stop-gradient features (the paper's code).
+enum class Head { detached, attached };
+// E's γ term, how E fights for a code without the attribute.
+enum class Adversary {
+    // The paper's −BCE(A(z), y): unbounded below, so E can win by making A
+    // confidently wrong (which still leaks y, and was seen to blow z up).
+    paper,
+    // BCE(A(z), ½), which E minimises by making A's prediction uninformative.
+    confusion,
+    // Experimental, beyond the paper: loss::linear_separation of the
+    // batch-standardised mu, the closed-form optimum of a linear adversary
+    // (Fisher's discriminant). A still trains, as a monitor.
+    linear,
+};
+// What A reads: z (the paper) or the posterior mean mu.
+enum class AuxInput { z, mu };
+
+// The names of an enum's values, for options, JSON and messages.
+template <class E>
+struct EnumNames;
+#define IFGAN_ENUM_NAMES(E, ...)                                                \
+    template <>                                                                 \
+    struct EnumNames<E> {                                                       \
+        static constexpr std::pair<E, const char*> values[] = {__VA_ARGS__};    \
+    };
+IFGAN_ENUM_NAMES(Kind, {Kind::ifgan, "ifgan"}, {Kind::classifier, "classifier"})
+IFGAN_ENUM_NAMES(Precision, {Precision::fp32, "fp32"}, {Precision::bf16, "bf16"})
+IFGAN_ENUM_NAMES(Optimizer, {Optimizer::rmsprop, "rmsprop"}, {Optimizer::adam, "adam"})
+IFGAN_ENUM_NAMES(DecoderInput, {DecoderInput::prediction, "prediction"}, {DecoderInput::label, "label"})
+IFGAN_ENUM_NAMES(Head, {Head::detached, "detached"}, {Head::attached, "attached"})
+IFGAN_ENUM_NAMES(Adversary, {Adversary::paper, "paper"}, {Adversary::confusion, "confusion"},
+                 {Adversary::linear, "linear"})
+IFGAN_ENUM_NAMES(AuxInput, {AuxInput::z, "z"}, {AuxInput::mu, "mu"})
+#undef IFGAN_ENUM_NAMES
+
+template <class E>
+const char* enum_name(E e) {
+    for (const auto& [v, n] : EnumNames<E>::values)
+        if (v == e) return n;
+    return "?";
+}
+// False when `name` is none of E's names.
+template <class E>
+bool enum_from_name(const std::string& name, E& out) {
+    for (const auto& [v, n] : EnumNames<E>::values)
+        if (name == n) {
+            out = v;
+            return true;
+        }
+    return false;
+}
+// "a, b or c", for messages.
+template <class E>
+std::string enum_choices() {
+    std::string s;
+    const size_t n = std::size(EnumNames<E>::values);
+    for (size_t i = 0; i < n; ++i) s += (i ? (i + 1 == n ? " or " : ", ") : "") + std::string(EnumNames<E>::values[i].second);
+    return s;
+}
+
+struct TrainConfig {
+    // Data and files.
+    std::string data, out, log, samples;
+    std::vector<std::string> attrs;  // empty: every attribute (classifier only)
+    Kind kind = Kind::ifgan;
+    std::string crop = "auto";  // auto, celeba, center, none
+    bool hflip = false;
+    bool no_cache = false;
+    int val_limit = 2000;
+    // The model.
+    int size = 64, nz = 100, f = 64;
+    Head head = Head::detached;
+    // The losses: the paper's weights and terms.
+    double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
+    DecoderInput decoder_input = DecoderInput::prediction;
+    Adversary adversary = Adversary::paper;
+    bool beta_samples = false;  // β also classifies the samples G(y, z_p)
+    // The optimiser.
+    Optimizer optimizer = Optimizer::rmsprop;
+    double lr = 2e-4;
+    int epochs = 10, batch = 64;
+    Precision precision = Precision::fp32;
+    uint64_t seed = 1;
+    // The run.
+    bool resume = false;
+    long steps = 0;  // stop after this many steps in total (0: no limit)
+    int log_every = 50;
+    int threads = 1;
+    // Experimental: measured, no gain so far (docs/results.md).
+    AuxInput aux_input = AuxInput::z;
+    bool aux_standardize = false;  // A reads its input standardised over the batch
+};
+
+enum class OptionGroup { data, model, losses, optimiser, run, experimental };
+// How an option lives on after the command line.
+enum class Keep {
+    logged,   // written to the log and the model file
+    restored, // also read back by --resume (it defines the run)
+};
+
+struct OptionInfo {
+    const char* flag;  // "--flag"; its JSON key is the flag with '_' for '-'
+    const char* arg;   // the argument's name in --help ("" for a switch)
+    const char* help;
+    OptionGroup group;
+    Keep keep;
+};
+
+// Calls v(member, info) for every option, in --help order.
+template <class C, class V>
+void visit_options(C& c, V&& v) {
+    using G = OptionGroup;
+    v(c.data, OptionInfo{"data", "DIR", "data set directory (CelebA or attributes.csv layout)", G::data, Keep::logged});
+    v(c.attrs, OptionInfo{"attr", "LIST", "attributes, comma-separated (classifier: default all)", G::data, Keep::logged});
+    v(c.out, OptionInfo{"out", "FILE", "model file to write (and to resume)", G::data, Keep::logged});
+    v(c.kind, OptionInfo{"kind", "KIND", "ifgan or classifier", G::data, Keep::logged});
+    v(c.crop, OptionInfo{"crop", "CROP", "auto, celeba, center or none", G::data, Keep::logged});
+    v(c.hflip, OptionInfo{"hflip", "", "flip a fresh random half of the training images each epoch", G::data, Keep::restored});
+    v(c.no_cache, OptionInfo{"no-cache", "", "do not keep the preprocessed images next to the data", G::data, Keep::logged});
+    v(c.val_limit, OptionInfo{"val-limit", "N", "validation images per epoch", G::data, Keep::logged});
+    v(c.size, OptionInfo{"size", "PX", "image side: 32, 64 or 128", G::model, Keep::logged});
+    v(c.nz, OptionInfo{"nz", "N", "identity code size", G::model, Keep::logged});
+    v(c.f, OptionInfo{"filters", "N", "base number of filters (also spelt --f)", G::model, Keep::logged});
+    v(c.head, OptionInfo{"head", "HEAD", "detached (the paper) or attached", G::model, Keep::restored});
+    v(c.alpha, OptionInfo{"alpha", "X", "weight of the KL term", G::losses, Keep::restored});
+    v(c.beta, OptionInfo{"beta", "X", "weight of classifying reconstructions", G::losses, Keep::restored});
+    v(c.gamma, OptionInfo{"gamma", "X", "weight of the adversarial term on z (0: the cVAE-GAN)", G::losses, Keep::restored});
+    v(c.delta, OptionInfo{"delta", "X", "weight of the GAN term (0: no GAN)", G::losses, Keep::restored});
+    v(c.rho, OptionInfo{"rho", "X", "weight of the encoder's classifier", G::losses, Keep::restored});
+    v(c.decoder_input, OptionInfo{"decoder-input", "WHAT", "prediction (the paper) or label", G::losses, Keep::restored});
+    v(c.adversary, OptionInfo{"adversary", "TERM",
+                              "paper (−γ·BCE(A(z), y)), confusion (γ·BCE(A(z), ½)) or linear (experimental)",
+                              G::losses, Keep::restored});
+    v(c.beta_samples, OptionInfo{"beta-samples", "", "the β term also classifies the samples G(y, z_p)", G::losses, Keep::restored});
+    v(c.optimizer, OptionInfo{"optimizer", "NAME", "rmsprop or adam", G::optimiser, Keep::restored});
+    v(c.lr, OptionInfo{"lr", "X", "learning rate", G::optimiser, Keep::restored});
+    v(c.epochs, OptionInfo{"epochs", "N", "epochs", G::optimiser, Keep::logged});
+    v(c.batch, OptionInfo{"batch", "N", "batch size", G::optimiser, Keep::restored});
+    v(c.precision, OptionInfo{"precision", "P", "fp32 or bf16", G::optimiser, Keep::restored});
+    v(c.seed, OptionInfo{"seed", "N", "random seed", G::optimiser, Keep::restored});
+    v(c.resume, OptionInfo{"resume", "", "continue the run saved in --out", G::run, Keep::logged});
+    v(c.steps, OptionInfo{"steps", "N", "stop after N steps in total (checkpoint written; 0: no limit)", G::run, Keep::logged});
+    v(c.log, OptionInfo{"log", "FILE", "append JSON Lines to FILE", G::run, Keep::logged});
+    v(c.log_every, OptionInfo{"log-every", "N", "steps between log lines", G::run, Keep::logged});
+    v(c.samples, OptionInfo{"samples", "DIR", "write a sample sheet per epoch into DIR", G::run, Keep::logged});
+    v(c.threads, OptionInfo{"threads", "N", "threads", G::run, Keep::logged});
+    v(c.aux_input, OptionInfo{"aux-input", "WHAT", "what A reads: z (the paper) or mu", G::experimental, Keep::restored});
+    v(c.aux_standardize, OptionInfo{"aux-standardize", "", "A reads its input standardised over the batch",
+                                    G::experimental, Keep::restored});
+}
+
+// The named recipes: "paper" (the defaults) and "fast" (measured; the man
+// page and docs/recipe-search.md say why each value). UsageError otherwise.
+TrainConfig recipe(const std::string& name);
+
+// Throws UsageError naming the first option that is out of range. Run
+// before any work is done.
+void validate(const TrainConfig& c);
+
+// The options as JSON (every option, keys as in OptionInfo).
+nlohmann::json options_to_json(const TrainConfig& c);
+// Reads back the options marked Keep::restored that `j` holds; the others
+// keep their values. Throws Error naming `file` on a bad value.
+void restore_options(const nlohmann::json& j, TrainConfig& c, const std::string& file);
+
+// ifgan-train's command line, made from the table: registers the options
+// (one --help group each), and applies those given on top of `c`.
+void add_train_options(cxxopts::Options& opts, const TrainConfig& defaults);
+// The --help groups in their order.
+std::vector<std::string> train_option_groups();
+void apply_train_options(const cxxopts::ParseResult& r, TrainConfig& c);
+
+}  // namespace ifgan

@@ -1,0 +1,91 @@
+#include "nn/train_data.hpp"
+
+#include <numeric>
+
+#include "core/log.hpp"
+#include "core/util.hpp"
+#include "nn/networks.hpp"
+
+namespace ifgan {
+
+TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs) {
+    TrainData d;
+    d.ds = load_dataset(c.data, attrs);
+    if (d.ds.k() == 0) throw Error(c.data + ": no attributes");
+    d.train_idx = d.ds.indices(kTrain);
+    d.val_idx = d.ds.indices(kVal);
+    if (d.train_idx.empty()) throw Error(c.data + ": the train split is empty");
+    if (d.val_idx.empty()) throw Error(c.data + ": the validation split is empty");
+    if (size_t(c.batch) > d.train_idx.size())
+        throw Error("--batch " + std::to_string(c.batch) + " is larger than the train split (" +
+                    std::to_string(d.train_idx.size()) + " images)");
+    if (d.val_idx.size() > size_t(c.val_limit)) d.val_idx.resize(size_t(c.val_limit));
+    if (c.crop == "auto") {
+        // CelebA's aligned 178x218 images get the celeba box; anything else is resized whole.
+        Image first = read_image(d.ds.path(d.train_idx[0]));
+        c.crop = (d.ds.layout == "celeba" && first.width == 178 && first.height == 218) ? "celeba" : "none";
+    }
+    CacheOptions co;
+    co.size = c.size;
+    co.crop = parse_crop(c.crop);
+    co.threads = c.threads;
+    co.persist = !c.no_cache;
+    Progress bar("loading images", d.train_idx.size() + d.val_idx.size());
+    co.progress = [&](size_t done, size_t) { bar.update(done); };
+    d.train = build_cache(d.ds, d.train_idx, co);
+    co.progress = [&](size_t done, size_t) { bar.update(d.train_idx.size() + done); };
+    d.val = build_cache(d.ds, d.val_idx, co);
+    bar.finish();
+    message("train: " + balance_report(d.ds, d.train_idx));
+    message("val:   " + balance_report(d.ds, d.val_idx));
+    return d;
+}
+
+std::vector<size_t> epoch_order(size_t n, uint64_t seed, int64_t epoch) {
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    Rng rng(fnv1a(&epoch, sizeof epoch, seed * 0x9E3779B97F4A7C15ull + 1));
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[size_t(rng.next() % i)]);
+    return order;
+}
+
+bool flipped_in_epoch(uint64_t seed, int64_t epoch, size_t position) {
+    uint64_t key[3] = {seed, uint64_t(epoch), uint64_t(position)};
+    return Rng(fnv1a(key, sizeof key)).coin();
+}
+
+torch::Tensor labels_tensor(const Dataset& ds, const std::vector<size_t>& idx, size_t start, size_t n) {
+    const size_t k = ds.k();
+    auto y = torch::empty({int64_t(n), int64_t(k)}, torch::kFloat32);
+    // Raw pointers: per-element Tensor indexing costs a dispatch each.
+    float* yp = y.data_ptr<float>();
+    for (size_t i = 0; i < n; ++i)
+        for (size_t a = 0; a < k; ++a) yp[i * k + a] = float(ds.label(idx[start + i], a));
+    return y;
+}
+
+Batch make_batch(const TrainData& d, const TrainConfig& c, const std::vector<size_t>& order, int64_t epoch,
+                 int64_t b) {
+    const int64_t B = c.batch;
+    std::vector<size_t> picked(order.begin() + b * B, order.begin() + (b + 1) * B);
+    auto idx = torch::empty({B}, torch::kInt64);
+    const size_t k = d.ds.k();
+    auto y = torch::empty({B, int64_t(k)}, torch::kFloat32);
+    int64_t* ip = idx.data_ptr<int64_t>();
+    float* yp = y.data_ptr<float>();
+    for (int64_t i = 0; i < B; ++i) {
+        ip[i] = int64_t(picked[size_t(i)]);
+        for (size_t a = 0; a < k; ++a) yp[size_t(i) * k + a] = float(d.ds.label(d.train_idx[picked[size_t(i)]], a));
+    }
+    auto all = torch::from_blob(const_cast<uint8_t*>(d.train.data.data()),
+                                {int64_t(d.train.count), 3, c.size, c.size}, torch::kUInt8);
+    Batch out{unit_floats(all.index_select(0, idx)), y};
+    if (c.hflip) {
+        auto mask = torch::empty({B}, torch::kBool);
+        for (int64_t i = 0; i < B; ++i) mask.data_ptr<bool>()[i] = flipped_in_epoch(c.seed, epoch, size_t(b * B + i));
+        out.x = torch::where(mask.view({B, 1, 1, 1}), out.x.flip({3}), out.x);
+    }
+    return out;
+}
+
+}  // namespace ifgan

@@ -1,0 +1,226 @@
+#include "nn/train_tasks.hpp"
+
+#include <cstdio>
+
+#include "core/util.hpp"
+#include "nn/losses.hpp"
+#include "nn/step.hpp"
+
+namespace ifgan {
+
+using nlohmann::json;
+
+void Terms::add(const std::string& k, double x) {
+    for (auto& p : v)
+        if (p.first == k) {
+            p.second += x;
+            return;
+        }
+    v.emplace_back(k, x);
+}
+
+double Terms::get(const std::string& k) const {
+    for (auto& p : v)
+        if (p.first == k) return p.second;
+    return 0;
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, std::vector<torch::Tensor> params,
+                                                        double rms_alpha) {
+    if (c.optimizer == Optimizer::adam)
+        return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(c.lr).betas({0.5, 0.999}));
+    return std::make_unique<torch::optim::RMSprop>(params, torch::optim::RMSpropOptions(c.lr).alpha(rms_alpha));
+}
+
+namespace {
+
+constexpr size_t kValBatch = 256;
+
+// Per-attribute hits of logits > 0 against 0/1 labels, over batches.
+struct Accuracy {
+    std::vector<double> hits;
+    void add(const torch::Tensor& logits, const torch::Tensor& y) {
+        auto h = ((logits > 0).to(torch::kFloat32) == y).to(torch::kFloat32).sum(0);
+        hits.resize(size_t(h.size(0)), 0.0);
+        for (size_t a = 0; a < hits.size(); ++a) hits[a] += h[int64_t(a)].item<double>();
+    }
+    json by_name(const std::vector<std::string>& attrs, size_t n) const {
+        json j = json::object();
+        for (size_t a = 0; a < attrs.size() && a < hits.size(); ++a) j[attrs[a]] = hits[a] / double(n);
+        return j;
+    }
+};
+
+// The larger class's share per attribute: what a constant guess scores.
+json majority(const TrainData& d) {
+    json j;
+    const size_t n = d.val_idx.size();
+    for (size_t a = 0; a < d.ds.k(); ++a) {
+        size_t pos = 0;
+        for (size_t i : d.val_idx) pos += d.ds.label(i, a);
+        j[d.ds.attrs[a]] = double(std::max(pos, n - pos)) / double(n);
+    }
+    return j;
+}
+
+// Networks in eval mode for the scope, without gradients.
+struct EvalScope {
+    torch::NoGradGuard ng;
+    const Networks& n;
+    explicit EvalScope(const Networks& nets) : n(nets) {
+        for (auto& m : n.modules()) m->eval();
+    }
+    ~EvalScope() {
+        for (auto& m : n.modules()) m->train();
+    }
+};
+
+class EditorTask : public TrainTask {
+public:
+    EditorTask(const TrainConfig& c, Networks n) : TrainTask(std::move(n)), w(step_weights(c)) {
+        eg = make_optimizer(c, params_of({nets.E.ptr(), nets.G.ptr()}));
+        a = make_optimizer(c, params_of({nets.A.ptr()}));
+        d = make_optimizer(c, params_of({nets.D.ptr()}), 0.9);  // the paper's D: smoothing 0.9
+    }
+
+    std::vector<NamedOptimizer> optimizers() override { return {{"EG", eg.get()}, {"A", a.get()}, {"D", d.get()}}; }
+
+    Terms step(const Batch& b, at::Generator& gen) override {
+        StepLosses l = ifgan_forward(nets, b.x, b.y, w, gen);
+        for (auto* o : {eg.get(), a.get(), d.get()}) o->zero_grad();
+        ifgan_backward(nets, l);
+        for (auto* o : {eg.get(), a.get(), d.get()}) o->step();
+        Terms t;
+        for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"kl", l.kl}, {"cls", l.cls},
+                                {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"adv", l.adv}, {"gen", l.gen},
+                                {"dis", l.dis}, {"eg", l.eg}})
+            t.add(name, v.item<double>());
+        return t;
+    }
+
+    std::string progress_text(const Terms& t) const override {
+        char s[128];
+        std::snprintf(s, sizeof s, "rec %.1f cls %.3f aux %.3f", t.get("rec"), t.get("cls"), t.get("aux"));
+        return s;
+    }
+
+    json validate(const TrainData& d) override {
+        EvalScope scope(nets);
+        const size_t n = d.val.count;
+        const int size = d.val.size;
+        Accuracy y_acc, a_acc;
+        double sq = 0;
+        for_each_batch(n, kValBatch, [&](size_t s, size_t m) {
+            torch::Tensor x = images_to_tensor(d.val.image(s), m, size);
+            torch::Tensor y = labels_tensor(d.ds, d.val_idx, s, m);
+            EncoderOut e = nets.E->forward(x);
+            y_acc.add(e.y_logits, y);
+            sq += (torch::sigmoid(nets.G->forward(torch::sigmoid(e.y_logits), e.mu)) - x).pow(2).sum().item<double>();
+            a_acc.add(nets.A->forward(aux_input(e.mu, w.aux_standardize)), y);
+        });
+        return {{"val_images", n},
+                {"accuracy", y_acc.by_name(d.ds.attrs, n)},
+                {"majority", majority(d)},
+                {"rec_mse", sq / (double(n) * 3 * size * size)},
+                {"aux_accuracy", a_acc.by_name(d.ds.attrs, n)}};
+    }
+
+    // 16 validation faces in rows: original, reconstruction, then each
+    // attribute set to 0 and to 1.
+    json sample_sheet(const TrainData& d, const std::string& dir, int64_t epoch) override {
+        std::vector<torch::Tensor> cols;
+        const size_t m = std::min<size_t>(16, d.val.count);
+        {
+            EvalScope scope(nets);
+            torch::Tensor x = images_to_tensor(d.val.image(0), m, d.val.size);
+            EncoderOut e = nets.E->forward(x);
+            torch::Tensor yp = torch::sigmoid(e.y_logits);
+            cols = {x, torch::sigmoid(nets.G->forward(yp, e.mu))};
+            for (size_t a = 0; a < d.ds.k(); ++a)
+                for (float v : {0.0f, 1.0f}) {
+                    torch::Tensor yy = yp.clone();
+                    yy.select(1, int64_t(a)).fill_(v);
+                    cols.push_back(torch::sigmoid(nets.G->forward(yy, e.mu)));
+                }
+        }
+        std::vector<Image> cells;
+        for (size_t i = 0; i < m; ++i)
+            for (auto& c : cols) {
+                torch::Tensor t = c[int64_t(i)].contiguous();
+                cells.push_back(from_chw_float(t.data_ptr<float>(), d.val.size, d.val.size));
+            }
+        make_dirs(dir);
+        char name[64];
+        std::snprintf(name, sizeof name, "epoch-%03lld.png", static_cast<long long>(epoch));
+        std::string path = join_path(dir, name);
+        write_png(path, grid(cells, int(cols.size()), 2));
+        json columns = {"original", "reconstruction"};
+        for (auto& a : d.ds.attrs) {
+            columns.push_back(a + "=0");
+            columns.push_back(a + "=1");
+        }
+        return {{"sheet", path}, {"epoch", epoch}, {"columns", columns}};
+    }
+
+private:
+    StepWeights w;
+    std::unique_ptr<torch::optim::Optimizer> eg, a, d;
+};
+
+class ClassifierTask : public TrainTask {
+public:
+    ClassifierTask(const TrainConfig& c, Networks n) : TrainTask(std::move(n)), bf16(c.precision == Precision::bf16) {
+        opt = make_optimizer(c, params_of({nets.C.ptr()}));
+    }
+
+    // The optimiser keeps the name it has always had in model files.
+    std::vector<NamedOptimizer> optimizers() override { return {{"D", opt.get()}}; }
+
+    Terms step(const Batch& b, at::Generator&) override {
+        torch::Tensor logits;
+        {
+            Autocast ac(bf16);
+            logits = nets.C->forward(b.x).to(torch::kFloat32);
+        }
+        torch::Tensor l = loss::classification(logits, b.y);
+        opt->zero_grad();
+        l.backward();
+        opt->step();
+        Terms t;
+        t.add("cls", l.item<double>());
+        t.add("acc", ((logits > 0).to(torch::kFloat32) == b.y).to(torch::kFloat32).mean().item<double>());
+        return t;
+    }
+
+    std::string progress_text(const Terms& t) const override {
+        char s[64];
+        std::snprintf(s, sizeof s, "cls %.3f", t.get("cls"));
+        return s;
+    }
+
+    json validate(const TrainData& d) override {
+        EvalScope scope(nets);
+        const size_t n = d.val.count;
+        Accuracy acc;
+        for_each_batch(n, kValBatch, [&](size_t s, size_t m) {
+            acc.add(nets.C->forward(images_to_tensor(d.val.image(s), m, d.val.size)),
+                    labels_tensor(d.ds, d.val_idx, s, m));
+        });
+        return {{"val_images", n}, {"accuracy", acc.by_name(d.ds.attrs, n)}, {"majority", majority(d)}};
+    }
+
+private:
+    bool bf16;
+    std::unique_ptr<torch::optim::Optimizer> opt;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainTask> make_task(const TrainConfig& c, Networks nets) {
+    // oneDNN's convolutions prefer NHWC: +3-10% per step (docs/performance.md).
+    for (auto& m : nets.modules()) to_channels_last(*m);
+    if (c.kind == Kind::classifier) return std::make_unique<ClassifierTask>(c, std::move(nets));
+    return std::make_unique<EditorTask>(c, std::move(nets));
+}
+
+}  // namespace ifgan
