@@ -2,6 +2,7 @@
 #include <cxxopts.hpp>
 
 #include "core/cli.hpp"
+#include "core/image.hpp"
 #include "core/dataset.hpp"
 #include "jobs/evaluate.hpp"
 #include "nn/model.hpp"
@@ -37,10 +38,10 @@ static int eval_main(int argc, char** argv) {
     o.batch = std::max(1, r["batch"].as<int>());
     o.threads = r["threads"].as<int>();
     set_threads(o.threads);
-    std::string table;
-    auto report = evaluate(o, table);
-    message(table);
-    std::string out = report.dump(2) + "\n";
+    EvalResult result = evaluate(o);
+    if (!o.sheet.empty()) write_png(o.sheet, result.sheet);
+    message(report_table(result.report));
+    std::string out = result.report.dump(2) + "\n";
     if (r.count("json"))
         write_file_atomic(r["json"].as<std::string>(), out);
     else

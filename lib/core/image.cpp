@@ -290,16 +290,27 @@ Image from_chw(const uint8_t* chw, int w, int h) {
     return img;
 }
 
+namespace {
+uint8_t unit_to_byte(float v) {
+    if (!(v >= 0)) v = 0;  // also maps NaN to 0
+    if (v > 1) v = 1;
+    return uint8_t(std::lround(v * 255.0f));
+}
+}  // namespace
+
+void unit_floats_from_bytes(const uint8_t* in, size_t n, float* out) {
+    for (size_t i = 0; i < n; ++i) out[i] = in[i] / 255.0f;
+}
+
+void bytes_from_unit_floats(const float* in, size_t n, uint8_t* out) {
+    for (size_t i = 0; i < n; ++i) out[i] = unit_to_byte(in[i]);
+}
+
 Image from_chw_float(const float* chw, int w, int h) {
     Image img(w, h);
     size_t n = size_t(w) * h;
     for (size_t i = 0; i < n; ++i)
-        for (int c = 0; c < 3; ++c) {
-            float v = chw[c * n + i];
-            if (!(v >= 0)) v = 0;  // also maps NaN to 0
-            if (v > 1) v = 1;
-            img.rgb[i * 3 + c] = uint8_t(std::lround(v * 255.0f));
-        }
+        for (int c = 0; c < 3; ++c) img.rgb[i * 3 + c] = unit_to_byte(chw[c * n + i]);
     return img;
 }
 

@@ -49,6 +49,9 @@ Image load_prepared(const std::string& path, Crop c, int size);
 // Planar CHW copy (what tensors and the dataset cache hold).
 void to_chw(const Image& img, uint8_t* out);
 Image from_chw(const uint8_t* chw, int w, int h);
+// 8-bit values <-> floats in [0, 1] (floats are clamped and rounded back).
+void unit_floats_from_bytes(const uint8_t* in, size_t n, float* out);
+void bytes_from_unit_floats(const float* in, size_t n, uint8_t* out);
 Image from_chw_float(const float* chw, int w, int h);  // values in [0,1], clamped
 
 // Tiles images into a grid with a gap (for sample sheets).

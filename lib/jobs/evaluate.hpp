@@ -1,9 +1,10 @@
 // ifgan-eval's engine: the paper's edit-success protocol with an independent
 // judge, plus reconstruction, preservation, leakage and counterfactual error.
 #pragma once
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "core/image.hpp"
 
 namespace ifgan {
 
@@ -14,7 +15,13 @@ struct EvalOptions {
     size_t probe_train = 5000;  // train-split images for the leakage probe
 };
 
-// Returns the report; `table` receives a human-readable summary.
-nlohmann::ordered_json evaluate(const EvalOptions& o, std::string& table);
+struct EvalResult {
+    nlohmann::ordered_json report;  // the measures (ifgan-eval(1) lists the fields)
+    Image sheet;  // rows: originals, reconstructions, per attribute the flipped edits (and true counterfactuals)
+};
+EvalResult evaluate(const EvalOptions& o);
+
+// The report as a table for people, one measure a line.
+std::string report_table(const nlohmann::ordered_json& report);
 
 }  // namespace ifgan

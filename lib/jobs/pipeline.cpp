@@ -6,7 +6,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "core/cli.hpp"
+#include "core/cli.hpp"  // write_stdout
 #include "core/image.hpp"
 #include "core/util.hpp"
 
@@ -44,9 +44,8 @@ ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig
 
 void encode_images(const Model& m, const std::vector<std::string>& inputs, const EncodeOptions& o, const LineSink& emit) {
     const ModelConfig& c = m.config();
-    const size_t B = size_t(std::max(1, o.batch));
-    for (size_t s = 0; s < inputs.size(); s += B) {
-        std::vector<std::string> chunk(inputs.begin() + long(s), inputs.begin() + long(std::min(inputs.size(), s + B)));
+    for_each_batch(inputs.size(), size_t(std::max(1, o.batch)), [&](size_t s, size_t n) {
+        std::vector<std::string> chunk(inputs.begin() + long(s), inputs.begin() + long(s + n));
         ImageCache imgs = load_inputs(chunk, c, o.threads);
         std::vector<float> z(chunk.size() * size_t(c.nz)), y(chunk.size() * c.k());
         // The seed is per image position so that --sample is reproducible.
@@ -62,7 +61,7 @@ void encode_images(const Model& m, const std::vector<std::string>& inputs, const
             lines += format_record(r);
         }
         emit(lines);
-    }
+    });
 }
 
 void record_to_inputs(const Model& m, const Record& r, const std::string& where, bool force, float* z, float* y) {
@@ -174,15 +173,14 @@ void classify_batch(const Model& m, const ImageCache& imgs, const std::vector<st
 
 void classify_images(const Model& m, const std::vector<std::string>& inputs, const ClassifyOptions& o,
                      const LineSink& emit) {
-    const size_t B = size_t(std::max(1, o.batch));
-    for (size_t s = 0; s < inputs.size(); s += B) {
-        std::vector<std::string> chunk(inputs.begin() + long(s), inputs.begin() + long(std::min(inputs.size(), s + B)));
+    for_each_batch(inputs.size(), size_t(std::max(1, o.batch)), [&](size_t s, size_t n) {
+        std::vector<std::string> chunk(inputs.begin() + long(s), inputs.begin() + long(s + n));
         ImageCache imgs = load_inputs(chunk, m.config(), o.threads);
         std::vector<float> probs;
         std::string lines;
         classify_batch(m, imgs, chunk, o, probs, lines);
         emit(lines);
-    }
+    });
 }
 
 std::string classify_dataset(const Model& m, const std::string& dir, const std::string& split,
@@ -193,10 +191,9 @@ std::string classify_dataset(const Model& m, const std::string& dir, const std::
     if (idx.empty()) throw Error(dir + ": the " + split + " split is empty");
     const double thr = o.threshold >= 0 ? o.threshold : 0.5;
     std::vector<double> correct(c.k(), 0);
-    const size_t B = size_t(std::max(1, o.batch));
     Progress bar("classifying", idx.size());
-    for (size_t s = 0; s < idx.size(); s += B) {
-        std::vector<size_t> part(idx.begin() + long(s), idx.begin() + long(std::min(idx.size(), s + B)));
+    for_each_batch(idx.size(), size_t(std::max(1, o.batch)), [&](size_t s, size_t n) {
+        std::vector<size_t> part(idx.begin() + long(s), idx.begin() + long(s + n));
         std::vector<std::string> ids;
         for (size_t i : part) ids.push_back(ds.path(i));
         CacheOptions co;
@@ -212,7 +209,7 @@ std::string classify_dataset(const Model& m, const std::string& dir, const std::
                 correct[a] += (probs[i * c.k() + a] >= thr) == bool(ds.label(part[i], a));
         if (!o.summary_only) emit(lines);
         bar.update(s + part.size());
-    }
+    });
     bar.finish();
     nlohmann::ordered_json acc;
     for (size_t a = 0; a < c.k(); ++a) acc[c.attrs[a]] = correct[a] / double(idx.size());
