@@ -14,7 +14,7 @@ class ParseResult;
 
 namespace ifgan {
 
-// Runs body with the manners of CONVENTIONS.md: Error -> message, exit 1;
+// Runs body with the manners of docs/formats.md: Error -> message, exit 1;
 // UsageError or a bad option -> message and a hint, exit 2; a closed stdout
 // pipe -> quiet exit 0.
 int run_tool(const char* name, int argc, char** argv, const std::function<int(int, char**)>& body);

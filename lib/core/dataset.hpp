@@ -1,5 +1,5 @@
 // Labelled image folders: the CelebA layout and the plain attributes.csv
-// layout of CONVENTIONS.md, and the preprocessed uint8 image cache.
+// layout of docs/formats.md, and the preprocessed uint8 image cache.
 #pragma once
 #include <cstdint>
 #include <functional>

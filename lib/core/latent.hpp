@@ -1,4 +1,4 @@
-// The latent stream and attribute records of CONVENTIONS.md: JSON Lines,
+// The latent stream and attribute records of docs/formats.md: JSON Lines,
 // one record per image. No LibTorch here (ifgan-flip must start instantly).
 #pragma once
 #include <istream>

@@ -1,4 +1,4 @@
-// The loss terms of PAPER.md as named functions on logits. Reductions follow
+// The loss terms of docs/model.md as named functions on logits. Reductions follow
 // the authors' code: reconstruction, KL, GAN and D losses are batch sums; the
 // classification terms are means.
 #pragma once

@@ -1,4 +1,4 @@
-// The four networks of PAPER.md and the independent classifier, as LibTorch
+// The four networks of docs/model.md and the independent classifier, as LibTorch
 // modules. Included only by lib/nn/*.cpp (after the precompiled header).
 #pragma once
 #include <torch/torch.h>

@@ -33,7 +33,7 @@ struct StepLosses {
     torch::Tensor eg;   // rec + α kl + ρ cls + β cls_rec + γ adv + δ gen
 };
 
-// Forward passes of PAPER.md's step on (x, y); noise from `gen`.
+// Forward passes of docs/model.md's step on (x, y); noise from `gen`.
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          at::Generator& gen);
 // Accumulates into .grad: E and G from `eg`, A from `aux`, D from `dis`,
