@@ -12,3 +12,11 @@ for page in "$IFGAN_ROOT"/man/*.[17]; do
         grep -q "^\.SH \"\?$s" "$page" || fail "$page lacks $s"
     done
 done
+# Every option a tool's --help lists is described in its man page.
+for t in "$IFGAN_ROOT"/tools/ifgan-*.cpp; do
+    name=$(basename "$t" .cpp)
+    for opt in $("$name" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+        [[ $opt == --help || $opt == --version ]] && continue
+        grep -qF -- "$(sed 's/-/\\-/g' <<<"$opt")" "$IFGAN_ROOT/man/$name.1" || fail "man/$name.1 does not describe $opt"
+    done
+done

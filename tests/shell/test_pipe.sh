@@ -110,8 +110,14 @@ for k in gray rgba gray16 rgb16 palette jpeg cmyk; do
     mkimg $k $src in-$k.img
     ifgan-encode -m $M in-$k.img | jq -e '(.z | length) == 8' >/dev/null || fail "input kind $k"
 done
-# A big JPEG is scaled while decoding and still encodes.
-mkimg jpeg edited/000001-edit.png small.jpg
+# A big JPEG is scaled while decoding (DCT scaling) and encodes as its PNG
+# does: its code is far closer to the PNG's than to another face's.
+ifgan-synth --out big --count 2 --size 512 --attrs Smiling 2>/dev/null
+mkimg jpeg big/img_align_celeba/000001.png big.jpg
+file big.jpg | grep -q "512x512" || fail "big JPEG fixture: $(file big.jpg)"
+ifgan-encode -m $M big/img_align_celeba/000001.png big.jpg big/img_align_celeba/000002.png > big.jsonl
+jq -se 'def d(a; b): [a, b] | transpose | map((.[0] - .[1]) * (.[0] - .[1])) | add | sqrt;
+        d(.[0].z; .[1].z) < 0.25 * d(.[0].z; .[2].z)' big.jsonl >/dev/null || fail "the big JPEG encodes unlike its PNG"
 # Bad images are named.
 echo "not an image" > junk.png
 expect_status 1 ifgan-encode -m $M junk.png

@@ -1,0 +1,119 @@
+// The training configuration's table (options, JSON, checks) and the batches.
+#include <catch2/catch.hpp>
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/util.hpp"
+#include "nn/train_config.hpp"
+#include "nn/train_data.hpp"
+
+using namespace ifgan;
+
+TEST_CASE("the options survive JSON, and --resume restores only what defines the run") {
+    TrainConfig c = recipe("fast");
+    c.data = "faces";
+    c.attrs = {"Smiling", "Eyeglasses"};
+    c.gamma = 7.5;
+    c.seed = 12345678901234ull;
+    c.hflip = true;
+    c.epochs = 3;
+    nlohmann::json j = options_to_json(c);
+    CHECK(j["adversary"] == "confusion");
+    CHECK(j["decoder_input"] == "label");
+    CHECK(j["beta_samples"] == true);
+    CHECK(j["attr"] == nlohmann::json({"Smiling", "Eyeglasses"}));
+    TrainConfig back;  // the paper's defaults
+    back.epochs = 20;
+    restore_options(j, back, "m.ifgan");
+    CHECK(back.gamma == 7.5);
+    CHECK(back.adversary == Adversary::confusion);
+    CHECK(back.optimizer == Optimizer::adam);
+    CHECK(back.seed == c.seed);
+    CHECK(back.hflip);
+    CHECK(back.epochs == 20);  // not restored: a resumed run may train longer
+    CHECK(back.data.empty());   // nor the data's location
+    // A file written with an option value this version lacks is named.
+    j["adversary"] = "mmd";
+    CHECK_THROWS_WITH(restore_options(j, back, "m.ifgan"), Catch::Contains("m.ifgan: trained with --adversary mmd"));
+}
+
+TEST_CASE("validate() names the first bad option") {
+    auto bad = [](auto change) {
+        TrainConfig c;
+        c.data = "d";
+        c.out = "m.ifgan";
+        c.attrs = {"Smiling"};
+        change(c);
+        try {
+            validate(c);
+        } catch (const UsageError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK(bad([](TrainConfig&) {}) == "accepted");
+    CHECK_THAT(bad([](TrainConfig& c) { c.nz = 0; }), Catch::StartsWith("--nz"));
+    CHECK_THAT(bad([](TrainConfig& c) { c.f = 0; }), Catch::StartsWith("--filters"));
+    CHECK_THAT(bad([](TrainConfig& c) { c.lr = 0; }), Catch::StartsWith("--lr must be positive"));
+    CHECK_THAT(bad([](TrainConfig& c) { c.lr = std::nan(""); }), Catch::StartsWith("--lr must be a finite"));
+    CHECK_THAT(bad([](TrainConfig& c) { c.gamma = -1; }), Catch::StartsWith("--gamma"));
+    CHECK_THAT(bad([](TrainConfig& c) { c.size = 48; }), Catch::StartsWith("--size"));
+    CHECK_THAT(bad([](TrainConfig& c) { c.attrs = {"Smiling", "Smiling"}; }), Catch::Contains("named twice"));
+    CHECK_THAT(bad([](TrainConfig& c) { c.attrs.clear(); }), Catch::StartsWith("--attr is required"));
+    CHECK(bad([](TrainConfig& c) { c.attrs.clear(), c.kind = Kind::classifier; }) == "accepted");
+    CHECK_THAT(bad([](TrainConfig& c) { c.crop = "square"; }), Catch::Contains("square"));
+    CHECK_THROWS_AS(recipe("slow"), UsageError);
+}
+
+TEST_CASE("the command line is the table: every option parses, numbers are checked by name") {
+    cxxopts::Options opts("t");
+    add_train_options(opts, TrainConfig{});
+    auto parse = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), "t");
+        std::vector<char*> p;
+        for (auto& a : args) p.push_back(a.data());
+        TrainConfig c = recipe("fast");
+        apply_train_options(opts.parse(int(p.size()), p.data()), c);
+        return c;
+    };
+    TrainConfig c = parse({"--gamma", "0", "--adversary", "linear", "--attr", "Smiling, Eyeglasses", "--hflip",
+                           "--seed", "18446744073709551615", "--steps", "7"});
+    CHECK(c.gamma == 0);
+    CHECK(c.adversary == Adversary::linear);
+    CHECK(c.attrs == std::vector<std::string>{"Smiling", "Eyeglasses"});
+    CHECK(c.hflip);
+    CHECK(c.seed == 18446744073709551615ull);
+    CHECK(c.steps == 7);
+    CHECK(c.lr == 5e-4);  // the recipe's, untouched
+    CHECK_NOTHROW(parse({"--lr", "nan"}));  // a number; validate() refuses it
+    CHECK_THROWS_WITH(parse({"--epochs", "2.5"}), Catch::StartsWith("--epochs: '2.5' is not an integer"));
+    CHECK_THROWS_WITH(parse({"--seed", "-1"}), Catch::StartsWith("--seed"));
+    CHECK_THROWS_WITH(parse({"--batch", "99999999999"}), Catch::StartsWith("--batch"));
+    CHECK_THROWS_WITH(parse({"--precision", "fp16"}), "--precision must be fp32 or bf16");
+}
+
+TEST_CASE("--hflip flips a fresh random half of the images in every epoch") {
+    const size_t n = 4000;
+    std::vector<bool> e0(n), e1(n);
+    size_t on0 = 0, same = 0;
+    for (size_t i = 0; i < n; ++i) {
+        e0[i] = flipped_in_epoch(1, 0, i);
+        e1[i] = flipped_in_epoch(1, 1, i);
+        on0 += e0[i];
+        same += e0[i] == e1[i];
+        REQUIRE(e0[i] == flipped_in_epoch(1, 0, i));  // reproducible, so resume sees the same
+    }
+    CHECK(on0 > n * 45 / 100);
+    CHECK(on0 < n * 55 / 100);
+    CHECK(same > n * 45 / 100);  // the epochs' halves are independent, not the same
+    CHECK(same < n * 55 / 100);
+}
+
+TEST_CASE("epoch orders are permutations that change with the epoch and not with anything else") {
+    auto a = epoch_order(1000, 3, 0), b = epoch_order(1000, 3, 1);
+    CHECK(a == epoch_order(1000, 3, 0));
+    CHECK(a != b);
+    std::vector<size_t> sorted = a;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 0; i < sorted.size(); ++i) REQUIRE(sorted[i] == i);
+}
