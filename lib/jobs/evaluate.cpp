@@ -50,6 +50,9 @@ double share(size_t hit, size_t n) { return n ? double(hit) / double(n) : 0.0; }
 
 // The model, the judge, the images and everything computed once for all attributes.
 struct Prepared {
+    Prepared(const EvalOptions& opts)
+        : o(opts), m(Model::load(o.model, kPartEncoder | kPartDecoder, "ifgan")),
+          judge(Model::load(o.judge, kPartAll, "classifier")) {}
     const EvalOptions& o;
     Model m, judge;
     Dataset ds;
@@ -94,7 +97,7 @@ void check_judge(const Prepared& p) {
 }
 
 Prepared prepare(const EvalOptions& o) {
-    Prepared p{o, Model::load(o.model, kPartEncoder | kPartDecoder, "ifgan"), Model::load(o.judge, kPartAll, "classifier")};
+    Prepared p(o);
     check_judge(p);
     p.ds = load_dataset(o.data, p.judge.config().attrs);
     p.idx = p.ds.indices(parse_split(o.split));
