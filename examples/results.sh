@@ -10,14 +10,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$root/bin:$PATH"
 out=${RESULTS_DIR:-$root/results}
 count=${RESULTS_COUNT:-6000} epochs=${RESULTS_EPOCHS:-10}
-attrs=${RESULTS_ATTRS:-Smiling Eyeglasses}
+attrs=${RESULTS_ATTRS:-Smiling Eyeglasses Smiling,Eyeglasses}
 # The paper's recipe (f 64, RMSprop) is about 4x slower per image: it gets
 # the same wall-clock budget as the fast recipe, as a step count.
 paper_steps=${RESULTS_PAPER_STEPS:-190}
 variants_for() {
     case $1 in
-        Smiling) echo "${RESULTS_VARIANTS:-fast fast32 gamma0 gamma10 auxmu beta0 gan paper lin1 lin10 alpha01 alpha002}" ;;
-        *) echo "${RESULTS_VARIANTS:-fast gamma0}" ;;
+        Smiling) echo "${RESULTS_VARIANTS:-fast fast32 gamma0 gamma10 auxmu beta0 gan paper lin1 lin10 alpha01 alpha002 leace leacepost leaceft}" ;;
+        Smiling,Eyeglasses) echo "${RESULTS_VARIANTS:-fast leace}" ;;
+        *) echo "${RESULTS_VARIANTS:-fast gamma0 beta0 gan paper leace}" ;;
     esac
 }
 mkdir -p "$out"
@@ -45,14 +46,30 @@ for attr in $attrs; do
             # Sharper reconstructions (the preservation study): a lighter KL term.
             alpha01) opts=(--recipe fast --precision bf16 --alpha 0.01) ;;
             alpha002) opts=(--recipe fast --precision bf16 --alpha 0.002) ;;
+            # Linear concept erasure (LEACE): in training, from the first step...
+            leace) opts=(--recipe fast --precision bf16 --erase leace) ;;
+            # ...or fitted once after the fast recipe's run (leacepost), and then
+            # with one more epoch on erased codes (leaceft).
+            leacepost|leaceft) opts=() ;;
         esac
-        name=$attr-$v
+        name=${attr//,/+}-$v
         if [[ ! -f $name.json ]]; then
             echo "results: $attr $v" >&2
             start=$(date +%s)
-            ifgan-train --data faces --attr $attr "${opts[@]}" --epochs $epochs --out $name.ifgan \
-                --log $name.jsonl --no-cache --samples $name-samples --val-limit 400 2>/dev/null
-            secs=$(($(date +%s) - start))
+            if [[ $v == leacepost || $v == leaceft ]]; then
+                base=${attr//,/+}-fast
+                [[ -f $base.json ]] || { echo "results: $v needs $base first" >&2; exit 1; }
+                cp $base.ifgan $name.ifgan
+                cp $base.jsonl $name.jsonl
+                more=$([[ $v == leaceft ]] && echo $((epochs + 1)) || echo $epochs)
+                ifgan-train --data faces --resume --erase leace --epochs $more --out $name.ifgan \
+                    --log $name.jsonl --no-cache --val-limit 400 2>/dev/null
+                secs=$(( $(date +%s) - start + $(jq .train_seconds $base.json) ))
+            else
+                ifgan-train --data faces --attr $attr "${opts[@]}" --epochs $epochs --out $name.ifgan \
+                    --log $name.jsonl --no-cache --samples $name-samples --val-limit 400 2>/dev/null
+                secs=$(($(date +%s) - start))
+            fi
             ifgan-eval -m $name.ifgan --classifier judge.ifgan --data faces --probe-train 4800 \
                 --sheet $name-edits.png --json $name.tmp.json 2>/dev/null
             jq --arg v $v --argjson s $secs '. + {variant: $v, train_seconds: $s}' $name.tmp.json > $name.json

@@ -19,7 +19,8 @@ static int eval_main(int argc, char** argv) {
         "json", "write the report to FILE instead of stdout", cxxopts::value<std::string>())(
         "sheet", "write original / reconstruction / flipped / counterfactual rows for 16 faces", cxxopts::value<std::string>())(
         "limit", "evaluate at most N images", cxxopts::value<size_t>()->default_value("0"))(
-        "probe-train", "train-split images for the leakage probe", cxxopts::value<size_t>()->default_value("5000"))(
+        "probe-train", "train-split images for the leakage probes", cxxopts::value<size_t>()->default_value("5000"))(
+        "no-mlp-probe", "skip the nonlinear (MLP) leakage probe")(
         "batch", "images per batch", cxxopts::value<int>()->default_value("128"))(
         "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())));
     auto r = parse_options(opts, argc, argv);
@@ -35,6 +36,7 @@ static int eval_main(int argc, char** argv) {
     if (r.count("sheet")) o.sheet = r["sheet"].as<std::string>();
     o.limit = r["limit"].as<size_t>();
     o.probe_train = r["probe-train"].as<size_t>();
+    o.mlp_probe = r.count("no-mlp-probe") == 0;
     o.batch = std::max(1, r["batch"].as<int>());
     o.threads = r["threads"].as<int>();
     set_threads(o.threads);

@@ -12,6 +12,7 @@
 #include "core/metrics.hpp"
 #include "core/util.hpp"
 #include "nn/model.hpp"
+#include "nn/probe.hpp"
 
 namespace ifgan {
 
@@ -127,7 +128,7 @@ struct AttributeResult {
     size_t acc = 0, judge_acc = 0;
     size_t hit[2][2] = {{0, 0}, {0, 0}};  // [label][target]: the judge sees the target
     size_t flip_hit = 0, keep_orig = 0, keep_rec = 0, keep_n = 0, others = 0;
-    double majority = 0, probe = -1;  // probe < 0: no train images to fit it
+    double majority = 0, probe = -1, mlp_probe = -1;  // < 0: not measured
     size_t probe_train = 0;
     size_t cf_found = 0;
     double cf_mse = 0, cf_psnr = 0, rec_mse = 0, rec_psnr = 0;
@@ -178,6 +179,7 @@ void probe_leakage(const Prepared& p, AttributeResult& r) {
     LogisticProbe probe;
     probe.fit(p.probe_mu, ytr, size_t(p.c().nz));
     r.probe = probe.accuracy(p.mu, yte);
+    if (p.o.mlp_probe) r.mlp_probe = mlp_probe_accuracy(p.probe_mu, ytr, p.mu, yte, size_t(p.c().nz));
 }
 
 // Synthetic data sets hold each test face rendered with the attribute flipped:
@@ -216,6 +218,7 @@ ojson attribute_report(const AttributeResult& r) {
                          {"vs_reconstruction", r.keep_n ? share(r.keep_rec, r.keep_n) : 1.0},
                          {"other_attributes", r.others}};
     j["leakage"] = {{"probe_accuracy", r.probe < 0 ? ojson(nullptr) : ojson(r.probe)},
+                    {"mlp_probe_accuracy", r.mlp_probe < 0 ? ojson(nullptr) : ojson(r.mlp_probe)},
                     {"majority", r.majority},
                     {"probe_train", r.probe_train}};
     if (r.cf_found) {
@@ -301,8 +304,9 @@ std::string report_table(const ojson& report) {
         t += "    preservation  " + pct(r["preservation"]["vs_original"]) + " of other attributes kept (vs reconstruction " +
              pct(r["preservation"]["vs_reconstruction"]) + ")\n";
         if (!r["leakage"]["probe_accuracy"].is_null())
-            t += "    leakage       probe on z " + pct(r["leakage"]["probe_accuracy"]) + ", majority " +
-                 pct(r["leakage"]["majority"]) + "\n";
+            t += "    leakage       probe on z " + pct(r["leakage"]["probe_accuracy"]) +
+                 (r["leakage"]["mlp_probe_accuracy"].is_null() ? "" : ", MLP probe " + pct(r["leakage"]["mlp_probe_accuracy"])) +
+                 ", majority " + pct(r["leakage"]["majority"]) + "\n";
         if (r.contains("counterfactual")) {
             const ojson& cf = r["counterfactual"];
             std::snprintf(line, sizeof line, "    counterfactual MSE %.5f vs reconstruction %.5f (ratio %.2f)\n",

@@ -12,7 +12,8 @@ struct EvalOptions {
     std::string model, judge, data, split = "test", sheet;
     int threads = 1, batch = 128;
     size_t limit = 0;           // evaluate at most this many images (0: all)
-    size_t probe_train = 5000;  // train-split images for the leakage probe
+    size_t probe_train = 5000;  // train-split images for the leakage probes
+    bool mlp_probe = true;      // also the nonlinear probe (seconds per attribute)
 };
 
 struct EvalResult {

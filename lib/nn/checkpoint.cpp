@@ -9,8 +9,10 @@ namespace ifgan {
 using nlohmann::json;
 
 json config_to_json(const ModelConfig& c) {
-    return {{"kind", c.kind}, {"size", c.size}, {"nz", c.nz},      {"f", c.f},
-            {"detached_head", c.detached_head}, {"crop", c.crop}, {"attributes", c.attrs}};
+    json j = {{"kind", c.kind}, {"size", c.size}, {"nz", c.nz},      {"f", c.f},
+              {"detached_head", c.detached_head}, {"crop", c.crop}, {"attributes", c.attrs}};
+    if (c.erases()) j["erase"] = c.erase;
+    return j;
 }
 
 ModelConfig config_from_json(const json& j, const std::string& file) {
@@ -23,6 +25,8 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
         c.detached_head = j.at("detached_head").get<bool>();
         c.crop = j.at("crop").get<std::string>();
         c.attrs = j.at("attributes").get<std::vector<std::string>>();
+        c.erase = j.value("erase", std::string("none"));
+        if (c.erase != "none" && c.erase != "leace") throw Error(file + ": unknown eraser '" + c.erase + "'");
         return c;
     } catch (const json::exception& e) {
         throw Error(file + ": damaged model metadata: " + e.what());
@@ -53,12 +57,17 @@ std::string fingerprint(const Networks& n, const json& meta) {
     if (!n.E.is_empty()) h = hash_module(*n.E, h);
     if (!n.G.is_empty()) h = hash_module(*n.G, h);
     if (!n.C.is_empty()) h = hash_module(*n.C, h);
+    if (!n.R.is_empty())  // what the tools apply to every code
+        for (const torch::Tensor& t : {n.R->mean, n.R->proj}) {
+            torch::Tensor c = t.contiguous();
+            h = fnv1a(c.data_ptr(), size_t(c.numel()) * c.element_size(), h);
+        }
     return hex16(h);
 }
 
 std::string save_model(const std::string& path, const Networks& n, json meta,
                        const std::vector<NamedOptimizer>& optimizers, const torch::Tensor& rng_state) {
-    meta["format"] = kModelFormat;
+    meta["format"] = n.config.erases() ? 2 : 1;
     meta["config"] = config_to_json(n.config);
     meta["fingerprint"] = fingerprint(n, meta);
     torch::serialize::OutputArchive ar;
@@ -74,6 +83,7 @@ std::string save_model(const std::string& path, const Networks& n, json meta,
     put("D", n.D);
     put("A", n.A);
     put(kClassifierKey, n.C);
+    put("R", n.R);
     for (const auto& o : optimizers) {
         torch::serialize::OutputArchive sub;
         o.opt->save(sub);
@@ -124,6 +134,7 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
         get("D", m.nets.D);
         get("A", m.nets.A);
         get(kClassifierKey, m.nets.C);
+        get("R", m.nets.R);
     } catch (const c10::Error& e) {
         throw Error(path + ": damaged model file (weights do not match the metadata)");
     } catch (const UsageError& e) {

@@ -51,7 +51,7 @@ void Model::encode(const uint8_t* chw, size_t n, bool sample, uint64_t seed, flo
         auto gen = at::detail::createCPUGenerator(seed);
         zz = o.mu + (o.logvar * 0.5).exp() * torch::randn(o.mu.sizes(), gen, torch::kFloat32);
     }
-    zz = zz.contiguous();
+    zz = nets.erased(zz).contiguous();
     torch::Tensor p = torch::sigmoid(o.y_logits).contiguous();
     std::copy(zz.data_ptr<float>(), zz.data_ptr<float>() + zz.numel(), z);
     std::copy(p.data_ptr<float>(), p.data_ptr<float>() + p.numel(), y);

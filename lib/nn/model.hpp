@@ -8,16 +8,20 @@
 
 namespace ifgan {
 
-inline constexpr int kModelFormat = 1;
+// Format 2 adds the eraser of a model trained with --erase leace; a model
+// without one is written as format 1, which older versions read.
+inline constexpr int kModelFormat = 2;
 
 struct ModelConfig {
     std::string kind = "ifgan";  // or "classifier"
     int size = 64, nz = 100, f = 64;
     bool detached_head = true;  // the ŷ head reads stop-gradient features
     std::string crop = "none";
+    std::string erase = "none";  // or "leace": every code passes the model's eraser
     std::vector<std::string> attrs;
     size_t k() const { return attrs.size(); }
     bool is_classifier() const { return kind == "classifier"; }
+    bool erases() const { return erase == "leace"; }
 };
 
 // Which networks to load.

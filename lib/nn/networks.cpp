@@ -112,6 +112,7 @@ std::vector<std::shared_ptr<torch::nn::Module>> Networks::modules() const {
     if (!D.is_empty()) out.push_back(D.ptr());
     if (!A.is_empty()) out.push_back(A.ptr());
     if (!C.is_empty()) out.push_back(C.ptr());
+    if (!R.is_empty()) out.push_back(R.ptr());
     return out;
 }
 
@@ -124,6 +125,7 @@ Networks make_networks(const ModelConfig& c, unsigned parts) {
         return n;
     }
     if (parts & kPartEncoder) n.E = Encoder(c);
+    if (c.erases()) n.R = Eraser(c.nz, int64_t(c.k()));
     if (parts & kPartDecoder) n.G = Decoder(c);
     if (parts == kPartAll) {
         n.D = Critic(c.size, c.f, 1);

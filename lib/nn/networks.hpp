@@ -3,6 +3,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "nn/eraser.hpp"
 #include "nn/model.hpp"
 
 namespace ifgan {
@@ -88,6 +89,9 @@ struct Networks {
     Critic D{nullptr};  // the discriminator
     Aux A{nullptr};
     Critic C{nullptr};  // the independent classifier (kind "classifier"), alone
+    Eraser R{nullptr};  // the concept eraser of the identity code (--erase leace)
+    // A code as the decoder and A see it: through the published eraser, if any.
+    torch::Tensor erased(const torch::Tensor& code) const { return R.is_empty() ? code : R->forward(code); }
     // The networks present, as plain modules.
     std::vector<std::shared_ptr<torch::nn::Module>> modules() const;
 };

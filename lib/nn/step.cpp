@@ -44,6 +44,7 @@ static torch::Tensor adversarial_term(const StepWeights& w, const torch::Tensor&
 
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          at::Generator& gen) {
+    torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
     torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits, a_in;
     {
         Autocast ac(w.bf16);
@@ -53,6 +54,14 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         logvar = e.logvar.to(torch::kFloat32);
         y_logits = e.y_logits.to(torch::kFloat32);
         torch::Tensor z = mu + (0.5 * logvar).exp() * torch::randn(mu.sizes(), gen, torch::kFloat32);
+        // With an eraser (--erase leace) the decoder and A see the code with
+        // the attributes linearly erased, by a map refitted to this encoder.
+        code_mu = mu;
+        if (!n.R.is_empty()) {
+            n.R->update(mu, y);
+            z = n.R->forward_training(z);
+            code_mu = n.R->forward_training(mu);
+        }
         torch::Tensor dec_y = w.label_input ? y : torch::sigmoid(y_logits);
         // Pass 2, G on (ŷ, z): the reconstruction x̂ (L_rec, L_gen, D's loss, β term).
         xr_logits = n.G->forward(dec_y, z).to(torch::kFloat32);
@@ -86,7 +95,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         }
         // Pass 6, A on z (or mu): serves −γ·BCE(A(z), y) for E (through z) and A's own
         // loss (A's parameters only, as if z were detached).
-        a_in = aux_input(w.aux_on_mu ? mu : z, w.aux_standardize);
+        a_in = aux_input(w.aux_on_mu ? code_mu : z, w.aux_standardize);
         a_logits = n.A->forward(a_in).to(torch::kFloat32);
     }
     StepLosses l;
@@ -98,7 +107,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.aux = loss::classification(a_logits, y);
     l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp) : torch::zeros({});
     l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp) : torch::zeros({});
-    l.adv = adversarial_term(w, mu, a_in, a_logits, y, l.aux);
+    l.adv = adversarial_term(w, code_mu, a_in, a_logits, y, l.aux);
     l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
     return l;
 }

@@ -40,6 +40,9 @@ enum class Adversary {
 };
 // What A reads: z (the paper) or the posterior mean mu.
 enum class AuxInput { z, mu };
+// Beyond the paper: LEACE, closed-form linear erasure of the attributes from
+// the identity code (lib/nn/eraser.hpp, docs/erasure.md).
+enum class Erase { none, leace };
 
 // The names of an enum's values, for options, JSON and messages.
 template <class E>
@@ -57,6 +60,7 @@ IFGAN_ENUM_NAMES(Head, {Head::detached, "detached"}, {Head::attached, "attached"
 IFGAN_ENUM_NAMES(Adversary, {Adversary::paper, "paper"}, {Adversary::confusion, "confusion"},
                  {Adversary::linear, "linear"})
 IFGAN_ENUM_NAMES(AuxInput, {AuxInput::z, "z"}, {AuxInput::mu, "mu"})
+IFGAN_ENUM_NAMES(Erase, {Erase::none, "none"}, {Erase::leace, "leace"})
 #undef IFGAN_ENUM_NAMES
 
 template <class E>
@@ -101,6 +105,7 @@ struct TrainConfig {
     DecoderInput decoder_input = DecoderInput::prediction;
     Adversary adversary = Adversary::paper;
     bool beta_samples = false;  // β also classifies the samples G(y, z_p)
+    Erase erase = Erase::none;
     // The optimiser.
     Optimizer optimizer = Optimizer::rmsprop;
     double lr = 2e-4;
@@ -157,6 +162,10 @@ void visit_options(C& c, V&& v) {
     v(c.adversary, OptionInfo{"adversary", "TERM",
                               "paper (−γ·BCE(A(z), y)), confusion (γ·BCE(A(z), ½)) or linear (experimental)",
                               G::losses, Keep::restored});
+    v(c.erase, OptionInfo{"erase", "HOW",
+                          "none (the paper) or leace: erase the attributes linearly from the code the decoder "
+                          "and A see, and from every code the model's encoder writes",
+                          G::losses, Keep::restored});
     v(c.beta_samples, OptionInfo{"beta-samples", "", "the β term also classifies the samples G(y, z_p)", G::losses, Keep::restored});
     v(c.optimizer, OptionInfo{"optimizer", "NAME", "rmsprop or adam", G::optimiser, Keep::restored});
     v(c.lr, OptionInfo{"lr", "X", "learning rate", G::optimiser, Keep::restored});

@@ -115,14 +115,26 @@ public:
             torch::Tensor y = labels_tensor(d.ds, d.val_idx, s, m);
             EncoderOut e = nets.E->forward(x);
             y_acc.add(e.y_logits, y);
-            sq += (torch::sigmoid(nets.G->forward(torch::sigmoid(e.y_logits), e.mu)) - x).pow(2).sum().item<double>();
-            a_acc.add(nets.A->forward(aux_input(e.mu, w.aux_standardize)), y);
+            torch::Tensor code = nets.erased(e.mu);
+            sq += (torch::sigmoid(nets.G->forward(torch::sigmoid(e.y_logits), code)) - x).pow(2).sum().item<double>();
+            a_acc.add(nets.A->forward(aux_input(code, w.aux_standardize)), y);
         });
         return {{"val_images", n},
                 {"accuracy", y_acc.by_name(d.ds.attrs, n)},
                 {"majority", majority(d)},
                 {"rec_mse", sq / (double(n) * 3 * size * size)},
                 {"aux_accuracy", a_acc.by_name(d.ds.attrs, n)}};
+    }
+
+    void publish(const TrainData& d) override {
+        if (nets.R.is_empty()) return;
+        EvalScope scope(nets);
+        std::vector<torch::Tensor> mus, ys;
+        for_each_batch(d.train.count, kValBatch, [&](size_t s, size_t m) {
+            mus.push_back(nets.E->forward(images_to_tensor(d.train.image(s), m, d.train.size)).mu);
+            ys.push_back(labels_tensor(d.ds, d.train_idx, s, m));
+        });
+        nets.R->publish(torch::cat(mus), torch::cat(ys));
     }
 
     // 16 validation faces in rows: original, reconstruction, then each
@@ -134,13 +146,13 @@ public:
             EvalScope scope(nets);
             torch::Tensor x = images_to_tensor(d.val.image(0), m, d.val.size);
             EncoderOut e = nets.E->forward(x);
-            torch::Tensor yp = torch::sigmoid(e.y_logits);
-            cols = {x, torch::sigmoid(nets.G->forward(yp, e.mu))};
+            torch::Tensor yp = torch::sigmoid(e.y_logits), code = nets.erased(e.mu);
+            cols = {x, torch::sigmoid(nets.G->forward(yp, code))};
             for (size_t a = 0; a < d.ds.k(); ++a)
                 for (float v : {0.0f, 1.0f}) {
                     torch::Tensor yy = yp.clone();
                     yy.select(1, int64_t(a)).fill_(v);
-                    cols.push_back(torch::sigmoid(nets.G->forward(yy, e.mu)));
+                    cols.push_back(torch::sigmoid(nets.G->forward(yy, code)));
                 }
         }
         std::vector<Image> cells;

@@ -31,6 +31,9 @@ public:
     virtual Terms step(const Batch& b, at::Generator& gen) = 0;
     // The short text beside the progress bar.
     virtual std::string progress_text(const Terms& t) const = 0;
+    // Fits what the model publishes from the whole train split (the eraser's
+    // exact map); before validation and every checkpoint.
+    virtual void publish(const TrainData& d) {}
     // The validation record of the log (on the val split's cache).
     virtual nlohmann::json validate(const TrainData& d) = 0;
     // Writes DIR/epoch-NNN.png and returns its log record; null when the task has none.

@@ -92,11 +92,13 @@ private:
     int64_t saved_step = 0;                      // the step of the last checkpoint written
     std::string last_fp;
     std::ofstream log;
+    bool eraser_added = false;  // switched on by this --resume: the file must be rewritten
 
     void start_fresh();
     void resume();
     void prepare_outputs();
-    void save();
+    void save();              // publish the eraser, then write the checkpoint
+    void write_checkpoint();
     void write_log(const json& j);
     enum class EpochEnd { done, stopped };
     EpochEnd train_epoch(Window& window);
@@ -113,6 +115,7 @@ void TrainingRun::start_fresh() {
     m.f = c.f;
     m.detached_head = c.head == Head::detached;
     m.crop = c.crop;
+    m.erase = enum_name(c.erase);
     m.attrs = data.ds.attrs;
     torch::manual_seed(c.seed);  // weight initialisation
     task = make_task(c, make_networks(m, kPartAll));
@@ -123,8 +126,18 @@ void TrainingRun::resume() {
     LoadedModel m = load_model(c.out, kPartAll, enum_name(c.kind));
     if (!m.meta.contains("training") || !m.meta.contains("step"))
         throw Error(c.out + ": holds no training state to resume from");
+    const Erase asked = c.erase;
     restore_options(m.meta["training"], c, c.out);
-    const ModelConfig& mc = m.nets.config;
+    ModelConfig& mc = m.nets.config;
+    if (!mc.erases() && asked == Erase::leace) {
+        // Erasure switched on for a model trained without it: from here on
+        // the decoder and A see erased codes.
+        mc.erase = "leace";
+        m.nets.R = Eraser(mc.nz, int64_t(mc.k()));
+        eraser_added = true;
+        message("erasing the attributes from the code from step " + std::to_string(m.meta["step"].get<int64_t>()));
+    }
+    c.erase = mc.erases() ? Erase::leace : Erase::none;
     c.crop = mc.crop;
     c.size = mc.size;
     c.nz = mc.nz;
@@ -158,6 +171,11 @@ void TrainingRun::prepare_outputs() {
 }
 
 void TrainingRun::save() {
+    task->publish(data);
+    write_checkpoint();
+}
+
+void TrainingRun::write_checkpoint() {
     json meta = {{"step", step},
                  {"epoch", epoch},
                  {"batch_in_epoch", batch_pos},
@@ -210,6 +228,7 @@ TrainingRun::EpochEnd TrainingRun::train_epoch(Window& window) {
 void TrainingRun::end_epoch(double seconds) {
     ++epoch;
     batch_pos = 0;
+    task->publish(data);  // validation, the sheet and the checkpoint use the fitted eraser
     json v = task->validate(data);
     v["epoch"] = epoch;
     v["step"] = step;
@@ -219,7 +238,7 @@ void TrainingRun::end_epoch(double seconds) {
         json sheet = task->sample_sheet(data, c.samples, epoch);
         if (!sheet.is_null()) write_log(sheet);
     }
-    save();
+    write_checkpoint();
     std::string line = "epoch " + std::to_string(epoch) + "/" + std::to_string(c.epochs) + ": " +
                        std::to_string(int(seconds)) + " s";
     for (auto& [a, acc] : v["accuracy"].items()) line += ", " + a + " acc " + fixed(acc.get<double>(), 3);
@@ -258,6 +277,7 @@ int TrainingRun::run() {
         }
         end_epoch(seconds_since(epoch_start));
     }
+    if (eraser_added && last_fp.empty()) save();  // no step left to train: erasure fitted after training
     message("done: " + c.out + " (model " + last_fp + ", step " + std::to_string(step) + ")");
     return 0;
 }

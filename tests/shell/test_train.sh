@@ -107,3 +107,31 @@ expect_err "validation split is empty"
 printf '4\nSmiling\n000001.png 1\n000002.png 3\n' > nov/list_attr_celeba.txt
 expect_status 1 ifgan-train --data nov --attr Smiling $tiny --out x.ifgan
 expect_err "list_attr_celeba.txt:4"
+
+# --erase leace: every code ifgan-encode writes is erased, so on the train
+# split (where the eraser was fitted) the codes of faces with and without
+# each attribute have the same mean, to float precision.
+ifgan-train --data $D --attr Smiling,Eyeglasses $tiny --erase leace --epochs 1 --out erase.ifgan 2>/dev/null
+awk 'NR > 2 { print $1, ($2 > 0), ($3 > 0) }' $D/list_attr_celeba.txt > labels.txt
+awk '$2 == 0 { print $1 }' $D/list_eval_partition.txt > train.txt
+grep -F -f train.txt labels.txt | awk -v d=$D '{ print d "/img_align_celeba/" $1 }' | ifgan-encode -m erase.ifgan > codes.jsonl
+grep -F -f train.txt labels.txt | awk '{ print "[" $2 "," $3 "]" }' > y.jsonl
+[[ $(wc -l < codes.jsonl) == $(wc -l < y.jsonl) ]] || fail "encode lost codes"
+gap() {  # the largest gap between the class means of attribute $1 over z's dimensions, relative to z's scale
+    jq -n --argjson a $1 --slurpfile z codes.jsonl --slurpfile y y.jsonl '
+      def mean: add / length;
+      [range(0; $z | length) | {z: $z[.].z, y: $y[.][$a]}] as $rows
+      | ($rows | map(.z) | flatten | map(fabs) | max) as $scale
+      | [range(0; $rows[0].z | length) as $d
+         | (($rows | map(select(.y == 1) | .z[$d]) | mean) - ($rows | map(select(.y == 0) | .z[$d]) | mean)) | fabs]
+      | max / $scale'
+}
+for a in 0 1; do
+    g=$(gap $a)
+    jq -en "$g < 1e-5" >/dev/null || fail "attribute $a: class means of the erased codes differ by $g"
+done
+jq -e '.z | length == 8' codes.jsonl >/dev/null
+# The same data without erasure: the means differ (so the check above can fail).
+ifgan-train --data $D --attr Smiling,Eyeglasses $tiny --epochs 1 --out plain.ifgan 2>/dev/null
+grep -F -f train.txt labels.txt | awk -v d=$D '{ print d "/img_align_celeba/" $1 }' | ifgan-encode -m plain.ifgan > codes.jsonl
+jq -en "$(gap 0) > 1e-3" >/dev/null || fail "without erasure the class means should differ"
