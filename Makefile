@@ -100,7 +100,7 @@ build/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=build/tests/%.o) $(L
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
 build/mkimg: tests/mkimg.cpp $(CORE_LIB)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -lz -o $@
 
 TEST_BINS := build/test-unit $(if $(NNTEST_SRCS),build/test-nn)
 # Builds in parallel on every core: `make check` is the whole test command.

@@ -1,12 +1,14 @@
 // Test fixture maker: writes one image of a given kind, derived from an
 // input PNG, so that shell tests can feed every colour type to the tools.
 //   mkimg KIND IN.png OUT     KIND: gray rgba gray16 rgb16 palette jpeg cmyk
+//   mkimg bomb W H OUT        a PNG whose header claims W x H pixels (no pixels follow)
 #include <cstdio>
 #include <cstring>
 #include <png.h>
 #include <string>
 #include <turbojpeg.h>
 #include <vector>
+#include <zlib.h>
 
 #include "core/image.hpp"
 #include "core/util.hpp"
@@ -45,9 +47,42 @@ static void write_png_format(const std::string& out, const Image& img, png_uint_
     if (!png_image_write_to_file(&pi, out.c_str(), 0, data, 0, nullptr)) throw Error(pi.message);
 }
 
+// A PNG signature, an IHDR chunk for W x H RGB, a tiny IDAT and IEND: a
+// decoder that trusts the header allocates W x H x 4 bytes before it finds
+// the data missing.
+static void write_png_bomb(const std::string& out, uint32_t w, uint32_t h) {
+    std::vector<uint8_t> f = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    auto be32 = [](std::vector<uint8_t>& v, uint32_t x) {
+        for (int s = 24; s >= 0; s -= 8) v.push_back(uint8_t(x >> s));
+    };
+    auto chunk = [&](const char* type, const std::vector<uint8_t>& data) {
+        be32(f, uint32_t(data.size()));
+        std::vector<uint8_t> body(type, type + 4);
+        body.insert(body.end(), data.begin(), data.end());
+        f.insert(f.end(), body.begin(), body.end());
+        be32(f, uint32_t(crc32(0, body.data(), uInt(body.size()))));
+    };
+    std::vector<uint8_t> ihdr;
+    be32(ihdr, w);
+    be32(ihdr, h);
+    ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});  // 8-bit RGB, no interlace
+    chunk("IHDR", ihdr);
+    std::vector<uint8_t> zeros(64, 0), idat(128);
+    uLongf len = uLongf(idat.size());
+    compress(idat.data(), &len, zeros.data(), uLong(zeros.size()));
+    idat.resize(len);
+    chunk("IDAT", idat);  // a first row's worth at most: the rest is missing
+    chunk("IEND", {});
+    write_file_atomic(out, f);
+}
+
 int main(int argc, char** argv) {
+    if (argc == 5 && std::string(argv[1]) == "bomb") {
+        write_png_bomb(argv[4], uint32_t(std::atol(argv[2])), uint32_t(std::atol(argv[3])));
+        return 0;
+    }
     if (argc != 4) {
-        std::fprintf(stderr, "usage: mkimg gray|rgba|gray16|rgb16|palette|jpeg|cmyk IN.png OUT\n");
+        std::fprintf(stderr, "usage: mkimg gray|rgba|gray16|rgb16|palette|jpeg|cmyk IN.png OUT | mkimg bomb W H OUT\n");
         return 2;
     }
     try {

@@ -77,6 +77,7 @@ std::istream& open_input(const std::vector<std::string>& files, std::ifstream& h
         name = "stdin";
         return std::cin;
     }
+    if (is_directory(files[0])) throw Error(files[0] + ": is a directory");
     holder.open(files[0]);
     if (!holder) throw Error(files[0] + ": cannot open");
     name = files[0];

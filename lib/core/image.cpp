@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <png.h>
 #include <turbojpeg.h>
@@ -33,6 +34,24 @@ bool is_png(const uint8_t* d, size_t n) {
 }
 bool is_jpeg(const uint8_t* d, size_t n) { return n >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff; }
 
+size_t max_image_pixels() {
+    static const size_t limit = [] {
+        const char* env = std::getenv("IFGAN_MAX_PIXELS");
+        char* end = nullptr;
+        unsigned long long v = env ? std::strtoull(env, &end, 10) : 0;
+        return env && *env && end && *end == 0 && v > 0 ? size_t(v) : size_t(64) << 20;
+    }();
+    return limit;
+}
+
+namespace {
+void check_pixels(size_t w, size_t h, const std::string& name) {
+    if (w * h > max_image_pixels())
+        throw Error(name + ": " + std::to_string(w) + "x" + std::to_string(h) + " pixels is more than the limit of " +
+                    std::to_string(max_image_pixels()) + " (set IFGAN_MAX_PIXELS to raise it)");
+}
+}  // namespace
+
 // libpng's simplified API keeps its setjmp/longjmp inside libpng and reports
 // failure through return values, so no C++ frame is ever jumped over.
 Image decode_png(const uint8_t* data, size_t size, const std::string& name) {
@@ -48,6 +67,12 @@ Image decode_png(const uint8_t* data, size_t size, const std::string& name) {
     if (pi.width == 0 || pi.height == 0 || pi.width > 1 << 15 || pi.height > 1 << 15) {
         png_image_free(&pi);
         throw Error(name + ": unsupported PNG size");
+    }
+    try {
+        check_pixels(pi.width, pi.height, name);
+    } catch (...) {
+        png_image_free(&pi);
+        throw;
     }
     std::vector<uint8_t> rgba(PNG_IMAGE_SIZE(pi));
     if (!png_image_finish_read(&pi, nullptr, rgba.data(), 0, nullptr)) {
@@ -95,6 +120,7 @@ Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name, int
             }
         }
     }
+    check_pixels(size_t(sw), size_t(sh), name);
     bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
     int pf = cmyk ? TJPF_CMYK : TJPF_RGB;
     int ps = tjPixelSize[pf];

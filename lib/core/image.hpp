@@ -23,6 +23,9 @@ const char* crop_name(Crop c);
 // Decodes PNG or JPEG, chosen by magic bytes. `name` is used in error messages.
 // min_side > 0 lets JPEG decoding scale down (TurboJPEG's DCT scaling) as long
 // as both sides stay at least min_side pixels.
+// The most pixels an image may have: IFGAN_MAX_PIXELS from the environment,
+// or 64 Mi (8192 x 8192). Checked from the header, before any decoding.
+size_t max_image_pixels();
 Image decode_image(const uint8_t* data, size_t size, const std::string& name, int min_side = 0);
 Image read_image(const std::string& path, int min_side = 0);
 

@@ -18,7 +18,13 @@
 
 namespace ifgan {
 
+bool is_directory(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 std::vector<uint8_t> read_file(const std::string& path) {
+    if (is_directory(path)) throw Error(path + ": is a directory");
     FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) throw Error(path + ": " + std::strerror(errno));
     std::vector<uint8_t> out;

@@ -32,6 +32,7 @@ inline void write_file_atomic(const std::string& path, const std::string& s) {
     write_file_atomic(path, s.data(), s.size());
 }
 void make_dirs(const std::string& dir);
+bool is_directory(const std::string& path);
 bool file_exists(const std::string& path);
 
 // 64-bit FNV-1a, chainable; used for cache keys and model fingerprints.

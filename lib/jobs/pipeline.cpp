@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/cli.hpp"  // write_stdout
@@ -42,10 +43,29 @@ ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig
     return out;
 }
 
+namespace {
+
+// Runs `chunk_fn` on chunks of `batch` inputs. When a chunk fails (an
+// unreadable image), its inputs are taken one at a time, so that the good
+// ones before the bad one are written before the error stops the tool.
+template <class F>
+void for_each_chunk(const std::vector<std::string>& inputs, int batch, F&& chunk_fn) {
+    for_each_batch(inputs.size(), size_t(std::max(1, batch)), [&](size_t s, size_t n) {
+        std::vector<std::string> chunk(inputs.begin() + long(s), inputs.begin() + long(s + n));
+        try {
+            chunk_fn(chunk, s);
+        } catch (const Error&) {
+            if (n == 1) throw;
+            for (size_t i = 0; i < n; ++i) chunk_fn({chunk[i]}, s + i);
+        }
+    });
+}
+
+}  // namespace
+
 void encode_images(const Model& m, const std::vector<std::string>& inputs, const EncodeOptions& o, const LineSink& emit) {
     const ModelConfig& c = m.config();
-    for_each_batch(inputs.size(), size_t(std::max(1, o.batch)), [&](size_t s, size_t n) {
-        std::vector<std::string> chunk(inputs.begin() + long(s), inputs.begin() + long(s + n));
+    for_each_chunk(inputs, o.batch, [&](const std::vector<std::string>& chunk, size_t s) {
         ImageCache imgs = load_inputs(chunk, c, o.threads);
         std::vector<float> z(chunk.size() * size_t(c.nz)), y(chunk.size() * c.k());
         // The seed is per image position so that --sample is reproducible.
@@ -98,55 +118,97 @@ std::string output_name(const Record& r, const std::string& suffix) {
 
 }  // namespace
 
+namespace {
+
+// Where decoded images go: --out files (no two records may write one file),
+// stdout, and the sheet's rows.
+class DecodeOutputs {
+public:
+    DecodeOutputs(const DecodeOptions& o, int size) : o_(o), size_(size) {
+        if (!o.out_dir.empty()) make_dirs(o.out_dir);
+    }
+    // Refuses a record whose file another record of the stream already names.
+    void claim(const Record& r, const std::string& where) {
+        if (o_.out_dir.empty()) return;
+        std::string name = output_name(r, o_.suffix);
+        auto [it, fresh] = names_.emplace(name, where);
+        if (!fresh)
+            throw Error(where + ": its output " + join_path(o_.out_dir, name) + " would overwrite that of " + it->second +
+                        " (ids with the same file name; decode them into separate directories)");
+    }
+    void add(const Record& r, const Image& im) {
+        if (!o_.out_dir.empty()) write_png(join_path(o_.out_dir, output_name(r, o_.suffix)), im, false);
+        if (o_.to_stdout) png_ = encode_png(im);
+        if (!o_.sheet.empty()) {
+            if (rows_.empty() || r.id != last_id_) rows_.emplace_back();
+            rows_.back().push_back(im);
+            last_id_ = r.id;
+        }
+    }
+    void finish() {
+        if (!o_.sheet.empty() && !rows_.empty()) {
+            size_t cols = 0;
+            for (auto& row : rows_) cols = std::max(cols, row.size());
+            std::vector<Image> cells;
+            for (auto& row : rows_)
+                for (size_t i = 0; i < cols; ++i) cells.push_back(i < row.size() ? row[i] : Image(size_, size_, 255));
+            write_png(o_.sheet, grid(cells, int(cols), 2));
+        }
+        if (o_.to_stdout) write_stdout(png_.data(), png_.size());
+    }
+
+private:
+    const DecodeOptions& o_;
+    int size_;
+    std::map<std::string, std::string> names_;  // file name -> the record that claimed it
+    std::vector<std::vector<Image>> rows_;
+    std::string last_id_;
+    std::vector<uint8_t> png_;
+};
+
+}  // namespace
+
 size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     const ModelConfig& c = m.config();
-    if (!o.out_dir.empty()) make_dirs(o.out_dir);
     const size_t B = size_t(std::max(1, o.batch)), pix = 3 * size_t(c.size) * c.size;
+    DecodeOutputs out(o, c.size);
     std::vector<Record> pending;
-    std::vector<std::vector<Image>> sheet_rows;
-    std::string last_id;
+    std::vector<float> z, y;  // the pending records' decoder inputs, checked as they arrive
     size_t made = 0;
-    std::vector<uint8_t> png_out;
     auto flush = [&] {
         if (pending.empty()) return;
-        size_t n = pending.size();
-        std::vector<float> z(n * size_t(c.nz)), y(n * c.k()), img(n * pix);
-        for (size_t i = 0; i < n; ++i)
-            record_to_inputs(m, pending[i], in.name() + ":" + std::to_string(pending[i].line), o.force,
-                             &z[i * size_t(c.nz)], &y[i * c.k()]);
+        const size_t n = pending.size();
+        std::vector<float> img(n * pix);
         m.decode(z.data(), y.data(), n, img.data());
-        for (size_t i = 0; i < n; ++i) {
-            Image im = from_chw_float(&img[i * pix], c.size, c.size);
-            if (!o.out_dir.empty()) write_png(join_path(o.out_dir, output_name(pending[i], o.suffix)), im, false);
-            if (o.to_stdout) png_out = encode_png(im);
-            if (!o.sheet.empty()) {
-                if (sheet_rows.empty() || pending[i].id != last_id) sheet_rows.emplace_back();
-                sheet_rows.back().push_back(im);
-                last_id = pending[i].id;
-            }
-        }
+        for (size_t i = 0; i < n; ++i) out.add(pending[i], from_chw_float(&img[i * pix], c.size, c.size));
         made += n;
         pending.clear();
+        z.clear();
+        y.clear();
     };
     Record r;
-    while (in.next(r)) {
-        if (o.to_stdout && made + pending.size() >= 1)
-            throw Error(in.name() + ":" + std::to_string(r.line) +
-                        ": -o - writes one image, but more than one record arrived");
-        pending.push_back(r);
-        if (pending.size() >= B) flush();
+    try {
+        while (in.next(r)) {
+            const std::string where = in.name() + ":" + std::to_string(r.line);
+            if (o.to_stdout && made + pending.size() >= 1)
+                throw Error(where + ": -o - writes one image, but more than one record arrived");
+            z.resize((pending.size() + 1) * size_t(c.nz));
+            y.resize((pending.size() + 1) * c.k());
+            record_to_inputs(m, r, where, o.force, &z[pending.size() * size_t(c.nz)], &y[pending.size() * c.k()]);
+            out.claim(r, where);
+            pending.push_back(r);
+            if (pending.size() >= B) flush();
+        }
+    } catch (const Error&) {
+        // The good records before a bad one are still decoded and written.
+        z.resize(pending.size() * size_t(c.nz));
+        y.resize(pending.size() * c.k());
+        flush();
+        throw;
     }
     flush();
     if (made == 0) throw Error(in.name() + ": no records to decode");
-    if (!o.sheet.empty()) {
-        size_t cols = 0;
-        for (auto& row : sheet_rows) cols = std::max(cols, row.size());
-        std::vector<Image> cells;
-        for (auto& row : sheet_rows)
-            for (size_t i = 0; i < cols; ++i) cells.push_back(i < row.size() ? row[i] : Image(c.size, c.size, 255));
-        write_png(o.sheet, grid(cells, int(cols), 2));
-    }
-    if (o.to_stdout) write_stdout(png_out.data(), png_out.size());
+    out.finish();
     return made;
 }
 
@@ -173,8 +235,7 @@ void classify_batch(const Model& m, const ImageCache& imgs, const std::vector<st
 
 void classify_images(const Model& m, const std::vector<std::string>& inputs, const ClassifyOptions& o,
                      const LineSink& emit) {
-    for_each_batch(inputs.size(), size_t(std::max(1, o.batch)), [&](size_t s, size_t n) {
-        std::vector<std::string> chunk(inputs.begin() + long(s), inputs.begin() + long(s + n));
+    for_each_chunk(inputs, o.batch, [&](const std::vector<std::string>& chunk, size_t) {
         ImageCache imgs = load_inputs(chunk, m.config(), o.threads);
         std::vector<float> probs;
         std::string lines;

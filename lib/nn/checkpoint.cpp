@@ -48,6 +48,58 @@ uint64_t hash_module(const torch::nn::Module& m, uint64_t h) {
     return h;
 }
 
+// Every parameter and buffer, names and raw bytes: what a checksum covers.
+uint64_t hash_state(const torch::nn::Module& m) {
+    uint64_t h = fnv1a("ifgan-section");
+    auto add = [&](const std::string& name, const torch::Tensor& t) {
+        torch::Tensor c = t.detach().contiguous();
+        h = fnv1a(name, h);
+        h = fnv1a(c.data_ptr(), size_t(c.numel()) * c.element_size(), h);
+    };
+    for (const auto& p : m.named_parameters(true)) add(p.key(), p.value());
+    for (const auto& b : m.named_buffers(true)) add(b.key(), b.value());
+    return h;
+}
+
+// The networks present, by the names the checksums use.
+std::vector<std::pair<const char*, std::shared_ptr<torch::nn::Module>>> sections(const Networks& n) {
+    std::vector<std::pair<const char*, std::shared_ptr<torch::nn::Module>>> out;
+    auto add = [&](const char* name, const auto& holder) {
+        if (!holder.is_empty()) out.emplace_back(name, holder.ptr());
+    };
+    add("E", n.E);
+    add("G", n.G);
+    add("D", n.D);
+    add("A", n.A);
+    add("C", n.C);
+    add("R", n.R);
+    return out;
+}
+
+json section_checksums(const Networks& n) {
+    json j = json::object();
+    for (const auto& [name, m] : sections(n)) j[name] = hex16(hash_state(*m));
+    return j;
+}
+
+// A flipped bit anywhere in the weights must not pass for the model: each
+// section loaded is checked against the checksum written with it. Files
+// written before checksums existed are checked by their fingerprint when
+// every network it covers was loaded.
+void verify_content(const LoadedModel& m, const std::string& path) {
+    if (m.meta.contains("checksums")) {
+        const json& want = m.meta["checksums"];
+        for (const auto& [name, mod] : sections(m.nets))
+            if (!want.contains(name) || want[name] != hex16(hash_state(*mod)))
+                throw Error(path + ": damaged model file (the weights of " + name + " do not match their checksum)");
+        return;
+    }
+    const ModelConfig& c = m.nets.config;
+    bool covered = c.is_classifier() ? !m.nets.C.is_empty() : (!m.nets.E.is_empty() && !m.nets.G.is_empty());
+    if (covered && fingerprint(m.nets, m.meta) != m.meta.value("fingerprint", ""))
+        throw Error(path + ": damaged model file (the weights do not match the fingerprint)");
+}
+
 }  // namespace
 
 std::string fingerprint(const Networks& n, const json& meta) {
@@ -69,6 +121,7 @@ std::string save_model(const std::string& path, const Networks& n, json meta,
                        const std::vector<NamedOptimizer>& optimizers, const torch::Tensor& rng_state) {
     meta["format"] = n.config.erases() ? 2 : 1;
     meta["config"] = config_to_json(n.config);
+    meta["checksums"] = section_checksums(n);
     meta["fingerprint"] = fingerprint(n, meta);
     torch::serialize::OutputArchive ar;
     auto put = [&](const char* key, const auto& holder) {
@@ -140,6 +193,7 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
     } catch (const UsageError& e) {
         throw Error(path + ": damaged model metadata: " + e.what());
     }
+    verify_content(m, path);
     return m;
 }
 

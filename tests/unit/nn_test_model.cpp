@@ -8,6 +8,9 @@
 #include "nn/model.hpp"
 #include "nn/networks.hpp"
 #include "nn/step.hpp"
+#include <algorithm>
+#include <cstring>
+
 #include "core/util.hpp"
 
 using namespace ifgan;
@@ -315,4 +318,33 @@ TEST_CASE("Fisher's linear separation against hand-worked values") {
     CHECK(loss::linear_separation(leak, yy, 0.1).item<double>() > 5 * loss::linear_separation(noise, yy, 0.1).item<double>());
     // No class on one side: nothing to separate.
     CHECK(loss::linear_separation(codes, torch::ones({4, 1}), 1.0).item<double>() == 0);
+}
+
+TEST_CASE("a flipped bit in any network's weights makes the file damaged, never a different model") {
+    ModelConfig c = tiny_config();
+    for (const char* section : {"E", "G", "A", "D"}) {
+        torch::manual_seed(6);
+        Networks n = make_networks(c);
+        // A recognisable value in the section's first parameter, to find in the file.
+        torch::nn::Module& m = std::string(section) == "E"   ? static_cast<torch::nn::Module&>(*n.E)
+                               : std::string(section) == "G" ? static_cast<torch::nn::Module&>(*n.G)
+                               : std::string(section) == "A" ? static_cast<torch::nn::Module&>(*n.A)
+                                                             : static_cast<torch::nn::Module&>(*n.D);
+        const float mark = 1.2345678f;
+        {
+            torch::NoGradGuard ng;
+            m.parameters()[0].view(-1)[0].fill_(mark);
+        }
+        std::string path = temp_path(std::string("flip-") + section + ".ifgan");
+        save_model(path, n, {{"step", 0}});
+        std::vector<uint8_t> bytes = read_file(path);
+        uint8_t pattern[4];
+        std::memcpy(pattern, &mark, 4);
+        auto at = std::search(bytes.begin(), bytes.end(), pattern, pattern + 4);
+        REQUIRE(at != bytes.end());
+        at[1] ^= 0x04;  // one bit of the mantissa
+        write_file_atomic(path, bytes);
+        CHECK_THROWS_WITH(load_model(path, kPartAll, "ifgan"),
+                          Catch::Contains(std::string("damaged model file (the weights of ") + section));
+    }
 }
