@@ -35,7 +35,9 @@ static int train_main(int argc, char** argv) {
     groups.insert(groups.begin(), "Recipe");
     auto r = parse_options(opts, int(ptrs.size()), ptrs.data(), groups);
     if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
-    TrainConfig c = recipe(r["recipe"].as<std::string>());
+    // --kind classifier has its own measured default recipe.
+    bool judge = r.count("kind") && r["kind"].as<std::string>() == "classifier";
+    TrainConfig c = recipe(r.count("recipe") || !judge ? r["recipe"].as<std::string>() : "classifier");
     c.threads = default_threads();
     apply_train_options(r, c);
     return run_training(std::move(c));

@@ -117,8 +117,7 @@ std::string fingerprint(const Networks& n, const json& meta) {
     return hex16(h);
 }
 
-std::string save_model(const std::string& path, const Networks& n, json meta,
-                       const std::vector<NamedOptimizer>& optimizers, const torch::Tensor& rng_state) {
+std::string save_model(const std::string& path, const Networks& n, json meta, const TrainingState& state) {
     meta["format"] = n.config.erases() ? 2 : 1;
     meta["config"] = config_to_json(n.config);
     meta["checksums"] = section_checksums(n);
@@ -137,12 +136,17 @@ std::string save_model(const std::string& path, const Networks& n, json meta,
     put("A", n.A);
     put(kClassifierKey, n.C);
     put("R", n.R);
-    for (const auto& o : optimizers) {
+    for (const auto& o : state.optimizers) {
         torch::serialize::OutputArchive sub;
         o.opt->save(sub);
         ar.write(std::string("opt_") + o.name, sub);
     }
-    if (rng_state.defined()) ar.write("rng", rng_state);
+    for (const auto& [key, mod] : state.modules) {
+        torch::serialize::OutputArchive sub;
+        mod->save(sub);
+        ar.write("state_" + key, sub);
+    }
+    if (state.rng.defined()) ar.write("rng", state.rng);
     ar.write("meta", c10::IValue(meta.dump()));
     std::ostringstream buf;
     ar.save_to(buf);
@@ -197,14 +201,18 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
     return m;
 }
 
-void load_training_state(LoadedModel& m, const std::vector<NamedOptimizer>& optimizers, torch::Tensor* rng_state) {
+void load_training_state(LoadedModel& m, TrainingState& state) {
     try {
-        for (const auto& o : optimizers) {
+        for (const auto& o : state.optimizers) {
             torch::serialize::InputArchive sub;
             m.archive->read(std::string("opt_") + o.name, sub);
             o.opt->load(sub);
         }
-        if (rng_state) m.archive->read("rng", *rng_state);
+        for (const auto& [key, mod] : state.modules) {
+            torch::serialize::InputArchive sub;
+            if (m.archive->try_read("state_" + key, sub)) mod->load(sub);
+        }
+        m.archive->read("rng", state.rng);
     } catch (const c10::Error&) {
         throw Error("the model file holds no training state to resume from (was it trained by ifgan-train?)");
     }

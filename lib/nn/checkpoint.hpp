@@ -19,9 +19,18 @@ struct NamedOptimizer {
     torch::optim::Optimizer* opt;
 };
 
+// What a checkpoint holds beyond the networks, for resuming: optimiser
+// states, the random generator's state, and extra modules (such as the
+// weights of a classifier's best epoch so far).
+struct TrainingState {
+    std::vector<NamedOptimizer> optimizers;
+    torch::Tensor rng;
+    std::vector<std::pair<std::string, torch::nn::Module*>> modules;
+};
+
 // Fills in meta["fingerprint"] and writes atomically; returns the fingerprint.
 std::string save_model(const std::string& path, const Networks& n, nlohmann::json meta,
-                       const std::vector<NamedOptimizer>& optimizers = {}, const torch::Tensor& rng_state = {});
+                       const TrainingState& state = {});
 
 struct LoadedModel {
     Networks nets;
@@ -29,7 +38,8 @@ struct LoadedModel {
     std::shared_ptr<torch::serialize::InputArchive> archive;  // for optimiser states
 };
 LoadedModel load_model(const std::string& path, unsigned parts, const std::string& want_kind);
-// Restores optimiser states and the RNG state saved by save_model.
-void load_training_state(LoadedModel& m, const std::vector<NamedOptimizer>& optimizers, torch::Tensor* rng_state);
+// Restores what save_model wrote of `state`: the optimisers' states and the
+// random state (both required), and the extra modules the file has.
+void load_training_state(LoadedModel& m, TrainingState& state);
 
 }  // namespace ifgan

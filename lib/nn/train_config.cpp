@@ -18,6 +18,17 @@ using nlohmann::json;
 TrainConfig recipe(const std::string& name) {
     TrainConfig c;
     if (name == "paper") return c;  // the defaults are the paper
+    if (name == "classifier") {
+        // The independent judge (--kind classifier without --recipe): Adam at
+        // 5e-4 and 32 base filters rose steadily over 6 epochs on synthetic
+        // faces, where RMSprop at 2e-4 with 64 filters was seen to fall from
+        // 99.3% to 82.3% between its first two epochs.
+        c.kind = Kind::classifier;
+        c.optimizer = Optimizer::adam;
+        c.lr = 5e-4;
+        c.f = 32;
+        return c;
+    }
     if (name != "fast") throw UsageError("--recipe must be paper or fast");
     // Chosen by measurement on synthetic faces (docs/recipe-search.md). Each
     // departure from the paper, and why:

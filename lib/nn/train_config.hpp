@@ -184,8 +184,9 @@ void visit_options(C& c, V&& v) {
                                     G::experimental, Keep::restored});
 }
 
-// The named recipes: "paper" (the defaults) and "fast" (measured; the man
-// page and docs/recipe-search.md say why each value). UsageError otherwise.
+// The named recipes: "paper" (the defaults), "fast" (measured; the man page
+// and docs/recipe-search.md say why each value), and "classifier", the
+// default of --kind classifier. UsageError otherwise.
 TrainConfig recipe(const std::string& name);
 
 // Throws UsageError naming the first option that is out of range. Run

@@ -27,6 +27,16 @@ public:
     virtual ~TrainTask() = default;
     Networks nets;
     virtual std::vector<NamedOptimizer> optimizers() = 0;
+    // Extra modules a checkpoint keeps for resuming (see TrainingState).
+    virtual std::vector<std::pair<std::string, torch::nn::Module*>> extra_state() { return {}; }
+    // What the task records in the model's metadata, and reads back on --resume.
+    virtual nlohmann::json task_meta() const { return nlohmann::json::object(); }
+    virtual void restore_task_meta(const nlohmann::json& meta) {}
+    // After an epoch's validation record `v`.
+    virtual void validated(const nlohmann::json& v, int64_t epoch) {}
+    // At the end of the last epoch: the validation record the model file is
+    // to stand for, after any change to the networks (null: the last one).
+    virtual nlohmann::json finish(int64_t epoch) { return nullptr; }
     // One update on a batch; the losses and measures of it.
     virtual Terms step(const Batch& b, at::Generator& gen) = 0;
     // The short text beside the progress bar.

@@ -93,6 +93,7 @@ private:
     std::string last_fp;
     std::ofstream log;
     bool eraser_added = false;  // switched on by this --resume: the file must be rewritten
+    json last_validation;       // what the model file stands for
 
     void start_fresh();
     void resume();
@@ -146,9 +147,10 @@ void TrainingRun::resume() {
     gen = at::detail::createCPUGenerator(c.seed);
     data = load_train_data(c, mc.attrs);
     task = make_task(c, std::move(m.nets));
-    torch::Tensor rng;
-    load_training_state(m, task->optimizers(), &rng);
-    gen.set_state(rng);
+    task->restore_task_meta(m.meta);
+    TrainingState state{task->optimizers(), {}, task->extra_state()};
+    load_training_state(m, state);
+    gen.set_state(state.rng);
     step = m.meta["step"].get<int64_t>();
     epoch = m.meta["epoch"].get<int64_t>();
     batch_pos = m.meta.value("batch_in_epoch", int64_t(0));
@@ -181,7 +183,8 @@ void TrainingRun::write_checkpoint() {
                  {"batch_in_epoch", batch_pos},
                  {"training", options_to_json(c)},
                  {"created_by", std::string("ifgan-train ") + kVersion}};
-    last_fp = save_model(c.out, task->nets, meta, task->optimizers(), gen.get_state());
+    meta.update(task->task_meta());
+    last_fp = save_model(c.out, task->nets, meta, {task->optimizers(), gen.get_state(), task->extra_state()});
     saved_step = step;
 }
 
@@ -234,6 +237,8 @@ void TrainingRun::end_epoch(double seconds) {
     v["step"] = step;
     v["epoch_seconds"] = seconds;
     write_log(v);
+    task->validated(v, epoch);
+    last_validation = v;
     if (!c.samples.empty()) {
         json sheet = task->sample_sheet(data, c.samples, epoch);
         if (!sheet.is_null()) write_log(sheet);
@@ -278,7 +283,21 @@ int TrainingRun::run() {
         end_epoch(seconds_since(epoch_start));
     }
     if (eraser_added && last_fp.empty()) save();  // no step left to train: erasure fitted after training
-    message("done: " + c.out + " (model " + last_fp + ", step " + std::to_string(step) + ")");
+    json kept = task->finish(epoch);
+    if (!kept.is_null()) {
+        message("keeping the weights of epoch " + std::to_string(kept["kept_epoch"].get<int64_t>()) +
+                ", the best on validation");
+        last_validation = kept;
+        write_log({{"kept", kept}});
+        write_checkpoint();
+    }
+    std::string line = "done: " + c.out + " (model " + last_fp + ", step " + std::to_string(step) + ")";
+    if (last_validation.contains("accuracy")) {
+        line += "; validation accuracy";
+        for (auto& [a, acc] : last_validation["accuracy"].items()) line += " " + a + " " + fixed(acc.get<double>(), 3);
+        line += " (epoch " + std::to_string(last_validation["epoch"].get<int64_t>()) + ")";
+    }
+    message(line);
     return 0;
 }
 

@@ -99,8 +99,10 @@ expect_status 2 ifgan-flip --set Smiling=abc
 expect_status 2 ifgan-flip --set =1
 
 # Sweep records decode to numbered files and a sheet with one row per face.
-cat a.jsonl list.jsonl | ifgan-flip --sweep Smiling=-0.5:1.5:4 | ifgan-decode -m $M --out sw --sheet sheet.png 2>/dev/null
-[[ -f sw/000003-edit-000.png && -f sw/000003-edit-003.png ]] || fail "sweep names"
+{ ifgan-encode -m $M $IMG/000005.png; cat list.jsonl; } | ifgan-flip --sweep Smiling=-0.5:1.5:4 |
+    ifgan-decode -m $M --out sw --sheet sheet.png 2>/dev/null
+[[ -f sw/000005-edit-000.png && -f sw/000003-edit-003.png ]] || fail "sweep names"
+[[ $(ls sw | wc -l) == 20 ]] || fail "sweep: $(ls sw | wc -l) files, not 5 x 4"
 # 5 rows (ids) x 4 columns of 32 px with 2 px gaps: 4*32+5*2 = 138 wide, 5*32+6*2 = 172 high
 file sheet.png | grep -q "138 x 172" || fail "sheet shape: $(file sheet.png)"
 

@@ -135,3 +135,13 @@ jq -e '.z | length == 8' codes.jsonl >/dev/null
 ifgan-train --data $D --attr Smiling,Eyeglasses $tiny --epochs 1 --out plain.ifgan 2>/dev/null
 grep -F -f train.txt labels.txt | awk -v d=$D '{ print d "/img_align_celeba/" $1 }' | ifgan-encode -m plain.ifgan > codes.jsonl
 jq -en "$(gap 0) > 1e-3" >/dev/null || fail "without erasure the class means should differ"
+
+# The classifier: its own default recipe, the best validation epoch kept, and
+# the final validation accuracy in the last line; it resumes like the editor.
+ifgan-train --data $D --kind classifier $tiny --epochs 1 --out judge.ifgan --log judge.jsonl 2> judge.txt
+tail -1 judge.txt | grep -q "done: judge.ifgan .*validation accuracy Eyeglasses [0-9.]* Smiling [0-9.]* (epoch 1)" \
+    || fail "classifier's last line: $(tail -1 judge.txt)"
+jq -se 'map(select(.options))[0].options | .optimizer == "adam" and .lr == 0.0005' judge.jsonl >/dev/null \
+    || fail "the classifier's default recipe"
+ifgan-train --data $D --kind classifier $tiny --epochs 3 --out judge.ifgan --log judge.jsonl --resume 2> judge.txt
+tail -1 judge.txt | grep -q "validation accuracy" || fail "resumed classifier: $(tail -1 judge.txt)"

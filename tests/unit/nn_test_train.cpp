@@ -6,6 +6,7 @@
 #include "core/util.hpp"
 #include "nn/train_config.hpp"
 #include "nn/train_data.hpp"
+#include "nn/train_tasks.hpp"
 
 using namespace ifgan;
 
@@ -116,4 +117,35 @@ TEST_CASE("epoch orders are permutations that change with the epoch and not with
     std::vector<size_t> sorted = a;
     std::sort(sorted.begin(), sorted.end());
     for (size_t i = 0; i < sorted.size(); ++i) REQUIRE(sorted[i] == i);
+}
+
+TEST_CASE("a classifier keeps the weights of its best validation epoch") {
+    ModelConfig mc;
+    mc.kind = "classifier";
+    mc.size = 32;
+    mc.f = 4;
+    mc.attrs = {"Smiling", "Eyeglasses"};
+    TrainConfig c = recipe("classifier");
+    CHECK(c.optimizer == Optimizer::adam);
+    torch::manual_seed(3);
+    auto task = make_task(c, make_networks(mc));
+    auto weights = [&] { return task->nets.C->parameters()[0].detach().clone(); };
+    auto record = [](double a, double b, int64_t epoch) {
+        return nlohmann::json{{"accuracy", {{"Smiling", a}, {"Eyeglasses", b}}}, {"epoch", epoch}};
+    };
+    task->validated(record(0.99, 0.95, 1), 1);
+    torch::Tensor at_best = weights();
+    {
+        torch::NoGradGuard ng;
+        task->nets.C->parameters()[0].add_(1.0);  // "training" moves on
+    }
+    task->validated(record(0.80, 0.96, 2), 2);  // a worse mean: not kept
+    CHECK(task->task_meta()["best_epoch"] == 1);
+    nlohmann::json kept = task->finish(2);
+    REQUIRE(!kept.is_null());
+    CHECK(kept["kept_epoch"] == 1);
+    CHECK(torch::equal(weights(), at_best));
+    // When the last epoch is the best, nothing changes.
+    task->validated(record(1.0, 1.0, 3), 3);
+    CHECK(task->finish(3).is_null());
 }
