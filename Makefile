@@ -41,7 +41,7 @@ PCH_SRC := lib/nn/torch_pch.hpp
 PCH     := build/pch/torch_pch.hpp.gch
 PCH_FLAGS := -include build/pch/torch_pch.hpp -Winvalid-pch
 
-.PHONY: all deps check test-unit test-shell demo bench results install clean
+.PHONY: all deps check test-unit test-shell demo bench results install clean fuzz
 all: $(BINS)
 
 deps:
@@ -131,6 +131,20 @@ bench: deps
 results: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@bash examples/results.sh
+
+# Fuzzing (libFuzzer, with AddressSanitizer and UBSan) of every parser that
+# reads what a user hands in: latent records, label files, PNG and JPEG.
+#   make fuzz FUZZ_SECONDS=60     seconds per target
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := records labels image
+FUZZ_FLAGS := -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard lib/core/*.hpp)
+	@mkdir -p build/fuzz
+	clang++ $(FUZZ_FLAGS) $(CPPFLAGS) $< $(CORE_SRCS) $(IO_LIBS) -o $@
+fuzz:
+	@bash scripts/deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory -j$(NPROC) all build/mkimg $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7

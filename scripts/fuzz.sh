@@ -1,0 +1,40 @@
+#!/bin/bash
+# make fuzz: runs each libFuzzer target for FUZZ_SECONDS from its seed corpus
+# (tests/fuzz/corpus/<target>/, images made here from synthetic faces), and
+# reports executions and findings. A crash leaves its input in
+# build/fuzz/crashes/ and fails the run; make it a regression test.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+secs=${FUZZ_SECONDS:-60}
+work=build/fuzz
+mkdir -p $work/crashes
+# Image seeds: a face in every colour type the loader reads.
+seeds=$work/seed-images
+if [[ ! -d $seeds ]]; then
+    mkdir -p $seeds
+    bin/ifgan-synth --out $work/faces --count 1 --size 48 --attrs Smiling >/dev/null 2>&1
+    face=$work/faces/img_align_celeba/000001.png
+    cp $face $seeds/rgb.png
+    for k in gray rgba gray16 rgb16 palette jpeg cmyk; do build/mkimg $k $face $seeds/$k.img; done
+fi
+total=0 failed=0
+for t in "$@"; do
+    corpus=$work/corpus-$t
+    mkdir -p $corpus
+    if [[ $t == image ]]; then cp -n $seeds/* $corpus/; else cp -n tests/fuzz/corpus/$t/* $corpus/; fi
+    log=$work/$t.log
+    $work/fuzz_$t $corpus -max_total_time=$secs -print_final_stats=1 -max_len=65536 -rss_limit_mb=2048 \
+        -artifact_prefix=$work/crashes/$t- >$log 2>&1
+    rc=$?
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' $log | grep -o '[0-9]*$' || echo 0)
+    total=$((total + ${execs:-0}))
+    if [[ $rc != 0 ]]; then
+        failed=1
+        echo "fuzz: $t: FOUND A CRASH ($(ls $work/crashes | grep "^$t-" | head -1)); log: $log"
+        grep -m3 -E 'ERROR|runtime error|deadly' $log
+    else
+        echo "fuzz: $t: $execs executions in ${secs} s, no crash"
+    fi
+done
+echo "fuzz: $total executions in all"
+exit $failed
