@@ -5,9 +5,12 @@
 #   make bench      benchmarks (JSON Lines)
 #   make install    PREFIX=/usr/local
 PREFIX   ?= /usr/local
+# Where objects and tools go (make check-sanitize builds into others).
+B        ?= build
+BIN      ?= bin
 CXX      ?= g++
-CXXFLAGS ?= -O2 -g0
-CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -MMD -MP
+OPT      ?= -O2 -g0
+CXXFLAGS += $(OPT) -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -MMD -MP
 CPPFLAGS += -Ilib
 TORCH_INC := -isystem /usr/include/torch/csrc/api/include
 TORCH_LIBS := -ltorch -ltorch_cpu -lc10
@@ -25,23 +28,23 @@ IO_LIBS  := -lpng -lturbojpeg -lpthread
 CORE_SRCS  := $(wildcard lib/core/*.cpp)
 NN_SRCS    := $(wildcard lib/nn/*.cpp)
 JOB_SRCS   := $(wildcard lib/jobs/*.cpp)
-CORE_OBJS  := $(CORE_SRCS:%.cpp=build/%.o)
-NN_OBJS    := $(NN_SRCS:%.cpp=build/%.o)
-JOB_OBJS   := $(JOB_SRCS:%.cpp=build/%.o)
-CORE_LIB   := build/libifgan-core.a
-LIB        := build/libifgan.a
+CORE_OBJS  := $(CORE_SRCS:%.cpp=$(B)/%.o)
+NN_OBJS    := $(NN_SRCS:%.cpp=$(B)/%.o)
+JOB_OBJS   := $(JOB_SRCS:%.cpp=$(B)/%.o)
+CORE_LIB   := $(B)/libifgan-core.a
+LIB        := $(B)/libifgan.a
 
 # Tools that must not load LibTorch.
 LIGHT_TOOLS := ifgan-synth ifgan-flip
 ALL_TOOLS   := $(patsubst tools/%.cpp,%,$(wildcard tools/ifgan-*.cpp))
 TORCH_TOOLS := $(filter-out $(LIGHT_TOOLS),$(ALL_TOOLS))
-BINS        := $(ALL_TOOLS:%=bin/%)
+BINS        := $(ALL_TOOLS:%=$(BIN)/%)
 
 PCH_SRC := lib/nn/torch_pch.hpp
-PCH     := build/pch/torch_pch.hpp.gch
-PCH_FLAGS := -include build/pch/torch_pch.hpp -Winvalid-pch
+PCH     := $(B)/pch/torch_pch.hpp.gch
+PCH_FLAGS := -include $(B)/pch/torch_pch.hpp -Winvalid-pch
 
-.PHONY: all deps check test-unit test-shell demo bench results install clean fuzz
+.PHONY: all deps check check-sanitize test-unit test-shell demo bench results install clean fuzz
 all: $(BINS)
 
 deps:
@@ -55,54 +58,54 @@ $(LIB): $(CORE_OBJS) $(NN_OBJS) $(JOB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/lib/core/%.o: lib/core/%.cpp
+$(B)/lib/core/%.o: lib/core/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
-build/lib/jobs/%.o: lib/jobs/%.cpp
+$(B)/lib/jobs/%.o: lib/jobs/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(PCH): $(PCH_SRC)
 	@mkdir -p $(dir $@)
-	cp $< build/pch/torch_pch.hpp
+	cp $< $(B)/pch/torch_pch.hpp
 	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) -x c++-header $< -o $@
 
-build/lib/nn/%.o: lib/nn/%.cpp $(PCH)
+$(B)/lib/nn/%.o: lib/nn/%.cpp $(PCH)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
 
-build/tools/%.o: tools/%.cpp
+$(B)/tools/%.o: tools/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) -c $< -o $@
 
-$(LIGHT_TOOLS:%=bin/%): bin/%: build/tools/%.o $(CORE_LIB)
-	@mkdir -p bin
+$(LIGHT_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(CORE_LIB)
+	@mkdir -p $(BIN)
 	$(CXX) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -o $@
 
-$(TORCH_TOOLS:%=bin/%): bin/%: build/tools/%.o $(LIB)
-	@mkdir -p bin
+$(TORCH_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(LIB)
+	@mkdir -p $(BIN)
 	$(CXX) $(CXXFLAGS) $< $(LIB) $(TORCH_LIBS) $(IO_LIBS) -o $@
 
 # Tests: Catch2 (v2, single header) for the library, shell for the tools.
-CATCH_MAIN := build/tests/catch_main.o
+CATCH_MAIN := $(B)/tests/catch_main.o
 UNIT_SRCS  := $(wildcard tests/unit/test_*.cpp)
 NNTEST_SRCS := $(wildcard tests/unit/nn_test_*.cpp)
-build/tests/%.o: tests/unit/%.cpp
+$(B)/tests/%.o: tests/unit/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
-build/tests/nn_%.o: tests/unit/nn_%.cpp $(PCH)
+$(B)/tests/nn_%.o: tests/unit/nn_%.cpp $(PCH)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
-build/test-unit: $(CATCH_MAIN) $(UNIT_SRCS:tests/unit/%.cpp=build/tests/%.o) $(CORE_LIB)
+$(B)/test-unit: $(CATCH_MAIN) $(UNIT_SRCS:tests/unit/%.cpp=$(B)/tests/%.o) $(CORE_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(IO_LIBS) -o $@
-build/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=build/tests/%.o) $(LIB)
+$(B)/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=$(B)/tests/%.o) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
-build/mkimg: tests/mkimg.cpp $(CORE_LIB)
+$(B)/mkimg: tests/mkimg.cpp $(CORE_LIB)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -lz -o $@
 
-TEST_BINS := build/test-unit $(if $(NNTEST_SRCS),build/test-nn)
+TEST_BINS := $(B)/test-unit $(if $(NNTEST_SRCS),$(B)/test-nn)
 # Builds in parallel on every core: `make check` is the whole test command.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 check: deps
@@ -112,20 +115,28 @@ check: deps
 test-unit: $(TEST_BINS)
 	@for t in $(TEST_BINS); do echo "== $$t"; ./$$t || exit 1; done
 
-test-shell: all build/mkimg
-	@bash tests/shell/run.sh
+test-shell: all $(B)/mkimg
+	@IFGAN_BIN=$(CURDIR)/$(BIN) IFGAN_BUILD=$(CURDIR)/$(B) bash tests/shell/run.sh
+
+# The library, tools and tests built with AddressSanitizer and UBSan (in
+# build-san/ and bin-san/), then every unit and shell test.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+check-sanitize: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) B=build-san BIN=bin-san OPT="$(SAN_FLAGS)" all $(TEST_BINS:$(B)/%=build-san/%) build-san/mkimg
+	@ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(MAKE) --no-print-directory B=build-san BIN=bin-san OPT="$(SAN_FLAGS)" test-unit test-shell
 
 demo: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@bash examples/demo.sh
 
-build/bench.o: bench/bench.cpp $(PCH)
+$(B)/bench.o: bench/bench.cpp $(PCH)
 	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
-build/ifgan-bench: build/bench.o $(LIB)
+$(B)/ifgan-bench: $(B)/bench.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
 bench: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) all build/ifgan-bench >&2
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(B)/ifgan-bench >&2
 	@bash scripts/bench.sh
 
 results: deps
@@ -138,12 +149,12 @@ results: deps
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := records labels image
 FUZZ_FLAGS := -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard lib/core/*.hpp)
-	@mkdir -p build/fuzz
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard lib/core/*.hpp)
+	@mkdir -p $(B)/fuzz
 	clang++ $(FUZZ_FLAGS) $(CPPFLAGS) $< $(CORE_SRCS) $(IO_LIBS) -o $@
 fuzz:
 	@bash scripts/deps.sh clang libclang-rt-14-dev
-	@$(MAKE) --no-print-directory -j$(NPROC) all build/mkimg $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(B)/mkimg $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_TARGETS)
 
 install: all
@@ -153,6 +164,6 @@ install: all
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
 
 clean:
-	rm -rf build bin
+	rm -rf $(B) $(BIN) build-san bin-san
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

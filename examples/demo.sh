@@ -4,7 +4,7 @@
 # tools a user runs, nothing else. DEMO_FAST=1 runs a tiny version (for CI).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$root/bin:$PATH"
+export PATH="${IFGAN_BIN:-$root/bin}:$PATH"
 out=${DEMO_DIR:-$root/demo}
 if [[ ${DEMO_FAST:-0} == 1 ]]; then
     count=400 size=32 judge_epochs=1 epochs=1

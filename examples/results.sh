@@ -7,7 +7,7 @@
 # by the same independent classifier. Writes results/<attr>-<variant>.*
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$root/bin:$PATH"
+export PATH="${IFGAN_BIN:-$root/bin}:$PATH"
 out=${RESULTS_DIR:-$root/results}
 count=${RESULTS_COUNT:-6000} epochs=${RESULTS_EPOCHS:-10}
 attrs=${RESULTS_ATTRS:-Smiling Eyeglasses Smiling,Eyeglasses}

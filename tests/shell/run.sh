@@ -3,12 +3,13 @@
 # temporary directory; prints one line per test file and fails if any fails.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-export PATH="$root/bin:$PATH" IFGAN_ROOT="$root"
+bin=${IFGAN_BIN:-$root/bin} build=${IFGAN_BUILD:-$root/build}  # make check-sanitize uses others
+export PATH="$bin:$PATH" IFGAN_ROOT="$root"
 fail=0
 # Shared fixtures, made once: tiny synthetic data and tiny models (seconds).
 export FIXTURE=$(mktemp -d /tmp/ifgan-fixture-XXXXXX)
 trap 'rm -rf "$FIXTURE"' EXIT
-export PATH="$root/build:$PATH"
+export PATH="$build:$PATH"
 (
     set -e
     cd "$FIXTURE"
