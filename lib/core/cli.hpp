@@ -7,10 +7,8 @@
 #include <string>
 #include <vector>
 
-namespace cxxopts {
-class Options;
-class ParseResult;
-}  // namespace cxxopts
+#include "core/cxxopts_fwd.hpp"
+
 
 namespace ifgan {
 

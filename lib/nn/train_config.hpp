@@ -11,10 +11,8 @@
 #include <utility>
 #include <vector>
 
-namespace cxxopts {
-class Options;
-class ParseResult;
-}  // namespace cxxopts
+#include "core/cxxopts_fwd.hpp"
+
 
 namespace ifgan {
 
