@@ -147,11 +147,16 @@ results: deps
 # reads what a user hands in: latent records, label files, PNG and JPEG.
 #   make fuzz FUZZ_SECONDS=60     seconds per target
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := records labels image
+FUZZ_TARGETS := records labels image model
 FUZZ_FLAGS := -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard lib/core/*.hpp)
 	@mkdir -p $(B)/fuzz
 	clang++ $(FUZZ_FLAGS) $(CPPFLAGS) $< $(CORE_SRCS) $(IO_LIBS) -o $@
+# The model file reader goes through LibTorch's archive code (not instrumented).
+FUZZ_NN_SRCS := lib/nn/checkpoint.cpp lib/nn/networks.cpp lib/nn/eraser.cpp
+$(B)/fuzz/fuzz_model: tests/fuzz/fuzz_model.cpp $(CORE_SRCS) $(FUZZ_NN_SRCS)
+	@mkdir -p $(B)/fuzz
+	clang++ $(FUZZ_FLAGS) $(CPPFLAGS) $(TORCH_INC) $< $(CORE_SRCS) $(FUZZ_NN_SRCS) $(TORCH_LIBS) $(IO_LIBS) -o $@
 fuzz:
 	@bash scripts/deps.sh clang libclang-rt-14-dev
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(B)/mkimg $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)

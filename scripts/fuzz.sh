@@ -17,13 +17,23 @@ if [[ ! -d $seeds ]]; then
     cp $face $seeds/rgb.png
     for k in gray rgba gray16 rgb16 palette jpeg cmyk; do build/mkimg $k $face $seeds/$k.img; done
 fi
+# A model seed: a classifier at 16 px with 2 filters is a few kilobytes.
+if [[ ! -f $work/seed-model.ifgan ]]; then
+    bin/ifgan-synth --out $work/faces16 --count 40 --size 16 --attrs Smiling >/dev/null 2>&1
+    bin/ifgan-train --kind classifier --data $work/faces16 --size 16 --f 2 --batch 8 --epochs 1 --no-cache \
+        --val-limit 4 --out $work/seed-model.ifgan >/dev/null 2>&1
+fi
 total=0 failed=0
 for t in "$@"; do
     corpus=$work/corpus-$t
     mkdir -p $corpus
-    if [[ $t == image ]]; then cp -n $seeds/* $corpus/; else cp -n tests/fuzz/corpus/$t/* $corpus/; fi
+    case $t in
+        image) cp -n $seeds/* $corpus/ ;;
+        model) cp -n $work/seed-model.ifgan $corpus/ ;;
+        *) cp -n tests/fuzz/corpus/$t/* $corpus/ ;;
+    esac
     log=$work/$t.log
-    $work/fuzz_$t $corpus -max_total_time=$secs -print_final_stats=1 -max_len=65536 -rss_limit_mb=2048 \
+    $work/fuzz_$t $corpus -max_total_time=$secs -print_final_stats=1 -max_len=$([[ $t == model ]] && echo 262144 || echo 65536) -rss_limit_mb=2048 \
         -artifact_prefix=$work/crashes/$t- >$log 2>&1
     rc=$?
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' $log | grep -o '[0-9]*$' || echo 0)
