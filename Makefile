@@ -14,7 +14,7 @@ CXXFLAGS += $(OPT) -std=c++17 -Wall -Wextra -Wno-unused-parameter -fopenmp -MMD 
 CPPFLAGS += -Ilib
 TORCH_INC := -isystem /usr/include/torch/csrc/api/include
 TORCH_LIBS := -ltorch -ltorch_cpu -lc10
-IO_LIBS  := -lpng -lturbojpeg -lpthread
+IO_LIBS  := -lpng -lturbojpeg -lz -lpthread
 
 # The library's three tiers, one folder each:
 #   lib/core  never touches LibTorch (images, data sets, the latent stream,
@@ -103,7 +103,7 @@ $(B)/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=$(B)/tests/%.o) $(LIB
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
 $(B)/mkimg: tests/mkimg.cpp $(CORE_LIB)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -lz -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -o $@
 
 TEST_BINS := $(B)/test-unit $(if $(NNTEST_SRCS),$(B)/test-nn)
 # Builds in parallel on every core: `make check` is the whole test command.

@@ -1,6 +1,7 @@
 #include "nn/checkpoint.hpp"
 
 #include <sstream>
+#include <zlib.h>
 
 #include "core/util.hpp"
 
@@ -154,10 +155,67 @@ std::string save_model(const std::string& path, const Networks& n, json meta, co
     return meta["fingerprint"].get<std::string>();
 }
 
+namespace {
+
+uint32_t le32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
+uint16_t le16(const uint8_t* p) { return uint16_t(p[0] | p[1] << 8); }
+
+// A model file is a zip archive whose entries carry a CRC-32 each. They are
+// checked before LibTorch parses anything: its archive and TorchScript type
+// parsers can crash on damaged input (found by fuzzing), so damaged bytes
+// must never reach them.
+void verify_archive(const std::vector<uint8_t>& b, const std::string& path) {
+    const Error damaged(path + ": damaged or truncated model file");
+    const size_t n = b.size();
+    if (n < 22) throw damaged;
+    size_t eocd = n - 22;
+    const size_t stop = n > 22 + 65535 ? n - 22 - 65535 : 0;
+    while (le32(&b[eocd]) != 0x06054b50) {
+        if (eocd == stop) throw damaged;
+        --eocd;
+    }
+    const size_t entries = le16(&b[eocd + 10]), dir_size = le32(&b[eocd + 12]), dir_at = le32(&b[eocd + 16]);
+    if (dir_at > n || dir_size > n - dir_at) throw damaged;
+    size_t at = dir_at;
+    for (size_t e = 0; e < entries; ++e) {
+        if (at + 46 > n || le32(&b[at]) != 0x02014b50) throw damaged;
+        const uint32_t crc = le32(&b[at + 16]), csize = le32(&b[at + 20]), usize = le32(&b[at + 24]);
+        const size_t name = le16(&b[at + 28]), extra = le16(&b[at + 30]), comment = le16(&b[at + 32]);
+        const size_t local = le32(&b[at + 42]);
+        const uint16_t method = le16(&b[at + 10]);
+        at += 46 + name + extra + comment;
+        if (csize == 0xffffffffu || usize == 0xffffffffu || local == 0xffffffffu) continue;  // zip64: left to LibTorch
+        if (local + 30 > n || le32(&b[local]) != 0x04034b50) throw damaged;
+        const size_t data = local + 30 + le16(&b[local + 26]) + le16(&b[local + 28]);
+        if (data > n || csize > n - data) throw damaged;
+        if (method == 0) {  // stored: the tensors
+            if (csize != usize || uint32_t(crc32(0, &b[data], uInt(csize))) != crc) throw damaged;
+        } else if (method == 8) {  // deflated: small code and type records
+            if (usize > (64u << 20)) throw damaged;
+            std::vector<uint8_t> out(usize ? usize : 1);
+            z_stream z{};
+            if (inflateInit2(&z, -15) != Z_OK) throw damaged;
+            z.next_in = const_cast<uint8_t*>(&b[data]);
+            z.avail_in = uInt(csize);
+            z.next_out = out.data();
+            z.avail_out = uInt(usize);
+            int rc = inflate(&z, Z_FINISH);
+            const size_t got = z.total_out;
+            inflateEnd(&z);
+            if (rc != Z_STREAM_END || got != usize || uint32_t(crc32(0, out.data(), uInt(usize))) != crc) throw damaged;
+        } else {
+            throw damaged;
+        }
+    }
+}
+
+}  // namespace
+
 LoadedModel load_model(const std::string& path, unsigned parts, const std::string& want_kind) {
     std::vector<uint8_t> bytes = read_file(path);
     if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] != 'K')
         throw Error(path + ": not an ifgan model file");
+    verify_archive(bytes, path);
     LoadedModel m;
     m.archive = std::make_shared<torch::serialize::InputArchive>();
     try {
@@ -165,10 +223,12 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
         c10::IValue meta;
         m.archive->read("meta", meta);
         m.meta = json::parse(meta.toStringRef());
-    } catch (const c10::Error&) {
-        throw Error(path + ": damaged or truncated model file");
     } catch (const json::exception&) {
         throw Error(path + ": damaged model metadata");
+    } catch (const std::exception&) {
+        // c10::Error, and the TorchScript parser's ErrorReport for a damaged
+        // type string in the archive (found by fuzzing).
+        throw Error(path + ": damaged or truncated model file");
     }
     int format = m.meta.value("format", 0);
     if (format > kModelFormat)
@@ -192,10 +252,12 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
         get("A", m.nets.A);
         get(kClassifierKey, m.nets.C);
         get("R", m.nets.R);
-    } catch (const c10::Error& e) {
-        throw Error(path + ": damaged model file (weights do not match the metadata)");
     } catch (const UsageError& e) {
         throw Error(path + ": damaged model metadata: " + e.what());
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception&) {
+        throw Error(path + ": damaged model file (weights do not match the metadata)");
     }
     verify_content(m, path);
     return m;
@@ -213,7 +275,7 @@ void load_training_state(LoadedModel& m, TrainingState& state) {
             if (m.archive->try_read("state_" + key, sub)) mod->load(sub);
         }
         m.archive->read("rng", state.rng);
-    } catch (const c10::Error&) {
+    } catch (const std::exception&) {
         throw Error("the model file holds no training state to resume from (was it trained by ifgan-train?)");
     }
 }

@@ -69,3 +69,11 @@ for tool in "ifgan-train --data $FIXTURE/data --resume --out damaged.ifgan --epo
     grep -q "damaged" err.txt || { set -e; fail "$tool: $(cat err.txt)"; }
 done
 set -e
+
+# Found by make fuzz: a model file whose archive holds a damaged type string
+# made LibTorch's TorchScript parser throw an error the loader did not catch
+# (an empty message). Every fuzz finding stays here as a regression test.
+for f in "$IFGAN_ROOT"/tests/fuzz/regressions/model-*; do
+    expect_status 1 ifgan-classify -m "$f" $IMG/000001.png
+    expect_err "$f: damaged"
+done
