@@ -127,17 +127,19 @@ public:
     DecodeOutputs(const DecodeOptions& o, int size) : o_(o), size_(size) {
         if (!o.out_dir.empty()) make_dirs(o.out_dir);
     }
-    // Refuses a record whose file another record of the stream already names.
-    void claim(const Record& r, const std::string& where) {
-        if (o_.out_dir.empty()) return;
+    // The record's output file; refuses one that another record of the
+    // stream already names. Empty without --out.
+    std::string claim(const Record& r, const std::string& where) {
+        if (o_.out_dir.empty()) return "";
         std::string name = output_name(r, o_.suffix);
         auto [it, fresh] = names_.emplace(name, where);
         if (!fresh)
             throw Error(where + ": its output " + join_path(o_.out_dir, name) + " would overwrite that of " + it->second +
                         " (ids with the same file name; decode them into separate directories)");
+        return name;
     }
-    void add(const Record& r, const Image& im) {
-        if (!o_.out_dir.empty()) write_png(join_path(o_.out_dir, output_name(r, o_.suffix)), im, false);
+    void add(const Record& r, const std::string& name, const Image& im) {
+        if (!name.empty()) write_png(join_path(o_.out_dir, name), im, false);
         if (o_.to_stdout) png_ = encode_png(im);
         if (!o_.sheet.empty()) {
             if (rows_.empty() || r.id != last_id_) rows_.emplace_back();
@@ -173,6 +175,7 @@ size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     const size_t B = size_t(std::max(1, o.batch)), pix = 3 * size_t(c.size) * c.size;
     DecodeOutputs out(o, c.size);
     std::vector<Record> pending;
+    std::vector<std::string> names;  // their output files
     std::vector<float> z, y;  // the pending records' decoder inputs, checked as they arrive
     size_t made = 0;
     auto flush = [&] {
@@ -180,9 +183,10 @@ size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
         const size_t n = pending.size();
         std::vector<float> img(n * pix);
         m.decode(z.data(), y.data(), n, img.data());
-        for (size_t i = 0; i < n; ++i) out.add(pending[i], from_chw_float(&img[i * pix], c.size, c.size));
+        for (size_t i = 0; i < n; ++i) out.add(pending[i], names[i], from_chw_float(&img[i * pix], c.size, c.size));
         made += n;
         pending.clear();
+        names.clear();
         z.clear();
         y.clear();
     };
@@ -195,7 +199,7 @@ size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
             z.resize((pending.size() + 1) * size_t(c.nz));
             y.resize((pending.size() + 1) * c.k());
             record_to_inputs(m, r, where, o.force, &z[pending.size() * size_t(c.nz)], &y[pending.size() * c.k()]);
-            out.claim(r, where);
+            names.push_back(out.claim(r, where));
             pending.push_back(r);
             if (pending.size() >= B) flush();
         }

@@ -40,25 +40,22 @@ namespace {
 // file written so far (a classifier file has no discriminator).
 constexpr const char* kClassifierKey = "D";
 
+// A tensor's raw bytes, in standard (not channels-last) order.
+uint64_t hash_tensor(const torch::Tensor& t, uint64_t h) {
+    torch::Tensor c = t.detach().contiguous();
+    return fnv1a(c.data_ptr(), size_t(c.numel()) * c.element_size(), h);
+}
+
 uint64_t hash_module(const torch::nn::Module& m, uint64_t h) {
-    for (const auto& p : m.named_parameters(true)) {
-        h = fnv1a(p.key(), h);
-        torch::Tensor t = p.value().detach().contiguous().to(torch::kFloat32);
-        h = fnv1a(t.data_ptr(), size_t(t.numel()) * sizeof(float), h);
-    }
+    for (const auto& p : m.named_parameters(true)) h = hash_tensor(p.value().to(torch::kFloat32), fnv1a(p.key(), h));
     return h;
 }
 
 // Every parameter and buffer, names and raw bytes: what a checksum covers.
 uint64_t hash_state(const torch::nn::Module& m) {
     uint64_t h = fnv1a("ifgan-section");
-    auto add = [&](const std::string& name, const torch::Tensor& t) {
-        torch::Tensor c = t.detach().contiguous();
-        h = fnv1a(name, h);
-        h = fnv1a(c.data_ptr(), size_t(c.numel()) * c.element_size(), h);
-    };
-    for (const auto& p : m.named_parameters(true)) add(p.key(), p.value());
-    for (const auto& b : m.named_buffers(true)) add(b.key(), b.value());
+    for (const auto& p : m.named_parameters(true)) h = hash_tensor(p.value(), fnv1a(p.key(), h));
+    for (const auto& b : m.named_buffers(true)) h = hash_tensor(b.value(), fnv1a(b.key(), h));
     return h;
 }
 
@@ -110,11 +107,7 @@ std::string fingerprint(const Networks& n, const json& meta) {
     if (!n.E.is_empty()) h = hash_module(*n.E, h);
     if (!n.G.is_empty()) h = hash_module(*n.G, h);
     if (!n.C.is_empty()) h = hash_module(*n.C, h);
-    if (!n.R.is_empty())  // what the tools apply to every code
-        for (const torch::Tensor& t : {n.R->mean, n.R->proj}) {
-            torch::Tensor c = t.contiguous();
-            h = fnv1a(c.data_ptr(), size_t(c.numel()) * c.element_size(), h);
-        }
+    if (!n.R.is_empty()) h = hash_tensor(n.R->proj, hash_tensor(n.R->mean, h));  // what the tools apply to every code
     return hex16(h);
 }
 
@@ -160,6 +153,23 @@ namespace {
 uint32_t le32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
 uint16_t le16(const uint8_t* p) { return uint16_t(p[0] | p[1] << 8); }
 
+// Whether raw-deflate data of `csize` bytes inflates to exactly `usize`
+// bytes with CRC-32 `crc`.
+bool deflated_crc_matches(const uint8_t* data, uint32_t csize, uint32_t usize, uint32_t crc) {
+    if (usize > (64u << 20)) return false;  // code and type records are small
+    std::vector<uint8_t> out(usize ? usize : 1);
+    z_stream z{};
+    if (inflateInit2(&z, -15) != Z_OK) return false;
+    z.next_in = const_cast<uint8_t*>(data);
+    z.avail_in = uInt(csize);
+    z.next_out = out.data();
+    z.avail_out = uInt(usize);
+    const int rc = inflate(&z, Z_FINISH);
+    const size_t got = z.total_out;
+    inflateEnd(&z);
+    return rc == Z_STREAM_END && got == usize && uint32_t(crc32(0, out.data(), uInt(usize))) == crc;
+}
+
 // A model file is a zip archive whose entries carry a CRC-32 each. They are
 // checked before LibTorch parses anything: its archive and TorchScript type
 // parsers can crash on damaged input (found by fuzzing), so damaged bytes
@@ -191,18 +201,7 @@ void verify_archive(const std::vector<uint8_t>& b, const std::string& path) {
         if (method == 0) {  // stored: the tensors
             if (csize != usize || uint32_t(crc32(0, &b[data], uInt(csize))) != crc) throw damaged;
         } else if (method == 8) {  // deflated: small code and type records
-            if (usize > (64u << 20)) throw damaged;
-            std::vector<uint8_t> out(usize ? usize : 1);
-            z_stream z{};
-            if (inflateInit2(&z, -15) != Z_OK) throw damaged;
-            z.next_in = const_cast<uint8_t*>(&b[data]);
-            z.avail_in = uInt(csize);
-            z.next_out = out.data();
-            z.avail_out = uInt(usize);
-            int rc = inflate(&z, Z_FINISH);
-            const size_t got = z.total_out;
-            inflateEnd(&z);
-            if (rc != Z_STREAM_END || got != usize || uint32_t(crc32(0, out.data(), uInt(usize))) != crc) throw damaged;
+            if (!deflated_crc_matches(&b[data], csize, usize, crc)) throw damaged;
         } else {
             throw damaged;
         }

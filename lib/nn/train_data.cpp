@@ -54,35 +54,38 @@ bool flipped_in_epoch(uint64_t seed, int64_t epoch, size_t position) {
     return Rng(fnv1a(key, sizeof key)).coin();
 }
 
-torch::Tensor labels_tensor(const Dataset& ds, const std::vector<size_t>& idx, size_t start, size_t n) {
+torch::Tensor labels_tensor(const Dataset& ds, const std::vector<size_t>& rows) {
     const size_t k = ds.k();
-    auto y = torch::empty({int64_t(n), int64_t(k)}, torch::kFloat32);
+    auto y = torch::empty({int64_t(rows.size()), int64_t(k)}, torch::kFloat32);
     // Raw pointers: per-element Tensor indexing costs a dispatch each.
     float* yp = y.data_ptr<float>();
-    for (size_t i = 0; i < n; ++i)
-        for (size_t a = 0; a < k; ++a) yp[i * k + a] = float(ds.label(idx[start + i], a));
+    for (size_t i = 0; i < rows.size(); ++i)
+        for (size_t a = 0; a < k; ++a) yp[i * k + a] = float(ds.label(rows[i], a));
     return y;
+}
+
+torch::Tensor labels_tensor(const Dataset& ds, const std::vector<size_t>& idx, size_t start, size_t n) {
+    return labels_tensor(ds, std::vector<size_t>(idx.begin() + long(start), idx.begin() + long(start + n)));
 }
 
 Batch make_batch(const TrainData& d, const TrainConfig& c, const std::vector<size_t>& order, int64_t epoch,
                  int64_t b) {
     const int64_t B = c.batch;
-    std::vector<size_t> picked(order.begin() + b * B, order.begin() + (b + 1) * B);
     auto idx = torch::empty({B}, torch::kInt64);
-    const size_t k = d.ds.k();
-    auto y = torch::empty({B, int64_t(k)}, torch::kFloat32);
     int64_t* ip = idx.data_ptr<int64_t>();
-    float* yp = y.data_ptr<float>();
+    std::vector<size_t> rows(static_cast<size_t>(B));  // into the data set
     for (int64_t i = 0; i < B; ++i) {
-        ip[i] = int64_t(picked[size_t(i)]);
-        for (size_t a = 0; a < k; ++a) yp[size_t(i) * k + a] = float(d.ds.label(d.train_idx[picked[size_t(i)]], a));
+        const size_t pos = order[size_t(b * B + i)];  // into the train split and its cache
+        ip[i] = int64_t(pos);
+        rows[size_t(i)] = d.train_idx[pos];
     }
     auto all = torch::from_blob(const_cast<uint8_t*>(d.train.data.data()),
                                 {int64_t(d.train.count), 3, c.size, c.size}, torch::kUInt8);
-    Batch out{unit_floats(all.index_select(0, idx)), y};
+    Batch out{unit_floats(all.index_select(0, idx)), labels_tensor(d.ds, rows)};
     if (c.hflip) {
         auto mask = torch::empty({B}, torch::kBool);
-        for (int64_t i = 0; i < B; ++i) mask.data_ptr<bool>()[i] = flipped_in_epoch(c.seed, epoch, size_t(b * B + i));
+        bool* mp = mask.data_ptr<bool>();
+        for (int64_t i = 0; i < B; ++i) mp[i] = flipped_in_epoch(c.seed, epoch, size_t(b * B + i));
         out.x = torch::where(mask.view({B, 1, 1, 1}), out.x.flip({3}), out.x);
     }
     return out;

@@ -35,7 +35,9 @@ struct Batch {
 Batch make_batch(const TrainData& d, const TrainConfig& c, const std::vector<size_t>& order, int64_t epoch,
                  int64_t b);
 
-// Labels of cached images [start, start + n) of split `idx`, as a float [n, k] tensor.
+// The labels of data set rows, as a float [n, k] tensor of 0/1.
+torch::Tensor labels_tensor(const Dataset& ds, const std::vector<size_t>& rows);
+// The same for the cached images [start, start + n) of split `idx`.
 torch::Tensor labels_tensor(const Dataset& ds, const std::vector<size_t>& idx, size_t start, size_t n);
 
 }  // namespace ifgan
