@@ -32,7 +32,8 @@ ifgan-train --data "faces" --attr Smiling --recipe fast --precision bf16 --epoch
 
 say "4/5 evaluation on the test split"
 ifgan-eval -m "smile.ifgan" --classifier "judge.ifgan" --data "faces" \
-    --json "report.json" --sheet "edits.png"
+    --json "report.json" --sheet "edits.png" --html "report.html" --log "train.jsonl"
+ifgan-plot "train.jsonl" -o "curves.png" --title "Smiling editor, fast recipe"
 
 say "5/5 the pipe on eight test faces"
 ls faces/img_align_celeba/*.png | tail -8 > "pipe-inputs.txt"
@@ -46,4 +47,5 @@ jq -r '"Smiling edits judged successful: to 1 \(.attributes.Smiling.edit.to_1 * 
        "leakage probe on z: \(.attributes.Smiling.leakage.probe_accuracy * 100 | floor)% (majority \(.attributes.Smiling.leakage.majority * 100 | floor)%)",
        "reconstruction MSE \(.reconstruction.mse * 10000 | floor / 10000), counterfactual MSE \(.attributes.Smiling.counterfactual.edit_mse // 0 | . * 10000 | floor / 10000)"' "report.json"
 echo "pictures: $out/edits.png (rows: original, reconstruction, flipped, true counterfactual), $out/pipe-toggled.png"
+echo "curves:   $out/curves.png; one page with all of it: $out/report.html"
 echo "report:   $out/report.json; total $(($(date +%s) - start)) s"

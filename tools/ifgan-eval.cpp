@@ -4,7 +4,9 @@
 #include "core/cli.hpp"
 #include "core/image.hpp"
 #include "core/dataset.hpp"
+#include "core/plot.hpp"
 #include "jobs/evaluate.hpp"
+#include "jobs/report_html.hpp"
 #include "nn/model.hpp"
 #include "core/util.hpp"
 
@@ -18,6 +20,8 @@ static int eval_main(int argc, char** argv) {
         "split", "train, val, test or all", cxxopts::value<std::string>()->default_value("test"))(
         "json", "write the report to FILE instead of stdout", cxxopts::value<std::string>())(
         "sheet", "write original / reconstruction / flipped / counterfactual rows for 16 faces", cxxopts::value<std::string>())(
+        "html", "write a one-page report (measures, edit sheet, curves) to FILE", cxxopts::value<std::string>())(
+        "log", "training log for the report's curves (repeatable)", cxxopts::value<std::vector<std::string>>())(
         "limit", "evaluate at most N images", cxxopts::value<size_t>()->default_value("0"))(
         "probe-train", "train-split images for the leakage probes", cxxopts::value<size_t>()->default_value("5000"))(
         "no-mlp-probe", "skip the nonlinear (MLP) leakage probe")(
@@ -40,8 +44,26 @@ static int eval_main(int argc, char** argv) {
     o.batch = std::max(1, r["batch"].as<int>());
     o.threads = r["threads"].as<int>();
     set_threads(o.threads);
+    // The curves first: a bad log is found before minutes of evaluation.
+    HtmlReport page;
+    if (r.count("log")) {
+        if (!r.count("html")) throw UsageError("--log is for the --html report's curves");
+        std::vector<TrainingLog> logs;
+        for (const std::string& f : r["log"].as<std::vector<std::string>>()) {
+            logs.push_back(read_training_log(f));
+            page.logs.push_back(f);
+        }
+        PlotOptions po;
+        po.format = PlotFormat::svg;
+        page.curves_svg = render_curves(logs, po);
+    }
     EvalResult result = evaluate(o);
     if (!o.sheet.empty()) write_png(o.sheet, result.sheet);
+    if (r.count("html")) {
+        page.report = &result.report;
+        page.sheet = &result.sheet;
+        write_file_atomic(r["html"].as<std::string>(), html_report(page));
+    }
     message(report_table(result.report));
     std::string out = result.report.dump(2) + "\n";
     if (r.count("json"))

@@ -184,4 +184,21 @@ void parallel_for(size_t n, int threads, const std::function<void(size_t)>& work
     if (first_error) std::rethrow_exception(first_error);
 }
 
+std::string base64(const void* data, size_t size) {
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const auto* p = static_cast<const unsigned char*>(data);
+    std::string out;
+    out.reserve((size + 2) / 3 * 4);
+    for (size_t i = 0; i < size; i += 3) {
+        uint32_t v = uint32_t(p[i]) << 16;
+        if (i + 1 < size) v |= uint32_t(p[i + 1]) << 8;
+        if (i + 2 < size) v |= p[i + 2];
+        out += digits[(v >> 18) & 63];
+        out += digits[(v >> 12) & 63];
+        out += i + 1 < size ? digits[(v >> 6) & 63] : '=';
+        out += i + 2 < size ? digits[v & 63] : '=';
+    }
+    return out;
+}
+
 }  // namespace ifgan

@@ -41,6 +41,8 @@ inline uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull)
     return fnv1a(s.data(), s.size(), h);
 }
 std::string hex16(uint64_t v);
+// RFC 4648 base64 with padding (pictures embedded in an HTML page).
+std::string base64(const void* data, size_t size);
 
 std::vector<std::string> split(const std::string& s, char sep);
 std::vector<std::string> split_ws(const std::string& s);  // runs of blanks

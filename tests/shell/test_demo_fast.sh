@@ -2,7 +2,8 @@
 source "$IFGAN_ROOT/tests/shell/lib.sh"
 DEMO_FAST=1 DEMO_DIR=$PWD/demo bash "$IFGAN_ROOT/examples/demo.sh" > summary.txt 2> log.txt || { tail -20 log.txt; fail "demo"; }
 grep -q "Smiling edits judged successful" summary.txt || fail "summary"
-[[ -f demo/edits.png && -f demo/pipe-toggled.png && -d demo/samples ]] || fail "pictures"
+[[ -f demo/edits.png && -f demo/pipe-toggled.png && -d demo/samples && -f demo/curves.png ]] || fail "pictures"
+grep -q "<td>" demo/report.html || fail "report page"
 jq -e '
   .count == 40 and
   (.reconstruction | (.mse >= 0 and .mse <= 1 and .psnr > 0 and .ssim <= 1)) and

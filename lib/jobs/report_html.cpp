@@ -1,0 +1,126 @@
+#include "jobs/report_html.hpp"
+
+#include <cstdio>
+
+#include "core/util.hpp"
+
+namespace ifgan {
+
+using ojson = nlohmann::ordered_json;
+
+std::string html_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    return out;
+}
+
+namespace {
+
+// A measure as the page shows it: a rate in percent with one decimal, other
+// numbers with `digits` decimals; "-" when the report has no value.
+std::string percent(const ojson& v) {
+    if (!v.is_number()) return "-";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.1f%%", 100 * v.get<double>());
+    return b;
+}
+std::string number(const ojson& v, int digits) {
+    if (!v.is_number()) return "-";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.*f", digits, v.get<double>());
+    return b;
+}
+const ojson& at(const ojson& j, std::initializer_list<const char*> path) {
+    static const ojson none;
+    const ojson* p = &j;
+    for (const char* k : path) {
+        if (!p->is_object() || !p->contains(k)) return none;
+        p = &(*p)[k];
+    }
+    return *p;
+}
+std::string row(const std::string& name, const std::string& value, const std::string& note = "") {
+    return "<tr><th>" + html_escape(name) + "</th><td>" + html_escape(value) + "</td><td class=note>" +
+           html_escape(note) + "</td></tr>\n";
+}
+
+std::string attribute_table(const std::string& name, const ojson& a) {
+    std::string t = "<h3>" + html_escape(name) + "</h3>\n<table>\n";
+    t += row("attribute estimate accuracy", percent(a["accuracy"]), "the encoder's ŷ against the labels; judge " +
+                                                                        percent(a["judge_accuracy"]));
+    t += row("edit success, set to 1", percent(at(a, {"edit", "to_1"})), "judged by the independent classifier");
+    t += row("edit success, set to 0", percent(at(a, {"edit", "to_0"})), "");
+    t += row("other attributes preserved", percent(at(a, {"preservation", "vs_original"})),
+             "vs the original; vs the reconstruction " + percent(at(a, {"preservation", "vs_reconstruction"})));
+    t += row("leakage: linear probe on z", percent(at(a, {"leakage", "probe_accuracy"})),
+             "majority rate " + percent(at(a, {"leakage", "majority"})));
+    if (at(a, {"leakage", "mlp_probe_accuracy"}).is_number())
+        t += row("leakage: MLP probe on z", percent(at(a, {"leakage", "mlp_probe_accuracy"})), "");
+    if (a.contains("counterfactual")) {
+        const ojson& cf = a["counterfactual"];
+        t += row("MSE to the true counterfactual", number(cf["edit_mse"], 5),
+                 "reconstruction's MSE to the original " + number(cf["rec_mse"], 5) + ", ratio " + number(cf["ratio"], 2));
+    }
+    return t + "</table>\n";
+}
+
+std::string png_data_uri(const Image& img) {
+    std::vector<uint8_t> png = encode_png(img);
+    return "data:image/png;base64," + base64(png.data(), png.size());
+}
+
+std::string sheet_caption(const ojson& report) {
+    std::string rows = "Rows: originals, reconstructions";
+    for (const auto& [name, a] : report["attributes"].items()) {
+        rows += ", " + name + " flipped";
+        if (a.contains("counterfactual")) rows += ", " + name + " true counterfactual";
+    }
+    return rows + ".";
+}
+
+const char* kStyle =
+    "body{font-family:sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{padding:.25em .8em;border-bottom:1px solid #ddd;"
+    "text-align:left}td{font-variant-numeric:tabular-nums;text-align:right}td.note{text-align:left;color:#666}"
+    "img{max-width:100%;image-rendering:pixelated;border:1px solid #ccc}img.curves{image-rendering:auto}img.sheet{width:100%}"
+    "pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:85%}figcaption{color:#555;margin-top:.3em}";
+
+}  // namespace
+
+std::string html_report(const HtmlReport& r) {
+    const ojson& rep = *r.report;
+    std::string title = "ifgan evaluation: " + rep.value("model_file", std::string("model"));
+    std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>" + html_escape(title) +
+                    "</title>\n<style>" + kStyle + "</style></head><body>\n<h1>" + html_escape(title) + "</h1>\n";
+    h += "<p>Model <code>" + html_escape(rep.value("model_file", "")) + "</code> (" + html_escape(rep.value("model", "")) +
+         "), judge " + html_escape(rep.value("judge", "")) + ", data <code>" + html_escape(rep.value("data", "")) +
+         "</code>, split " + html_escape(rep.value("split", "")) + ", " + number(rep["count"], 0) + " images.</p>\n";
+    h += "<h2>Measures</h2>\n<table>\n";
+    h += row("reconstruction MSE", number(at(rep, {"reconstruction", "mse"}), 5), "");
+    h += row("reconstruction PSNR", number(at(rep, {"reconstruction", "psnr"}), 2) + " dB", "");
+    h += row("reconstruction SSIM", number(at(rep, {"reconstruction", "ssim"}), 3), "");
+    h += "</table>\n";
+    for (const auto& [name, a] : rep["attributes"].items()) h += attribute_table(name, a);
+    if (r.sheet && r.sheet->width > 0)
+        h += "<h2>Edits</h2>\n<figure><img class=sheet alt='edit sheet' src='" + png_data_uri(*r.sheet) + "'><figcaption>" +
+             html_escape(sheet_caption(rep)) + "</figcaption></figure>\n";
+    if (!r.curves_svg.empty()) {
+        std::string logs;
+        for (const std::string& l : r.logs) logs += (logs.empty() ? "" : ", ") + l;
+        h += "<h2>Training</h2>\n<figure><img class=curves alt='training curves' src='data:image/svg+xml;base64," +
+             base64(r.curves_svg.data(), r.curves_svg.size()) + "'><figcaption>From " + html_escape(logs) +
+             ".</figcaption></figure>\n";
+    }
+    h += "<h2>The report as JSON</h2>\n<details><summary>every field</summary><pre>" + html_escape(rep.dump(2)) +
+         "</pre></details>\n</body></html>\n";
+    return h;
+}
+
+}  // namespace ifgan
