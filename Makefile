@@ -35,7 +35,7 @@ CORE_LIB   := $(B)/libifgan-core.a
 LIB        := $(B)/libifgan.a
 
 # Tools that must not load LibTorch.
-LIGHT_TOOLS := ifgan-synth ifgan-flip ifgan-plot
+LIGHT_TOOLS := ifgan-synth ifgan-flip ifgan-plot ifgan-align
 ALL_TOOLS   := $(patsubst tools/%.cpp,%,$(wildcard tools/ifgan-*.cpp))
 TORCH_TOOLS := $(filter-out $(LIGHT_TOOLS),$(ALL_TOOLS))
 BINS        := $(ALL_TOOLS:%=$(BIN)/%)

@@ -1,7 +1,9 @@
 // Test fixture maker: writes one image of a given kind, derived from an
 // input PNG, so that shell tests can feed every colour type to the tools.
-//   mkimg KIND IN.png OUT     KIND: gray rgba gray16 rgb16 palette jpeg cmyk
+//   mkimg KIND IN OUT         KIND: gray rgba gray16 rgb16 palette jpeg cmyk png
+//   mkimg diffbox A B         the box of the pixels where A and B differ
 //   mkimg bomb W H OUT        a PNG whose header claims W x H pixels (no pixels follow)
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <png.h>
@@ -77,6 +79,18 @@ static void write_png_bomb(const std::string& out, uint32_t w, uint32_t h) {
 }
 
 int main(int argc, char** argv) {
+    if (argc == 4 && std::string(argv[1]) == "diffbox") {
+        // The smallest box holding every pixel that differs: "x0 y0 x1 y1", or "none".
+        Image a = read_image(argv[2]), b = read_image(argv[3]);
+        if (a.width != b.width || a.height != b.height) return std::printf("size\n"), 1;
+        int x0 = a.width, y0 = a.height, x1 = -1, y1 = -1;
+        for (int y = 0; y < a.height; ++y)
+            for (int x = 0; x < a.width; ++x)
+                if (std::memcmp(a.at(x, y), b.at(x, y), 3)) x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+        if (x1 < 0) std::printf("none\n");
+        else std::printf("%d %d %d %d\n", x0, y0, x1, y1);
+        return 0;
+    }
     if (argc == 5 && std::string(argv[1]) == "bomb") {
         write_png_bomb(argv[4], uint32_t(std::atol(argv[2])), uint32_t(std::atol(argv[3])));
         return 0;
@@ -93,6 +107,7 @@ int main(int argc, char** argv) {
         else if (kind == "gray16") write_png_format(out, img, PNG_FORMAT_LINEAR_Y);
         else if (kind == "rgb16") write_png_format(out, img, PNG_FORMAT_LINEAR_RGB);
         else if (kind == "jpeg") write_file_atomic(out, encode_jpeg(img, 90));
+        else if (kind == "png") write_png(out, img);
         else if (kind == "palette") {
             png_image pi;
             std::memset(&pi, 0, sizeof pi);

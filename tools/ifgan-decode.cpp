@@ -18,6 +18,9 @@ static int decode_main(int argc, char** argv) {
         "o", "'-': write the one image as PNG to stdout", cxxopts::value<std::string>())(
         "suffix", "file name suffix with --out", cxxopts::value<std::string>()->default_value("-edit"))(
         "sheet", "also write every image into one grid (a row per id)", cxxopts::value<std::string>())(
+        "paste", "with --out: paste each edit into its source photo, written at the photo's own size and format")(
+        "feather", "with --paste: share of the face square over which the edit fades in (0 to 0.5)",
+        cxxopts::value<double>()->default_value("0.1"))(
         "force", "decode records made by another model")(
         "batch", "records per batch", cxxopts::value<int>()->default_value("64"))(
         "threads", "threads (default: the cores, half of them inside a pipe)",
@@ -36,6 +39,11 @@ static int decode_main(int argc, char** argv) {
     if (o.out_dir.empty() && !o.to_stdout && o.sheet.empty()) throw UsageError("say where images go: --out DIR, -o - or --sheet FILE");
     if (o.to_stdout && !o.out_dir.empty()) throw UsageError("-o - and --out DIR exclude each other");
     o.suffix = r["suffix"].as<std::string>();
+    o.paste = r.count("paste") > 0;
+    o.feather = r["feather"].as<double>();
+    if (!(o.feather >= 0 && o.feather <= 0.5)) throw UsageError("--feather must be between 0 and 0.5");
+    if (o.paste && (o.out_dir.empty() || o.to_stdout || !o.sheet.empty()))
+        throw UsageError("--paste writes photos into --out DIR (not -o - or --sheet)");
     o.force = r.count("force") > 0;
     o.batch = r["batch"].as<int>();
     std::vector<std::string> files = positional(r, "input");

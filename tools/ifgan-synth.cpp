@@ -18,6 +18,9 @@ static int synth_main(int argc, char** argv) {
         "sheet", "also write a contact sheet of the first 64 faces beside their counterfactuals",
         cxxopts::value<std::string>())("sheet-attr", "attribute flipped on the sheet",
                                        cxxopts::value<std::string>()->default_value("Smiling"))(
+        "wild", "also put the first N test faces into larger photos (wild/), with landmarks and counterfactual photos",
+        cxxopts::value<long>()->default_value("0"))(
+        "only-wild", "write only the wild photos (the data set of the same --count and --seed exists)")(
         "threads", "worker threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())));
     auto r = parse_options(opts, argc, argv);
     if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
@@ -36,6 +39,10 @@ static int synth_main(int argc, char** argv) {
     o.size = r["size"].as<int>();
     o.attrs = split(r["attrs"].as<std::string>(), ',');
     o.threads = std::max(1, r["threads"].as<int>());
+    if (r["wild"].as<long>() < 0) throw UsageError("--wild must be 0 or more");
+    o.wild = size_t(r["wild"].as<long>());
+    o.only_wild = r.count("only-wild") > 0;
+    if (o.only_wild && o.wild == 0) throw UsageError("--only-wild needs --wild N");
     Progress bar("faces", o.count);
     o.progress = [&](size_t d, size_t n) { bar.update(d, ""); (void)n; };
     write_synthetic_dataset(o);

@@ -154,6 +154,21 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& name, in
     throw Error(name + ": not a PNG or JPEG image");
 }
 
+void image_dimensions(const uint8_t* data, size_t size, const std::string& name, int& w, int& h) {
+    if (is_png(data, size) && size >= 24) {
+        auto be32 = [&](size_t o) { return int(uint32_t(data[o]) << 24 | uint32_t(data[o + 1]) << 16 | uint32_t(data[o + 2]) << 8 | data[o + 3]); };
+        w = be32(16), h = be32(20);
+    } else if (is_jpeg(data, size)) {
+        TjHandle tj(false);
+        int subsamp, colorspace;
+        if (tjDecompressHeader3(tj.h, data, (unsigned long)size, &w, &h, &subsamp, &colorspace) != 0)
+            throw Error(name + ": bad JPEG: " + tj.err());
+    } else {
+        throw Error(name + ": not a PNG or JPEG image");
+    }
+    if (w <= 0 || h <= 0) throw Error(name + ": bad image size");
+}
+
 Image read_image(const std::string& path, int min_side) {
     std::vector<uint8_t> bytes = read_file(path);
     return decode_image(bytes.data(), bytes.size(), path, min_side);

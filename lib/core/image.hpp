@@ -28,6 +28,8 @@ const char* crop_name(Crop c);
 size_t max_image_pixels();
 Image decode_image(const uint8_t* data, size_t size, const std::string& name, int min_side = 0);
 Image read_image(const std::string& path, int min_side = 0);
+// Width and height from a PNG or JPEG header, without decoding.
+void image_dimensions(const uint8_t* data, size_t size, const std::string& name, int& w, int& h);
 
 std::vector<uint8_t> encode_png(const Image& img, int compression = 6);
 void write_png(const std::string& path, const Image& img, bool durable = true);  // atomic

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -277,6 +278,22 @@ void draw_hat(Painter& pt, const FaceParams& p) {
 
 }  // namespace
 
+Landmarks face_landmarks(const FaceParams& p, int size) {
+    const bool smiling = p.attr[0];
+    // Face coordinates of the points, as draw_mouth and the eyes place them.
+    double mw = smiling ? p.mouth_w * 1.4 : p.mouth_w, my = smiling ? p.mouth_y - 0.08 : p.mouth_y;
+    const double fx[5] = {-p.eye_spacing, p.eye_spacing, 0, -mw, mw};
+    const double fy[5] = {p.eye_y, p.eye_y, p.eye_y + p.nose_len, my, my};
+    const double ct = std::cos(p.tilt), st = std::sin(p.tilt);
+    Landmarks l;
+    for (int i = 0; i < 5; ++i) {
+        double X = p.shift_x + p.scale * (ct * fx[i] - st * fy[i]), Y = p.shift_y + p.scale * (st * fx[i] + ct * fy[i]);
+        l.x[size_t(i)] = (X + 1) * 0.5 * size;
+        l.y[size_t(i)] = (Y + 1) * 0.5 * size;
+    }
+    return l;
+}
+
 Image render_face(const FaceParams& p, int size) {
     int ss = size <= 64 ? 3 : 2;
     Painter pt(p, size * ss);
@@ -341,6 +358,136 @@ Image synth_contact_sheet(uint64_t seed, int count, int size, const std::string&
     return grid(cells, 16, 2);
 }
 
+namespace {
+
+// Where a face goes in its photo in the wild: a square tile of `tile` pixels,
+// rotated by `angle` about its centre (cx, cy), in a w x h photo.
+struct WildLayout {
+    int w, h, tile;
+    double angle, cx, cy;
+    uint64_t seed;
+};
+
+WildLayout draw_wild_layout(uint64_t seed, uint64_t index) {
+    Rng rng(fnv1a(&index, sizeof index, fnv1a(std::string("wild"), fnv1a(&seed, sizeof seed))));
+    WildLayout l;
+    l.w = 256 + rng.below(385);
+    l.h = 256 + rng.below(385);
+    l.tile = int(rng.uniform(0.35, 0.7) * std::min(l.w, l.h));
+    l.angle = rng.uniform(-20, 20) * 3.141592653589793 / 180;
+    double r = l.tile * (std::fabs(std::cos(l.angle)) + std::fabs(std::sin(l.angle))) / 2;  // the tile inside the photo
+    l.cx = rng.uniform(r, l.w - r);
+    l.cy = rng.uniform(r, l.h - r);
+    l.seed = rng.next();
+    return l;
+}
+
+// A textured background: a colour, a few slow waves, some rectangles, noise.
+Image wild_background(const WildLayout& l) {
+    Rng rng(l.seed);
+    Rgb base = {rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8)};
+    std::vector<float> px(size_t(l.w) * l.h * 3);
+    for (size_t i = 0; i < px.size(); i += 3) px[i] = float(base.r), px[i + 1] = float(base.g), px[i + 2] = float(base.b);
+    for (int k = 0; k < 3; ++k) {
+        double a = rng.uniform(0, 6.283185307179586), f = rng.uniform(0.005, 0.05), amp = rng.uniform(0.03, 0.1);
+        int ch = rng.below(3);
+        for (int y = 0; y < l.h; ++y)
+            for (int x = 0; x < l.w; ++x)
+                px[(size_t(y) * l.w + x) * 3 + size_t(ch)] += float(amp * std::sin(f * (std::cos(a) * x + std::sin(a) * y) * 6.283));
+    }
+    for (int k = 0; k < 6; ++k) {
+        int x0 = rng.below(l.w), y0 = rng.below(l.h), rw = 10 + rng.below(l.w / 2), rh = 10 + rng.below(l.h / 2);
+        Rgb c = {rng.uniform(), rng.uniform(), rng.uniform()};
+        for (int y = y0; y < std::min(l.h, y0 + rh); ++y)
+            for (int x = x0; x < std::min(l.w, x0 + rw); ++x) {
+                float* d = &px[(size_t(y) * l.w + x) * 3];
+                d[0] = 0.5f * d[0] + 0.5f * float(c.r), d[1] = 0.5f * d[1] + 0.5f * float(c.g), d[2] = 0.5f * d[2] + 0.5f * float(c.b);
+            }
+    }
+    Image img(l.w, l.h);
+    for (size_t i = 0; i < px.size(); ++i)
+        img.rgb[i] = uint8_t(std::clamp(std::lround((px[i] + rng.uniform(-0.02, 0.02)) * 255), 0L, 255L));
+    return img;
+}
+
+// Photo pixels -> tile pixels.
+Affine photo_to_tile(const WildLayout& l) {
+    const double c = std::cos(l.angle), s = std::sin(l.angle), h = l.tile / 2.0;
+    Affine t;
+    t.a = c, t.b = s, t.c = h - (c * l.cx + s * l.cy);
+    t.d = -s, t.e = c, t.f = h - (-s * l.cx + c * l.cy);
+    return t;
+}
+
+// The face tile composited onto the background, its edge softened over 1.5 px.
+Image place_tile(const Image& background, const Image& tile, const WildLayout& l) {
+    Image out = background;
+    Affine to_tile = photo_to_tile(l);
+    Image face = warp_affine(tile, inverse(to_tile), l.w, l.h);  // the tile in photo pixels
+    for (int y = 0; y < l.h; ++y)
+        for (int x = 0; x < l.w; ++x) {
+            double u, v;
+            to_tile.apply(x + 0.5, y + 0.5, u, v);
+            double edge = std::min(std::min(u, v), std::min(l.tile - u, l.tile - v));
+            if (edge <= 0) continue;
+            double a = std::min(1.0, edge / 1.5);
+            uint8_t* d = out.at(x, y);
+            const uint8_t* f = face.at(x, y);
+            for (int c = 0; c < 3; ++c) d[c] = uint8_t(std::lround(d[c] + a * (f[c] - d[c])));
+        }
+    return out;
+}
+
+// The first opt.wild faces of the test split in photos in the wild, with
+// their counterfactual photos and the landmark file CelebA ships with its
+// in-the-wild images (wild/list_landmarks_celeba.txt).
+template <class Face, class Name>
+void write_wild_photos(const SynthOptions& opt, const std::vector<int>& chosen, Face face, Name file_name) {
+    std::vector<size_t> test;
+    for (size_t i = 0; i < opt.count && test.size() < opt.wild; ++i)
+        if (default_split(i, opt.count) == kTest) test.push_back(i);
+    std::string dir = join_path(opt.out, "wild"), img_dir = join_path(dir, "img_celeba"),
+                cf_dir = join_path(dir, "counterfactuals");
+    make_dirs(img_dir);
+    make_dirs(cf_dir);
+    std::vector<Landmarks> marks(test.size());
+    std::vector<std::string> names(test.size());
+    parallel_for(test.size(), opt.threads, [&](size_t t) {
+        size_t i = test[t];
+        FaceParams p = face(i);
+        WildPhoto w = make_wild_photo(p, opt.seed, i);
+        names[t] = stem(file_name(i)) + ".jpg";
+        marks[t] = w.landmarks;
+        write_file_atomic(join_path(img_dir, names[t]), encode_jpeg(w.photo, 95));
+        for (int a : chosen) {
+            FaceParams q = p;
+            q.attr[a] = !q.attr[a];
+            write_file_atomic(join_path(cf_dir, stem(names[t]) + "_" + synth_attribute_names()[size_t(a)] + ".jpg"),
+                              encode_jpeg(wild_counterfactual(w, q, opt.seed, i), 95));
+        }
+    });
+    std::map<std::string, Landmarks> all;
+    for (size_t t = 0; t < test.size(); ++t) all[names[t]] = marks[t];
+    write_file_atomic(join_path(dir, "list_landmarks_celeba.txt"), format_landmark_file(all));
+}
+
+}  // namespace
+
+WildPhoto make_wild_photo(const FaceParams& p, uint64_t seed, uint64_t index) {
+    WildLayout l = draw_wild_layout(seed, index);
+    WildPhoto w;
+    w.background = wild_background(l);
+    w.photo = place_tile(w.background, render_face(p, l.tile), l);
+    w.landmarks = transform(inverse(photo_to_tile(l)), face_landmarks(p, l.tile));
+    w.layout_tile = l.tile;
+    return w;
+}
+
+Image wild_counterfactual(const WildPhoto& w, const FaceParams& q, uint64_t seed, uint64_t index) {
+    WildLayout l = draw_wild_layout(seed, index);
+    return place_tile(w.background, render_face(q, l.tile), l);
+}
+
 void write_synthetic_dataset(const SynthOptions& opt) {
     const auto& known = synth_attribute_names();
     std::vector<int> chosen;  // indices into known, in the order asked
@@ -352,27 +499,31 @@ void write_synthetic_dataset(const SynthOptions& opt) {
     if (chosen.empty()) throw UsageError("no attributes chosen");
     if (opt.count == 0) throw UsageError("--count must be at least 1");
     if (opt.size < 16 || opt.size > 512) throw UsageError("--size must be between 16 and 512");
-    std::string img_dir = join_path(opt.out, "img_align_celeba");
-    std::string cf_dir = join_path(opt.out, "counterfactuals");
-    make_dirs(img_dir);
-    make_dirs(cf_dir);
-
     int digits = std::max(6, int(std::to_string(opt.count).size()));
     auto file_name = [&](size_t i) {
         char b[32];
         std::snprintf(b, sizeof b, "%0*zu.png", digits, i + 1);
         return std::string(b);
     };
-    std::vector<FaceParams> faces(opt.count);
-    std::vector<std::string> ids(opt.count);
-    std::function<void(size_t)> progress;
-    if (opt.progress) progress = [&](size_t d) { opt.progress(d, opt.count); };
-    parallel_for(opt.count, opt.threads, [&](size_t i) {
+    auto face = [&](size_t i) {
         FaceParams p = draw_face(opt.seed, i);
         // Attributes the user did not choose are always off.
         bool on[3] = {false, false, false};
         for (int a : chosen) on[a] = p.attr[a];
         std::copy(on, on + 3, p.attr);
+        return p;
+    };
+    if (opt.wild > 0) write_wild_photos(opt, chosen, face, file_name);
+    if (opt.only_wild) return;
+    std::string img_dir = join_path(opt.out, "img_align_celeba");
+    std::string cf_dir = join_path(opt.out, "counterfactuals");
+    make_dirs(img_dir);
+    make_dirs(cf_dir);
+    std::vector<FaceParams> faces(opt.count);
+    std::function<void(size_t)> progress;
+    if (opt.progress) progress = [&](size_t d) { opt.progress(d, opt.count); };
+    parallel_for(opt.count, opt.threads, [&](size_t i) {
+        FaceParams p = face(i);
         faces[i] = p;
         std::string name = file_name(i);
         write_png(join_path(img_dir, name), render_face(p, opt.size), false);
@@ -389,8 +540,10 @@ void write_synthetic_dataset(const SynthOptions& opt) {
     for (size_t c = 0; c < chosen.size(); ++c) attrs_txt += (c ? " " : "") + known[size_t(chosen[c])];
     attrs_txt += "\n";
     std::string part, idents;
+    std::map<std::string, Landmarks> marks;
     for (size_t i = 0; i < opt.count; ++i) {
         std::string name = file_name(i);
+        marks[name] = face_landmarks(faces[i], opt.size);
         attrs_txt += name;
         for (int a : chosen) attrs_txt += faces[i].attr[a] ? "  1" : " -1";
         attrs_txt += "\n";
@@ -404,6 +557,7 @@ void write_synthetic_dataset(const SynthOptions& opt) {
         idents += rec.dump() + "\n";
     }
     write_file_atomic(join_path(opt.out, "identities.jsonl"), idents);
+    write_file_atomic(join_path(opt.out, "list_landmarks_align_celeba.txt"), format_landmark_file(marks));
     write_file_atomic(join_path(opt.out, "list_eval_partition.txt"), part);
     write_file_atomic(join_path(opt.out, "list_attr_celeba.txt"), attrs_txt);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/align.hpp"
 #include "core/image.hpp"
 
 namespace ifgan {
@@ -38,8 +39,24 @@ struct FaceParams {
 
 // Face `index` of the stream for `seed`: independent of how many are drawn.
 FaceParams draw_face(uint64_t seed, uint64_t index);
+// The face's five landmarks (docs/formats.md) in an image of side `size`:
+// the eye centres, the nose tip, the mouth corners (which rise and widen
+// with a smile, as real ones do).
+Landmarks face_landmarks(const FaceParams& p, int size);
 Image render_face(const FaceParams& p, int size);
 std::string face_params_json(const FaceParams& p);  // one JSON object
+
+// A face placed into a larger photo (256 to 640 px a side, textured
+// background, the face 35-70% of the shorter side, rotated up to 20 degrees)
+// with its true landmarks. Face `index` of a seed always lands the same way.
+struct WildPhoto {
+    Image photo, background;
+    Landmarks landmarks;
+    int layout_tile = 0;
+};
+WildPhoto make_wild_photo(const FaceParams& p, uint64_t seed, uint64_t index);
+// The same photo with the face's parameters q (an attribute flipped).
+Image wild_counterfactual(const WildPhoto& w, const FaceParams& q, uint64_t seed, uint64_t index);
 
 struct SynthOptions {
     std::string out;
@@ -48,6 +65,8 @@ struct SynthOptions {
     int size = 64;
     std::vector<std::string> attrs;  // subset of synth_attribute_names(); others are always off
     int threads = 1;
+    size_t wild = 0;         // photos in the wild made from the first test faces (wild/)
+    bool only_wild = false;  // write only those (the data set exists)
     std::function<void(size_t done, size_t total)> progress;
 };
 // A sheet of faces 0..count-1 of the stream, each beside its counterfactual

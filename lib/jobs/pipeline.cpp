@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli.hpp"  // write_stdout
+#include "core/align.hpp"
 #include "core/image.hpp"
 #include "core/util.hpp"
 
@@ -63,21 +64,115 @@ void for_each_chunk(const std::vector<std::string>& inputs, int batch, F&& chunk
 
 }  // namespace
 
+namespace {
+
+// Where an encoded face came from: the photo, and the transform from its
+// pixels to the model's input (docs/formats.md, "source").
+struct FaceSource {
+    std::string id, path;  // path empty: no photo to paste into (stdin)
+    int width = 0, height = 0;
+    Affine to_model;
+    nlohmann::json landmarks;
+};
+
+bool is_align_record(const std::string& input) {
+    size_t i = input.find_first_not_of(" \t");
+    return i != std::string::npos && input[i] == '{';
+}
+
+// An ifgan-align record: the photo is warped straight onto the model's
+// frame by the similarity that takes its landmarks there (one resampling).
+FaceSource align_source(const std::string& input, const std::string& where, const ModelConfig& c, Image& face) {
+    nlohmann::json j = nlohmann::json::parse(input, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw Error(where + ": not a JSON record");
+    if (j.contains("error")) throw Error(where + ": the aligner found no face there: " + j["error"].dump());
+    FaceSource f;
+    try {
+        f.id = j.at("id").get<std::string>();
+        f.path = j.at("source").get<std::string>();
+        f.landmarks = j.at("landmarks");
+        Landmarks l;
+        if (f.landmarks.size() != 5) throw Error("");
+        for (size_t i = 0; i < 5; ++i) l.x[i] = f.landmarks[i].at(0).get<double>(), l.y[i] = f.landmarks[i].at(1).get<double>();
+        f.to_model = fit_similarity(l, model_frame(c.frame, c.size));
+    } catch (const std::exception&) {
+        throw Error(where + ": an align record needs \"id\", \"source\" and five [x, y] \"landmarks\"");
+    }
+    Image photo = read_image(f.path);
+    f.width = photo.width, f.height = photo.height;
+    face = warp_affine(photo, f.to_model, c.size, c.size);
+    return f;
+}
+
+// A plain image: the crop and resize that load_inputs applies.
+FaceSource plain_source(const std::string& path, const ModelConfig& c) {
+    FaceSource f;
+    f.id = path;
+    if (path == "-") return f;
+    std::vector<uint8_t> bytes = read_file(path);
+    image_dimensions(bytes.data(), bytes.size(), path, f.width, f.height);
+    f.path = path;
+    f.to_model = crop_transform(parse_crop(c.crop), f.width, f.height, c.size);
+    return f;
+}
+
+// The chunk's faces in the model's geometry, and where each came from.
+ImageCache load_faces(const std::vector<std::string>& chunk, size_t first, const ModelConfig& c, int threads,
+                      std::vector<FaceSource>& src) {
+    std::vector<std::string> plain;
+    for (const auto& in : chunk)
+        if (!is_align_record(in)) plain.push_back(in);
+    ImageCache got = load_inputs(plain, c, threads);
+    ImageCache out;
+    out.size = c.size;
+    out.count = chunk.size();
+    out.data.resize(out.count * out.image_bytes());
+    src.assign(chunk.size(), FaceSource());
+    size_t from = 0;
+    for (size_t i = 0; i < chunk.size(); ++i) {
+        uint8_t* dst = out.data.data() + i * out.image_bytes();
+        if (is_align_record(chunk[i])) {
+            Image face;
+            src[i] = align_source(chunk[i], "stdin:" + std::to_string(first + i + 1), c, face);
+            to_chw(face, dst);
+        } else {
+            src[i] = plain_source(chunk[i], c);
+            std::copy(got.image(from), got.image(from) + got.image_bytes(), dst), ++from;
+        }
+    }
+    return out;
+}
+
+nlohmann::ordered_json source_json(const FaceSource& f, const Record& r) {
+    nlohmann::ordered_json s = {{"path", f.path}, {"width", f.width}, {"height", f.height}};
+    std::array<double, 6> t = to_array(f.to_model);
+    s["to_model"] = std::vector<double>(t.begin(), t.end());
+    if (!f.landmarks.is_null()) s["landmarks"] = f.landmarks;
+    nlohmann::ordered_json y = nlohmann::ordered_json::object();
+    for (const auto& [a, v] : r.y) y[a] = v;  // the unedited estimate: --paste decodes it too
+    s["y"] = y;
+    return s;
+}
+
+}  // namespace
+
 void encode_images(const Model& m, const std::vector<std::string>& inputs, const EncodeOptions& o, const LineSink& emit) {
     const ModelConfig& c = m.config();
     for_each_chunk(inputs, o.batch, [&](const std::vector<std::string>& chunk, size_t s) {
-        ImageCache imgs = load_inputs(chunk, c, o.threads);
+        std::vector<FaceSource> src;
+        ImageCache imgs = load_faces(chunk, s, c, o.threads, src);
         std::vector<float> z(chunk.size() * size_t(c.nz)), y(chunk.size() * c.k());
         // The seed is per image position so that --sample is reproducible.
         m.encode(imgs.data.data(), chunk.size(), o.sample, o.seed + s, z.data(), y.data());
         std::string lines;
         for (size_t i = 0; i < chunk.size(); ++i) {
             Record r;
-            r.id = chunk[i];
+            r.id = src[i].id;
             r.model = m.fingerprint();
             r.has_z = true;
             r.z.assign(z.begin() + long(i * size_t(c.nz)), z.begin() + long((i + 1) * size_t(c.nz)));
             for (size_t a = 0; a < c.k(); ++a) r.y.emplace_back(c.attrs[a], y[i * c.k() + a]);
+            if (!src[i].path.empty()) r.extra["source"] = source_json(src[i], r);
             lines += format_record(r);
         }
         emit(lines);
@@ -170,7 +265,90 @@ private:
 
 }  // namespace
 
+namespace {
+
+// What --paste needs of a record: its photo, the photo's transform into the
+// model's input, and the unedited estimate.
+struct PasteSource {
+    std::string path;
+    int width = 0, height = 0;
+    Affine to_model;
+    std::vector<float> y0;
+};
+
+PasteSource paste_source(const ModelConfig& c, const Record& r, const std::string& where) {
+    if (!r.extra.contains("source") || !r.extra["source"].is_object())
+        throw Error(where + ": the record has no \"source\" (made by ifgan-encode from a photo file, not stdin)");
+    const auto& s = r.extra["source"];
+    PasteSource p;
+    try {
+        p.path = s.at("path").get<std::string>();
+        p.width = s.at("width").get<int>();
+        p.height = s.at("height").get<int>();
+        std::array<double, 6> t = s.at("to_model").get<std::array<double, 6>>();
+        p.to_model = affine_from_array(t);
+        for (const auto& a : c.attrs) p.y0.push_back(s.at("y").at(a).get<float>());
+    } catch (const std::exception&) {
+        throw Error(where + ": a damaged \"source\" (path, width, height, to_model, y)");
+    }
+    return p;
+}
+
+// The photo's own format: JPEG stays JPEG (quality 95), anything else PNG.
+std::string paste_extension(const std::vector<uint8_t>& bytes) {
+    return bytes.size() >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 ? ".jpg" : ".png";
+}
+
+}  // namespace
+
+Image paste_edit(const Image& photo, const float* edit, const float* rec, int size, const Affine& to_model, double feather) {
+    std::vector<float> delta(3 * size_t(size) * size);
+    for (size_t i = 0; i < delta.size(); ++i) delta[i] = edit[i] - rec[i];
+    return paste_delta(photo, delta.data(), size, to_model, feather * size);
+}
+
+size_t paste_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
+    const ModelConfig& c = m.config();
+    const size_t pix = 3 * size_t(c.size) * c.size;
+    make_dirs(o.out_dir);
+    std::map<std::string, std::string> claimed;
+    size_t made = 0;
+    Record r;
+    std::vector<float> z(size_t(c.nz)), y(2 * c.k()), img(2 * pix);
+    while (in.next(r)) {
+        const std::string where = in.name() + ":" + std::to_string(r.line);
+        record_to_inputs(m, r, where, o.force, z.data(), y.data());
+        PasteSource src = paste_source(c, r, where);
+        std::copy(src.y0.begin(), src.y0.end(), y.begin() + long(c.k()));
+        std::vector<uint8_t> bytes = read_file(src.path);
+        Image photo = decode_image(bytes.data(), bytes.size(), src.path);
+        if (photo.width != src.width || photo.height != src.height)
+            throw Error(where + ": " + src.path + " is " + std::to_string(photo.width) + "x" + std::to_string(photo.height) +
+                        " now, " + std::to_string(src.width) + "x" + std::to_string(src.height) + " when it was encoded");
+        std::string ext = paste_extension(bytes);
+        std::string name = output_name(r, o.suffix);
+        name = name.substr(0, name.size() - 4) + ext;
+        auto [it, fresh] = claimed.emplace(name, where);
+        if (!fresh) throw Error(where + ": its output " + join_path(o.out_dir, name) + " would overwrite that of " + it->second);
+        // The edit and the unedited reconstruction in one decoder call.
+        std::vector<float> z2(2 * size_t(c.nz));
+        std::copy(z.begin(), z.end(), z2.begin());
+        std::copy(z.begin(), z.end(), z2.begin() + c.nz);
+        m.decode(z2.data(), y.data(), 2, img.data());
+        Image out = paste_edit(photo, img.data(), img.data() + pix, c.size, src.to_model, o.feather);
+        std::string path = join_path(o.out_dir, name);
+        if (ext == ".jpg")
+            write_file_atomic(path, encode_jpeg(out, 95));
+        else
+            write_png(path, out, false);
+        ++made;
+    }
+    if (made == 0) throw Error(in.name() + ": no records to decode");
+    return made;
+}
+
 size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
+    if (o.paste) return paste_stream(m, in, o);
     const ModelConfig& c = m.config();
     const size_t B = size_t(std::max(1, o.batch)), pix = 3 * size_t(c.size) * c.size;
     DecodeOutputs out(o, c.size);

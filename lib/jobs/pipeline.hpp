@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/align.hpp"
 #include "core/dataset.hpp"
 #include "core/latent.hpp"
 #include "nn/model.hpp"
@@ -28,10 +29,16 @@ void encode_images(const Model& m, const std::vector<std::string>& inputs, const
 struct DecodeOptions {
     std::string out_dir, suffix = "-edit", sheet;
     bool to_stdout = false, force = false;
+    bool paste = false;     // the edit pasted into the source photo at its own size (--out only)
+    double feather = 0.1;   // the share of the face square over which the pasted change fades in
     int batch = 64;
 };
 // Decodes every record of `in`; returns the number of images made.
 size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o);
+// The edit pasted into its photo: (edit - rec), both size x size planar in
+// [0,1], added to the photo through the inverse of to_model, fading in over
+// the outer `feather` share of the face square.
+Image paste_edit(const Image& photo, const float* edit, const float* rec, int size, const Affine& to_model, double feather);
 // The decoder's inputs for one record, checked against the model.
 void record_to_inputs(const Model& m, const Record& r, const std::string& where, bool force, float* z, float* y);
 

@@ -13,6 +13,7 @@ json config_to_json(const ModelConfig& c) {
     json j = {{"kind", c.kind}, {"size", c.size}, {"nz", c.nz},      {"f", c.f},
               {"detached_head", c.detached_head}, {"crop", c.crop}, {"attributes", c.attrs}};
     if (c.erases()) j["erase"] = c.erase;
+    if (!c.frame.empty()) j["frame"] = c.frame;
     return j;
 }
 
@@ -28,6 +29,8 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
         c.attrs = j.at("attributes").get<std::vector<std::string>>();
         c.erase = j.value("erase", std::string("none"));
         if (c.erase != "none" && c.erase != "leace") throw Error(file + ": unknown eraser '" + c.erase + "'");
+        c.frame = j.value("frame", std::vector<double>());
+        if (!c.frame.empty() && c.frame.size() != 10) throw Error(file + ": damaged model metadata: a frame of " + std::to_string(c.frame.size()) + " numbers");
         return c;
     } catch (const json::exception& e) {
         throw Error(file + ": damaged model metadata: " + e.what());

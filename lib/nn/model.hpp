@@ -19,6 +19,10 @@ struct ModelConfig {
     std::string crop = "none";
     std::string erase = "none";  // or "leace": every code passes the model's eraser
     std::vector<std::string> attrs;
+    // Where the training faces' five landmarks lie on average, in input
+    // pixels (x1 y1 ... x5 y5), when the data set lists them; empty when not
+    // known. Photos are aligned onto these points (ifgan-encode).
+    std::vector<double> frame;
     size_t k() const { return attrs.size(); }
     bool is_classifier() const { return kind == "classifier"; }
     bool erases() const { return erase == "leace"; }

@@ -1,12 +1,44 @@
 #include "nn/train_data.hpp"
 
+#include <map>
 #include <numeric>
+
+#include "core/align.hpp"
 
 #include "core/log.hpp"
 #include "core/util.hpp"
 #include "nn/networks.hpp"
 
 namespace ifgan {
+
+namespace {
+
+// The train images' mean landmarks in the model's input pixels, from the
+// data set's list_landmarks_align_celeba.txt (CelebA ships one, ifgan-synth
+// writes one); empty without it.
+std::vector<double> mean_frame(const TrainData& d, const TrainConfig& c) {
+    std::string file = join_path(c.data, "list_landmarks_align_celeba.txt");
+    if (!file_exists(file)) return {};
+    std::map<std::string, Landmarks> all = read_landmark_file(file);
+    Image first = read_image(d.ds.path(d.train_idx[0]));
+    Box b = crop_box(parse_crop(c.crop), first.width, first.height);
+    std::vector<double> sum(10, 0);
+    size_t n = 0;
+    for (size_t i : d.train_idx) {
+        auto it = all.find(d.ds.files[i]);
+        if (it == all.end()) continue;
+        for (int p = 0; p < 5; ++p) {
+            sum[size_t(2 * p)] += (it->second.x[size_t(p)] - b.x) * c.size / b.w;
+            sum[size_t(2 * p + 1)] += (it->second.y[size_t(p)] - b.y) * c.size / b.h;
+        }
+        ++n;
+    }
+    if (n == 0) return {};
+    for (double& v : sum) v /= double(n);
+    return sum;
+}
+
+}  // namespace
 
 TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs) {
     TrainData d;
@@ -36,6 +68,7 @@ TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs)
     co.progress = [&](size_t done, size_t) { bar.update(d.train_idx.size() + done); };
     d.val = build_cache(d.ds, d.val_idx, co);
     bar.finish();
+    d.frame = mean_frame(d, c);
     message("train: " + balance_report(d.ds, d.train_idx));
     message("val:   " + balance_report(d.ds, d.val_idx));
     return d;

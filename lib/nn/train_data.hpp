@@ -12,6 +12,7 @@ struct TrainData {
     Dataset ds;
     std::vector<size_t> train_idx, val_idx;  // into ds
     ImageCache train, val;                   // in the order of train_idx, val_idx
+    std::vector<double> frame;               // mean landmarks in input pixels (ModelConfig::frame)
     int64_t steps_per_epoch(int batch) const { return int64_t(train_idx.size()) / batch; }
 };
 

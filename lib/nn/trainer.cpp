@@ -118,6 +118,7 @@ void TrainingRun::start_fresh() {
     m.crop = c.crop;
     m.erase = enum_name(c.erase);
     m.attrs = data.ds.attrs;
+    m.frame = data.frame;
     torch::manual_seed(c.seed);  // weight initialisation
     task = make_task(c, make_networks(m, kPartAll));
 }

@@ -1,0 +1,74 @@
+// Face geometry: five landmarks, the aligned frame they are warped onto, the
+// similarity transforms between a photo and a model's input, warping, and
+// pasting an edit back into the photo. No LibTorch here.
+//
+// Coordinates are continuous: pixel (i, j) covers [i, i+1) x [j, j+1), so
+// its centre is (i + 0.5, j + 0.5).
+#pragma once
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/image.hpp"
+
+namespace ifgan {
+
+// x' = a x + b y + c, y' = d x + e y + f.
+struct Affine {
+    double a = 1, b = 0, c = 0, d = 0, e = 1, f = 0;
+    void apply(double x, double y, double& ox, double& oy) const {
+        ox = a * x + b * y + c;
+        oy = d * x + e * y + f;
+    }
+    double scale() const;  // sqrt(|det|): how much lengths grow
+};
+Affine inverse(const Affine& t);
+Affine compose(const Affine& second, const Affine& first);  // second(first(p))
+std::array<double, 6> to_array(const Affine& t);
+Affine affine_from_array(const std::array<double, 6>& v);
+
+// Eye centres, nose tip, mouth corners, in CelebA's order: left eye (the one
+// on the image's left), right eye, nose, left mouth corner, right mouth corner.
+struct Landmarks {
+    std::array<double, 5> x{}, y{};
+};
+
+// The crop-and-resize of a crop preset as a transform: photo pixels of a
+// w x h photo -> the pixels of the size x size model input.
+Affine crop_transform(Crop c, int w, int h, int size);
+
+// CelebA's aligned frame: 178 x 218 with the landmarks at their typical
+// positions in img_align_celeba.
+constexpr int kAlignedWidth = 178, kAlignedHeight = 218;
+const Landmarks& celeba_aligned_landmarks();
+// Where a model wants the landmarks, in its size x size input: `frame` (the
+// model's own, 10 numbers) when known, else CelebA's aligned landmarks seen
+// through the celeba crop.
+Landmarks model_frame(const std::vector<double>& frame, int size);
+
+// The least-squares similarity (rotation, uniform scale, translation; no
+// reflection) taking `from` onto `to`.
+Affine fit_similarity(const Landmarks& from, const Landmarks& to);
+Landmarks transform(const Affine& t, const Landmarks& l);
+
+// A CelebA landmark file (list_landmarks_celeba.txt or
+// list_landmarks_align_celeba.txt): a count, a header, then one line per
+// image: NAME x1 y1 ... x5 y5, pixel indices (read as the pixels' centres).
+// Errors name FILE:LINE. Keyed by NAME.
+std::map<std::string, Landmarks> read_landmark_file(const std::string& path);
+std::string format_landmark_file(const std::map<std::string, Landmarks>& l);  // integers, as CelebA writes them
+
+// out(p) = src(inverse(to_dst)(p)) for every pixel p of a w x h image,
+// bilinear, with as many samples per pixel as the transform shrinks (so a
+// large face becomes a small one without aliasing); outside src: edge pixels.
+Image warp_affine(const Image& src, const Affine& to_dst, int w, int h);
+
+// Adds an edit to a photo: `delta` is the decoder's edit minus its
+// reconstruction, planar, s x s, in units of the [0,1] range; `to_model` maps
+// photo pixels into that s x s square. The change fades to nothing over the
+// outer `feather` of the square (in its pixels); every photo pixel whose
+// centre maps outside the square is returned byte for byte.
+Image paste_delta(const Image& photo, const float* delta, int s, const Affine& to_model, double feather);
+
+}  // namespace ifgan
