@@ -12,33 +12,16 @@
 using namespace ifgan;
 using ojson = nlohmann::ordered_json;
 
-namespace {
-
-// The face's box in the photo: CelebA's face region (the celeba crop of the
-// aligned frame) mapped back, as the smallest upright rectangle around it.
-std::vector<int> face_box(const Affine& to_aligned) {
-    Affine back = inverse(to_aligned);
-    double x0 = 1e30, y0 = 1e30, x1 = -1e30, y1 = -1e30;
-    for (double ax : {15.0, 163.0})
-        for (double ay : {40.0, 188.0}) {
-            double u, v;
-            back.apply(ax, ay, u, v);
-            x0 = std::min(x0, u), x1 = std::max(x1, u), y0 = std::min(y0, v), y1 = std::max(y1, v);
-        }
-    return {int(std::lround(x0)), int(std::lround(y0)), int(std::lround(x1 - x0)), int(std::lround(y1 - y0))};
-}
-
-ojson align_face(const std::string& photo_path, const Image& photo, const Landmarks& l, const std::string& crop_path) {
-    Affine t = fit_similarity(l, celeba_aligned_landmarks());
-    write_png(crop_path, warp_affine(photo, t, kAlignedWidth, kAlignedHeight), false);
+// One face's record (docs/formats.md, "Align records"); writes its crop.
+static ojson align_record(const std::string& photo_path, const Image& photo, const Landmarks& l, const std::string& crop_path) {
+    AlignedFace f = align_face(photo, l);
+    write_png(crop_path, f.crop, false);
     ojson marks = ojson::array();
     for (size_t i = 0; i < 5; ++i) marks.push_back({l.x[i], l.y[i]});
-    std::array<double, 6> a = to_array(t);
-    return {{"id", crop_path}, {"source", photo_path}, {"box", face_box(t)}, {"landmarks", marks},
-            {"transform", std::vector<double>(a.begin(), a.end())}};
+    std::array<double, 6> t = to_array(f.to_aligned);
+    return {{"id", crop_path}, {"source", photo_path}, {"box", {f.box.x, f.box.y, f.box.w, f.box.h}}, {"landmarks", marks},
+            {"transform", std::vector<double>(t.begin(), t.end())}};
 }
-
-}  // namespace
 
 static int align_main(int argc, char** argv) {
     cxxopts::Options opts("ifgan-align", "Align the faces of photos onto CelebA's frame; JSON records on stdout.");
@@ -67,7 +50,7 @@ static int align_main(int argc, char** argv) {
             continue;
         }
         Image photo = read_image(p);
-        write_stdout(align_face(p, photo, it->second, join_path(out, stem(p) + ".png")).dump() + "\n");
+        write_stdout(align_record(p, photo, it->second, join_path(out, stem(p) + ".png")).dump() + "\n");
     }
     return missed ? 1 : 0;
 }

@@ -90,6 +90,23 @@ Affine fit_similarity(const Landmarks& from, const Landmarks& to) {
     return t;
 }
 
+AlignedFace align_face(const Image& photo, const Landmarks& l) {
+    AlignedFace f;
+    f.to_aligned = fit_similarity(l, celeba_aligned_landmarks());
+    f.crop = warp_affine(photo, f.to_aligned, kAlignedWidth, kAlignedHeight);
+    Box region = crop_box(Crop::celeba, kAlignedWidth, kAlignedHeight);
+    Affine back = inverse(f.to_aligned);
+    double x0 = 1e30, y0 = 1e30, x1 = -1e30, y1 = -1e30;
+    for (double ax : {region.x, region.x + region.w})
+        for (double ay : {region.y, region.y + region.h}) {
+            double u, v;
+            back.apply(ax, ay, u, v);
+            x0 = std::min(x0, u), x1 = std::max(x1, u), y0 = std::min(y0, v), y1 = std::max(y1, v);
+        }
+    f.box = {int(std::lround(x0)), int(std::lround(y0)), int(std::lround(x1 - x0)), int(std::lround(y1 - y0))};
+    return f;
+}
+
 Landmarks transform(const Affine& t, const Landmarks& l) {
     Landmarks r;
     for (int i = 0; i < 5; ++i) t.apply(l.x[i], l.y[i], r.x[i], r.y[i]);

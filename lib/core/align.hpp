@@ -47,6 +47,16 @@ const Landmarks& celeba_aligned_landmarks();
 // through the celeba crop.
 Landmarks model_frame(const std::vector<double>& frame, int size);
 
+// A face of a photo warped onto CelebA's aligned frame by its landmarks;
+// `box` is the frame's face region (the celeba crop) drawn back into the
+// photo, as the upright rectangle around it.
+struct AlignedFace {
+    Image crop;  // kAlignedWidth x kAlignedHeight
+    Affine to_aligned;
+    Box box;
+};
+AlignedFace align_face(const Image& photo, const Landmarks& l);
+
 // The least-squares similarity (rotation, uniform scale, translation; no
 // reflection) taking `from` onto `to`.
 Affine fit_similarity(const Landmarks& from, const Landmarks& to);

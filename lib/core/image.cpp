@@ -26,13 +26,13 @@ const char* crop_name(Crop c) {
     }
 }
 
-namespace {
-
 bool is_png(const uint8_t* d, size_t n) {
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
     return n >= 8 && std::memcmp(d, sig, 8) == 0;
 }
 bool is_jpeg(const uint8_t* d, size_t n) { return n >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff; }
+
+namespace {
 
 size_t max_image_pixels() {
     static const size_t limit = [] {

@@ -28,6 +28,9 @@ const char* crop_name(Crop c);
 size_t max_image_pixels();
 Image decode_image(const uint8_t* data, size_t size, const std::string& name, int min_side = 0);
 Image read_image(const std::string& path, int min_side = 0);
+// The format by its magic bytes.
+bool is_png(const uint8_t* data, size_t size);
+bool is_jpeg(const uint8_t* data, size_t size);
 // Width and height from a PNG or JPEG header, without decoding.
 void image_dimensions(const uint8_t* data, size_t size, const std::string& name, int& w, int& h);
 

@@ -420,19 +420,31 @@ Affine photo_to_tile(const WildLayout& l) {
 }
 
 // The face tile composited onto the background, its edge softened over 1.5 px.
+// Only the pixels around the rotated tile are visited.
 Image place_tile(const Image& background, const Image& tile, const WildLayout& l) {
     Image out = background;
-    Affine to_tile = photo_to_tile(l);
-    Image face = warp_affine(tile, inverse(to_tile), l.w, l.h);  // the tile in photo pixels
-    for (int y = 0; y < l.h; ++y)
-        for (int x = 0; x < l.w; ++x) {
+    Affine to_tile = photo_to_tile(l), to_photo = inverse(to_tile);
+    double x0 = 1e30, y0 = 1e30, x1 = -1e30, y1 = -1e30;
+    for (double u : {0.0, double(l.tile)})
+        for (double v : {0.0, double(l.tile)}) {
+            double x, y;
+            to_photo.apply(u, v, x, y);
+            x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+        }
+    int bx = std::max(0, int(std::floor(x0))), by = std::max(0, int(std::floor(y0)));
+    int bw = std::min(l.w, int(std::ceil(x1)) + 1) - bx, bh = std::min(l.h, int(std::ceil(y1)) + 1) - by;
+    Affine shift;
+    shift.c = -bx, shift.f = -by;
+    Image face = warp_affine(tile, compose(shift, to_photo), bw, bh);  // the tile in the box's pixels
+    for (int y = by; y < by + bh; ++y)
+        for (int x = bx; x < bx + bw; ++x) {
             double u, v;
             to_tile.apply(x + 0.5, y + 0.5, u, v);
             double edge = std::min(std::min(u, v), std::min(l.tile - u, l.tile - v));
             if (edge <= 0) continue;
             double a = std::min(1.0, edge / 1.5);
             uint8_t* d = out.at(x, y);
-            const uint8_t* f = face.at(x, y);
+            const uint8_t* f = face.at(x - bx, y - by);
             for (int c = 0; c < 3; ++c) d[c] = uint8_t(std::lround(d[c] + a * (f[c] - d[c])));
         }
     return out;

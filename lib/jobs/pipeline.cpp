@@ -14,21 +14,64 @@
 
 namespace ifgan {
 
-ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig& c, int threads) {
+namespace {
+
+bool is_align_record(const std::string& input) {
+    size_t i = input.find_first_not_of(" \t");
+    return i != std::string::npos && input[i] == '{';
+}
+
+// An ifgan-align record: the photo is warped straight onto the model's
+// frame by the similarity that takes its landmarks there (one resampling).
+FaceSource align_source(const std::string& input, const std::string& where, const ModelConfig& c, Image& face) {
+    nlohmann::json j = nlohmann::json::parse(input, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw Error(where + ": not a JSON record");
+    if (j.contains("error")) throw Error(where + ": the aligner found no face there: " + j["error"].dump());
+    FaceSource f;
+    try {
+        f.id = j.at("id").get<std::string>();
+        f.path = j.at("source").get<std::string>();
+        const auto& marks = j.at("landmarks");
+        if (marks.size() != 5) throw Error("");
+        for (size_t i = 0; i < 5; ++i) f.landmarks.x[i] = marks[i].at(0).get<double>(), f.landmarks.y[i] = marks[i].at(1).get<double>();
+        f.has_landmarks = true;
+        f.to_model = fit_similarity(f.landmarks, model_frame(c.frame, c.size));
+    } catch (const std::exception&) {
+        throw Error(where + ": an align record needs \"id\", \"source\" and five [x, y] \"landmarks\"");
+    }
+    Image photo = read_image(f.path);
+    f.width = photo.width, f.height = photo.height;
+    face = warp_affine(photo, f.to_model, c.size, c.size);
+    return f;
+}
+
+// A plain image: the crop and resize that build_cache applies.
+FaceSource plain_source(const std::string& path, const ModelConfig& c) {
+    FaceSource f;
+    f.id = f.path = path;
+    std::vector<uint8_t> bytes = read_file(path);
+    image_dimensions(bytes.data(), bytes.size(), path, f.width, f.height);
+    f.to_model = crop_transform(parse_crop(c.crop), f.width, f.height, c.size);
+    return f;
+}
+
+}  // namespace
+
+ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig& c, int threads, size_t first,
+                       std::vector<FaceSource>* sources) {
     Crop crop = parse_crop(c.crop);
-    std::vector<std::string> files;
+    std::vector<std::string> files;  // read in parallel by build_cache
     for (const auto& p : inputs)
-        if (p != "-") files.push_back(p);
+        if (p != "-" && !is_align_record(p)) files.push_back(p);
+    if (std::count(inputs.begin(), inputs.end(), "-") > 1) throw UsageError("'-' (stdin) may be named only once");
     CacheOptions co;
     co.size = c.size;
     co.crop = crop;
     co.threads = threads;
     ImageCache got = build_cache(files, co);
-    if (files.size() == inputs.size()) return got;
-    if (inputs.size() - files.size() > 1) throw UsageError("'-' (stdin) may be named only once");
-    // Splice the stdin image into its place.
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    Image img = prepare(decode_image(bytes.data(), bytes.size(), "stdin"), crop, c.size);
+    if (sources) sources->assign(inputs.size(), FaceSource());
+    if (files.size() == inputs.size() && !sources) return got;
+    // Splice the others into their places: the stdin image, aligned faces.
     ImageCache out;
     out.size = c.size;
     out.count = inputs.size();
@@ -36,10 +79,20 @@ ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig
     size_t from = 0;
     for (size_t i = 0; i < inputs.size(); ++i) {
         uint8_t* dst = out.data.data() + i * out.image_bytes();
-        if (inputs[i] == "-")
-            to_chw(img, dst);
-        else
+        FaceSource src;
+        if (inputs[i] == "-") {
+            std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+            to_chw(prepare(decode_image(bytes.data(), bytes.size(), "stdin"), crop, c.size), dst);
+            src.id = "-";
+        } else if (is_align_record(inputs[i])) {
+            Image face;
+            src = align_source(inputs[i], "stdin:" + std::to_string(first + i + 1), c, face);
+            to_chw(face, dst);
+        } else {
+            if (sources) src = plain_source(inputs[i], c);
             std::copy(got.image(from), got.image(from) + got.image_bytes(), dst), ++from;
+        }
+        if (sources) (*sources)[i] = std::move(src);
     }
     return out;
 }
@@ -66,88 +119,15 @@ void for_each_chunk(const std::vector<std::string>& inputs, int batch, F&& chunk
 
 namespace {
 
-// Where an encoded face came from: the photo, and the transform from its
-// pixels to the model's input (docs/formats.md, "source").
-struct FaceSource {
-    std::string id, path;  // path empty: no photo to paste into (stdin)
-    int width = 0, height = 0;
-    Affine to_model;
-    nlohmann::json landmarks;
-};
-
-bool is_align_record(const std::string& input) {
-    size_t i = input.find_first_not_of(" \t");
-    return i != std::string::npos && input[i] == '{';
-}
-
-// An ifgan-align record: the photo is warped straight onto the model's
-// frame by the similarity that takes its landmarks there (one resampling).
-FaceSource align_source(const std::string& input, const std::string& where, const ModelConfig& c, Image& face) {
-    nlohmann::json j = nlohmann::json::parse(input, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw Error(where + ": not a JSON record");
-    if (j.contains("error")) throw Error(where + ": the aligner found no face there: " + j["error"].dump());
-    FaceSource f;
-    try {
-        f.id = j.at("id").get<std::string>();
-        f.path = j.at("source").get<std::string>();
-        f.landmarks = j.at("landmarks");
-        Landmarks l;
-        if (f.landmarks.size() != 5) throw Error("");
-        for (size_t i = 0; i < 5; ++i) l.x[i] = f.landmarks[i].at(0).get<double>(), l.y[i] = f.landmarks[i].at(1).get<double>();
-        f.to_model = fit_similarity(l, model_frame(c.frame, c.size));
-    } catch (const std::exception&) {
-        throw Error(where + ": an align record needs \"id\", \"source\" and five [x, y] \"landmarks\"");
-    }
-    Image photo = read_image(f.path);
-    f.width = photo.width, f.height = photo.height;
-    face = warp_affine(photo, f.to_model, c.size, c.size);
-    return f;
-}
-
-// A plain image: the crop and resize that load_inputs applies.
-FaceSource plain_source(const std::string& path, const ModelConfig& c) {
-    FaceSource f;
-    f.id = path;
-    if (path == "-") return f;
-    std::vector<uint8_t> bytes = read_file(path);
-    image_dimensions(bytes.data(), bytes.size(), path, f.width, f.height);
-    f.path = path;
-    f.to_model = crop_transform(parse_crop(c.crop), f.width, f.height, c.size);
-    return f;
-}
-
-// The chunk's faces in the model's geometry, and where each came from.
-ImageCache load_faces(const std::vector<std::string>& chunk, size_t first, const ModelConfig& c, int threads,
-                      std::vector<FaceSource>& src) {
-    std::vector<std::string> plain;
-    for (const auto& in : chunk)
-        if (!is_align_record(in)) plain.push_back(in);
-    ImageCache got = load_inputs(plain, c, threads);
-    ImageCache out;
-    out.size = c.size;
-    out.count = chunk.size();
-    out.data.resize(out.count * out.image_bytes());
-    src.assign(chunk.size(), FaceSource());
-    size_t from = 0;
-    for (size_t i = 0; i < chunk.size(); ++i) {
-        uint8_t* dst = out.data.data() + i * out.image_bytes();
-        if (is_align_record(chunk[i])) {
-            Image face;
-            src[i] = align_source(chunk[i], "stdin:" + std::to_string(first + i + 1), c, face);
-            to_chw(face, dst);
-        } else {
-            src[i] = plain_source(chunk[i], c);
-            std::copy(got.image(from), got.image(from) + got.image_bytes(), dst), ++from;
-        }
-    }
-    return out;
-}
-
 nlohmann::ordered_json source_json(const FaceSource& f, const Record& r) {
     nlohmann::ordered_json s = {{"path", f.path}, {"width", f.width}, {"height", f.height}};
     std::array<double, 6> t = to_array(f.to_model);
     s["to_model"] = std::vector<double>(t.begin(), t.end());
-    if (!f.landmarks.is_null()) s["landmarks"] = f.landmarks;
+    if (f.has_landmarks) {
+        nlohmann::ordered_json marks = nlohmann::ordered_json::array();
+        for (size_t i = 0; i < 5; ++i) marks.push_back({f.landmarks.x[i], f.landmarks.y[i]});
+        s["landmarks"] = marks;
+    }
     nlohmann::ordered_json y = nlohmann::ordered_json::object();
     for (const auto& [a, v] : r.y) y[a] = v;  // the unedited estimate: --paste decodes it too
     s["y"] = y;
@@ -160,7 +140,7 @@ void encode_images(const Model& m, const std::vector<std::string>& inputs, const
     const ModelConfig& c = m.config();
     for_each_chunk(inputs, o.batch, [&](const std::vector<std::string>& chunk, size_t s) {
         std::vector<FaceSource> src;
-        ImageCache imgs = load_faces(chunk, s, c, o.threads, src);
+        ImageCache imgs = load_inputs(chunk, c, o.threads, s, &src);
         std::vector<float> z(chunk.size() * size_t(c.nz)), y(chunk.size() * c.k());
         // The seed is per image position so that --sample is reproducible.
         m.encode(imgs.data.data(), chunk.size(), o.sample, o.seed + s, z.data(), y.data());
@@ -294,11 +274,6 @@ PasteSource paste_source(const ModelConfig& c, const Record& r, const std::strin
     return p;
 }
 
-// The photo's own format: JPEG stays JPEG (quality 95), anything else PNG.
-std::string paste_extension(const std::vector<uint8_t>& bytes) {
-    return bytes.size() >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 ? ".jpg" : ".png";
-}
-
 }  // namespace
 
 Image paste_edit(const Image& photo, const float* edit, const float* rec, int size, const Affine& to_model, double feather) {
@@ -307,42 +282,83 @@ Image paste_edit(const Image& photo, const float* edit, const float* rec, int si
     return paste_delta(photo, delta.data(), size, to_model, feather * size);
 }
 
+namespace {
+
+// One record waiting for --paste.
+struct PendingPaste {
+    std::string where, name;  // name: the output's, without its extension (the photo's format decides)
+    PasteSource src;
+};
+
+// Reads the record's photo, adds the decoded change, writes it in the
+// photo's own format: JPEG stays JPEG (quality 95), anything else PNG.
+void write_pasted(const PendingPaste& p, const float* edit, const float* rec, int size, const DecodeOptions& o) {
+    std::vector<uint8_t> bytes = read_file(p.src.path);
+    Image photo = decode_image(bytes.data(), bytes.size(), p.src.path);
+    if (photo.width != p.src.width || photo.height != p.src.height)
+        throw Error(p.where + ": " + p.src.path + " is " + std::to_string(photo.width) + "x" + std::to_string(photo.height) +
+                    " now, " + std::to_string(p.src.width) + "x" + std::to_string(p.src.height) + " when it was encoded");
+    Image out = paste_edit(photo, edit, rec, size, p.src.to_model, o.feather);
+    std::string path = join_path(o.out_dir, p.name);
+    if (is_jpeg(bytes.data(), bytes.size()))
+        write_file_atomic(path + ".jpg", encode_jpeg(out, 95));
+    else
+        write_png(path + ".png", out, false);
+}
+
+}  // namespace
+
 size_t paste_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     const ModelConfig& c = m.config();
-    const size_t pix = 3 * size_t(c.size) * c.size;
+    const size_t B = size_t(std::max(1, o.batch)), pix = 3 * size_t(c.size) * c.size, nz = size_t(c.nz), k = c.k();
     make_dirs(o.out_dir);
-    std::map<std::string, std::string> claimed;
+    std::map<std::string, std::string> claimed;  // output name -> the record that claimed it
+    std::vector<PendingPaste> pending;
+    std::vector<float> z, y;  // per pending record: its code; its edited and its unedited estimate
     size_t made = 0;
+    // The edits and the unedited reconstructions of the batch in one decoder
+    // call: rows 0..n-1 edited, n..2n-1 unedited.
+    auto flush = [&] {
+        const size_t n = pending.size();
+        if (n == 0) return;
+        std::vector<float> z2(2 * n * nz), y2(2 * n * k), img(2 * n * pix);
+        for (size_t i = 0; i < n; ++i) {
+            std::copy_n(&z[i * nz], nz, &z2[i * nz]);
+            std::copy_n(&z[i * nz], nz, &z2[(n + i) * nz]);
+            std::copy_n(&y[i * k], k, &y2[i * k]);
+            std::copy(pending[i].src.y0.begin(), pending[i].src.y0.end(), &y2[(n + i) * k]);
+        }
+        m.decode(z2.data(), y2.data(), 2 * n, img.data());
+        for (size_t i = 0; i < n; ++i, ++made) write_pasted(pending[i], &img[i * pix], &img[(n + i) * pix], c.size, o);
+        pending.clear();
+        z.clear();
+        y.clear();
+    };
     Record r;
-    std::vector<float> z(size_t(c.nz)), y(2 * c.k()), img(2 * pix);
-    while (in.next(r)) {
-        const std::string where = in.name() + ":" + std::to_string(r.line);
-        record_to_inputs(m, r, where, o.force, z.data(), y.data());
-        PasteSource src = paste_source(c, r, where);
-        std::copy(src.y0.begin(), src.y0.end(), y.begin() + long(c.k()));
-        std::vector<uint8_t> bytes = read_file(src.path);
-        Image photo = decode_image(bytes.data(), bytes.size(), src.path);
-        if (photo.width != src.width || photo.height != src.height)
-            throw Error(where + ": " + src.path + " is " + std::to_string(photo.width) + "x" + std::to_string(photo.height) +
-                        " now, " + std::to_string(src.width) + "x" + std::to_string(src.height) + " when it was encoded");
-        std::string ext = paste_extension(bytes);
-        std::string name = output_name(r, o.suffix);
-        name = name.substr(0, name.size() - 4) + ext;
-        auto [it, fresh] = claimed.emplace(name, where);
-        if (!fresh) throw Error(where + ": its output " + join_path(o.out_dir, name) + " would overwrite that of " + it->second);
-        // The edit and the unedited reconstruction in one decoder call.
-        std::vector<float> z2(2 * size_t(c.nz));
-        std::copy(z.begin(), z.end(), z2.begin());
-        std::copy(z.begin(), z.end(), z2.begin() + c.nz);
-        m.decode(z2.data(), y.data(), 2, img.data());
-        Image out = paste_edit(photo, img.data(), img.data() + pix, c.size, src.to_model, o.feather);
-        std::string path = join_path(o.out_dir, name);
-        if (ext == ".jpg")
-            write_file_atomic(path, encode_jpeg(out, 95));
-        else
-            write_png(path, out, false);
-        ++made;
+    try {
+        while (in.next(r)) {
+            PendingPaste p;
+            p.where = in.name() + ":" + std::to_string(r.line);
+            z.resize((pending.size() + 1) * nz);
+            y.resize((pending.size() + 1) * k);
+            record_to_inputs(m, r, p.where, o.force, &z[pending.size() * nz], &y[pending.size() * k]);
+            p.src = paste_source(c, r, p.where);
+            p.name = output_name(r, o.suffix);
+            p.name.resize(p.name.size() - 4);  // ".png": write_pasted picks the photo's extension
+            auto [it, fresh] = claimed.emplace(p.name, p.where);
+            if (!fresh)
+                throw Error(p.where + ": its output " + join_path(o.out_dir, p.name) + " would overwrite that of " + it->second);
+            pending.push_back(std::move(p));
+            if (pending.size() >= B) flush();
+        }
+    } catch (const Error&) {
+        // The good records before a bad one are still pasted and written.
+        z.resize(pending.size() * nz);
+        y.resize(pending.size() * k);
+        flush();
+        throw;
     }
+    flush();
     if (made == 0) throw Error(in.name() + ": no records to decode");
     return made;
 }
@@ -417,8 +433,8 @@ void classify_batch(const Model& m, const ImageCache& imgs, const std::vector<st
 
 void classify_images(const Model& m, const std::vector<std::string>& inputs, const ClassifyOptions& o,
                      const LineSink& emit) {
-    for_each_chunk(inputs, o.batch, [&](const std::vector<std::string>& chunk, size_t) {
-        ImageCache imgs = load_inputs(chunk, m.config(), o.threads);
+    for_each_chunk(inputs, o.batch, [&](const std::vector<std::string>& chunk, size_t s) {
+        ImageCache imgs = load_inputs(chunk, m.config(), o.threads, s);
         std::vector<float> probs;
         std::string lines;
         classify_batch(m, imgs, chunk, o, probs, lines);

@@ -14,9 +14,23 @@ namespace ifgan {
 
 using LineSink = std::function<void(const std::string&)>;
 
-// Images named by `inputs` ("-": the bytes of stdin), cropped and resized for
-// `model`, decoded in parallel. Errors name the file.
-ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig& c, int threads);
+// Where a face came from: the photo, and the transform from its pixels to
+// the model's input (docs/formats.md, "source"). No path: stdin.
+struct FaceSource {
+    std::string id, path;
+    int width = 0, height = 0;
+    Affine to_model;
+    Landmarks landmarks;
+    bool has_landmarks = false;
+};
+
+// The faces named by `inputs` in the model's geometry: image files (cropped
+// and resized as the model was trained, decoded in parallel), "-" (the bytes
+// of stdin), or ifgan-align records (the photo warped onto the model's frame;
+// `first` numbers them in messages). `sources`, when given, gets where each
+// came from. Errors name the file.
+ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig& c, int threads, size_t first = 0,
+                       std::vector<FaceSource>* sources = nullptr);
 
 struct EncodeOptions {
     int batch = 64, threads = 1;
