@@ -28,16 +28,22 @@ IO_LIBS  := -lpng -lturbojpeg -lz -lpthread
 CORE_SRCS  := $(wildcard lib/core/*.cpp)
 NN_SRCS    := $(wildcard lib/nn/*.cpp)
 JOB_SRCS   := $(wildcard lib/jobs/*.cpp)
+FACE_SRCS  := $(wildcard lib/face/*.cpp)
 CORE_OBJS  := $(CORE_SRCS:%.cpp=$(B)/%.o)
 NN_OBJS    := $(NN_SRCS:%.cpp=$(B)/%.o)
 JOB_OBJS   := $(JOB_SRCS:%.cpp=$(B)/%.o)
+FACE_OBJS  := $(FACE_SRCS:%.cpp=$(B)/%.o)
 CORE_LIB   := $(B)/libifgan-core.a
 LIB        := $(B)/libifgan.a
+# lib/face: the face detector (dlib); its own archive, linked by ifgan-align only.
+FACE_LIB   := $(B)/libifgan-face.a
+FACE_LIBS  := -ldlib -llapack -lblas
 
 # Tools that must not load LibTorch.
-LIGHT_TOOLS := ifgan-synth ifgan-flip ifgan-plot ifgan-align
+LIGHT_TOOLS := ifgan-synth ifgan-flip ifgan-plot
+FACE_TOOLS  := ifgan-align
 ALL_TOOLS   := $(patsubst tools/%.cpp,%,$(wildcard tools/ifgan-*.cpp))
-TORCH_TOOLS := $(filter-out $(LIGHT_TOOLS),$(ALL_TOOLS))
+TORCH_TOOLS := $(filter-out $(LIGHT_TOOLS) $(FACE_TOOLS),$(ALL_TOOLS))
 BINS        := $(ALL_TOOLS:%=$(BIN)/%)
 
 PCH_SRC := lib/nn/torch_pch.hpp
@@ -62,6 +68,14 @@ $(B)/lib/core/%.o: lib/core/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
+$(FACE_LIB): $(FACE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/lib/face/%.o: lib/face/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
 $(B)/lib/jobs/%.o: lib/jobs/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
@@ -83,6 +97,10 @@ $(LIGHT_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -o $@
 
+$(FACE_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(FACE_LIB) $(CORE_LIB)
+	@mkdir -p $(BIN)
+	$(CXX) $(CXXFLAGS) $< $(FACE_LIB) $(CORE_LIB) $(FACE_LIBS) $(IO_LIBS) -o $@
+
 $(TORCH_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(CXXFLAGS) $< $(LIB) $(TORCH_LIBS) $(IO_LIBS) -o $@
@@ -91,6 +109,7 @@ $(TORCH_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(LIB)
 CATCH_MAIN := $(B)/tests/catch_main.o
 UNIT_SRCS  := $(wildcard tests/unit/test_*.cpp)
 NNTEST_SRCS := $(wildcard tests/unit/nn_test_*.cpp)
+FACETEST_SRCS := $(wildcard tests/unit/face_test_*.cpp)
 $(B)/tests/%.o: tests/unit/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
@@ -102,21 +121,29 @@ $(B)/test-unit: $(CATCH_MAIN) $(UNIT_SRCS:tests/unit/%.cpp=$(B)/tests/%.o) $(COR
 $(B)/test-nn: $(CATCH_MAIN) $(NNTEST_SRCS:tests/unit/%.cpp=$(B)/tests/%.o) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
 
+$(B)/test-face: $(CATCH_MAIN) $(FACETEST_SRCS:tests/unit/%.cpp=$(B)/tests/%.o) $(FACE_LIB) $(CORE_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(FACE_LIBS) $(IO_LIBS) -o $@
+
 $(B)/mkimg: tests/mkimg.cpp $(CORE_LIB)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(CORE_LIB) $(IO_LIBS) -o $@
 
-TEST_BINS := $(B)/test-unit $(if $(NNTEST_SRCS),$(B)/test-nn)
+TEST_BINS := $(B)/test-unit $(if $(NNTEST_SRCS),$(B)/test-nn) $(if $(FACETEST_SRCS),$(B)/test-face)
 # Builds in parallel on every core: `make check` is the whole test command.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 check: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(TEST_BINS)
 	@$(MAKE) --no-print-directory test-unit test-shell
 
-test-unit: $(TEST_BINS)
-	@for t in $(TEST_BINS); do echo "== $$t"; ./$$t || exit 1; done
+# Real photos from a Debian package (scripts/photos.sh) for the face detector's tests.
+PHOTOS := $(B)/photos
+$(PHOTOS)/astronaut.png:
+	@bash scripts/photos.sh $(PHOTOS)
 
-test-shell: all $(B)/mkimg
-	@IFGAN_BIN=$(CURDIR)/$(BIN) IFGAN_BUILD=$(CURDIR)/$(B) bash tests/shell/run.sh
+test-unit: $(TEST_BINS) $(PHOTOS)/astronaut.png
+	@for t in $(TEST_BINS); do echo "== $$t"; IFGAN_PHOTOS=$(CURDIR)/$(PHOTOS) ./$$t || exit 1; done
+
+test-shell: all $(B)/mkimg $(PHOTOS)/astronaut.png
+	@IFGAN_BIN=$(CURDIR)/$(BIN) IFGAN_BUILD=$(CURDIR)/$(B) IFGAN_PHOTOS=$(CURDIR)/$(PHOTOS) bash tests/shell/run.sh
 
 # The library, tools and tests built with AddressSanitizer and UBSan (in
 # build-san/ and bin-san/), then every unit and shell test.

@@ -25,6 +25,10 @@ static int eval_main(int argc, char** argv) {
         "limit", "evaluate at most N images", cxxopts::value<size_t>()->default_value("0"))(
         "probe-train", "train-split images for the leakage probes", cxxopts::value<size_t>()->default_value("5000"))(
         "no-mlp-probe", "skip the nonlinear (MLP) leakage probe")(
+        "paste", "also measure edits pasted into the data set's photos in the wild (DATA/wild)")(
+        "paste-sheet", "with --paste: write photo / pasted edit / true counterfactual rows to FILE",
+        cxxopts::value<std::string>())(
+        "feather", "with --paste: as ifgan-decode --feather", cxxopts::value<double>()->default_value("0.1"))(
         "batch", "images per batch", cxxopts::value<int>()->default_value("128"))(
         "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())));
     auto r = parse_options(opts, argc, argv);
@@ -43,6 +47,10 @@ static int eval_main(int argc, char** argv) {
     o.mlp_probe = r.count("no-mlp-probe") == 0;
     o.batch = std::max(1, r["batch"].as<int>());
     o.threads = r["threads"].as<int>();
+    const bool paste = r.count("paste") > 0;
+    if (!paste && (r.count("paste-sheet") || r.count("feather"))) throw UsageError("--paste-sheet and --feather go with --paste");
+    o.feather = r["feather"].as<double>();
+    if (!(o.feather >= 0 && o.feather <= 0.5)) throw UsageError("--feather must be between 0 and 0.5");
     set_threads(o.threads);
     // The curves first: a bad log is found before minutes of evaluation.
     HtmlReport page;
@@ -59,12 +67,19 @@ static int eval_main(int argc, char** argv) {
     }
     EvalResult result = evaluate(o);
     if (!o.sheet.empty()) write_png(o.sheet, result.sheet);
+    PasteResult pasted;
+    if (paste) {
+        pasted = evaluate_paste(o);
+        result.report["paste"] = pasted.report;
+        if (r.count("paste-sheet")) write_png(r["paste-sheet"].as<std::string>(), pasted.sheet);
+    }
     if (r.count("html")) {
         page.report = &result.report;
         page.sheet = &result.sheet;
+        page.paste_sheet = &pasted.sheet;
         write_file_atomic(r["html"].as<std::string>(), html_report(page));
     }
-    message(report_table(result.report));
+    message(report_table(result.report) + (paste ? paste_table(result.report["paste"]) : ""));
     std::string out = result.report.dump(2) + "\n";
     if (r.count("json"))
         write_file_atomic(r["json"].as<std::string>(), out);

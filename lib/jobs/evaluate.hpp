@@ -14,6 +14,7 @@ struct EvalOptions {
     size_t limit = 0;           // evaluate at most this many images (0: all)
     size_t probe_train = 5000;  // train-split images for the leakage probes
     bool mlp_probe = true;      // also the nonlinear probe (seconds per attribute)
+    double feather = 0.1;       // --paste: as ifgan-decode --feather
 };
 
 struct EvalResult {
@@ -24,5 +25,16 @@ EvalResult evaluate(const EvalOptions& o);
 
 // The report as a table for people, one measure a line.
 std::string report_table(const nlohmann::ordered_json& report);
+
+// The photo-in/photo-out path on the data set's photos in the wild (DATA/wild,
+// ifgan-synth --wild): edit success, preservation and the error to the true
+// counterfactual photo of the edits pasted at full size, beside the same
+// measures of the crop mode. `limit` caps the photos.
+struct PasteResult {
+    nlohmann::ordered_json report;
+    Image sheet;  // per row: a photo, its pasted edit (first attribute), its true counterfactual
+};
+PasteResult evaluate_paste(const EvalOptions& o);
+std::string paste_table(const nlohmann::ordered_json& paste_report);
 
 }  // namespace ifgan

@@ -71,6 +71,28 @@ std::string attribute_table(const std::string& name, const ojson& a) {
     return t + "</table>\n";
 }
 
+// The photo-in/photo-out measures: pasted at full size beside the crop mode.
+std::string paste_table(const ojson& p) {
+    std::string t = "<h2>Photo in, photo out</h2>\n<p>" + number(p["photos"], 0) + " photos in <code>" +
+                    html_escape(p.value("dir", "")) +
+                    "</code>: each aligned by its landmarks, edited, and pasted back at its own size (feather " +
+                    number(p["feather"], 2) + "); beside it the crop mode, the decoder's output at model size.</p>\n";
+    t += "<table>\n<tr><th></th><th>pasted</th><th>crop mode</th></tr>\n";
+    auto cells = [&](const std::string& label, const ojson& a, std::initializer_list<const char*> path, bool pct) {
+        const ojson &x = at(a["paste"], path), &y = at(a["crop"], path);
+        return "<tr><th>" + html_escape(label) + "</th><td>" + (pct ? percent(x) : number(x, 3)) + "</td><td>" +
+               (pct ? percent(y) : number(y, 3)) + "</td></tr>\n";
+    };
+    for (const auto& [name, a] : p["attributes"].items()) {
+        t += "<tr><th colspan=3>" + html_escape(name) + "</th></tr>\n";
+        t += cells("edit success, set to 1", a, {"edit", "to_1"}, true);
+        t += cells("edit success, set to 0", a, {"edit", "to_0"}, true);
+        t += cells("other attributes preserved (vs the original)", a, {"preservation"}, true);
+        t += cells("error to the true counterfactual / unedited photo's", a, {"counterfactual", "ratio"}, false);
+    }
+    return t + "</table>\n";
+}
+
 std::string png_data_uri(const Image& img) {
     std::vector<uint8_t> png = encode_png(img);
     return "data:image/png;base64," + base64(png.data(), png.size());
@@ -111,6 +133,13 @@ std::string html_report(const HtmlReport& r) {
     if (r.sheet && r.sheet->width > 0)
         h += "<h2>Edits</h2>\n<figure><img class=sheet alt='edit sheet' src='" + png_data_uri(*r.sheet) + "'><figcaption>" +
              html_escape(sheet_caption(rep)) + "</figcaption></figure>\n";
+    if (rep.contains("paste")) {
+        h += paste_table(rep["paste"]);
+        if (r.paste_sheet && r.paste_sheet->width > 0)
+            h += "<figure><img class=sheet alt='pasted edits' src='" + png_data_uri(*r.paste_sheet) +
+                 "'><figcaption>Per row: a photo, the edit pasted into it at its own size, the true "
+                 "counterfactual photo.</figcaption></figure>\n";
+    }
     if (!r.curves_svg.empty()) {
         std::string logs;
         for (const std::string& l : r.logs) logs += (logs.empty() ? "" : ", ") + l;

@@ -13,6 +13,7 @@ namespace ifgan {
 struct HtmlReport {
     const nlohmann::ordered_json* report = nullptr;  // ifgan-eval's JSON
     const Image* sheet = nullptr;                     // the edit sheet (may be empty)
+    const Image* paste_sheet = nullptr;               // photos, pasted edits, truths (may be empty)
     std::vector<unsigned char> curves_svg;            // ifgan-plot's picture (may be empty)
     std::vector<std::string> logs;                    // the training logs the curves come from
 };

@@ -65,3 +65,43 @@ expect_status 2 ifgan-decode -m $M --paste --out x --feather 0.9 stdin.jsonl
 jq -c '.source.width = 7' codes.jsonl | head -1 > changed.jsonl
 expect_status 1 ifgan-decode -m $M --paste --out y changed.jsonl
 expect_err "when it was encoded"
+
+# ifgan-eval --paste: the same path measured on the wild photos against the truth.
+cp -r "$FIXTURE/data" evald && cp -r data/wild evald/
+J=$FIXTURE/judge.ifgan
+ifgan-eval -m $M --classifier $J --data evald --limit 8 --no-mlp-probe --probe-train 32 \
+    --paste --paste-sheet psheet.png --json rep.json --html rep.html 2>eval.txt
+jq -e '.paste.photos == 3 and .paste.feather == 0.1 and (.paste.attributes.Smiling |
+    (.paste.edit.to_1 | . >= 0 and . <= 1) and (.paste.preservation | . >= 0 and . <= 1) and
+    .paste.counterfactual.count == 3 and .paste.counterfactual.unedited_mse > 0 and
+    .crop.counterfactual.count == 3 and (.crop.edit.to_0 | . >= 0 and . <= 1))' rep.json >/dev/null || fail "paste report"
+grep -q "photo in, photo out (3 photos" eval.txt || fail "paste table on stderr"
+grep -q "Photo in, photo out" rep.html || fail "paste table in the page"
+file psheet.png | grep -q "PNG image data" || fail "paste sheet"
+# The error to the truth is the photo's own: recomputed here for the unedited photo.
+first=$(ls evald/wild/img_celeba | head -1); s=${first%.jpg}
+read w h < <(file evald/wild/img_celeba/$first | grep -o '[0-9]*x[0-9]*,' | tail -1 | tr 'x,' '  ')
+(( w >= 256 && h >= 256 )) || fail "wild photo size"
+expect_status 2 ifgan-eval -m $M --classifier $J --data evald --feather 0.2
+expect_status 1 ifgan-eval -m $M --classifier $J --data "$FIXTURE/data" --limit 8 --no-mlp-probe --paste
+expect_err "list_landmarks_celeba.txt"
+
+# The face detector (dlib) on real photos from a Debian package: NASA's
+# astronaut portrait (eyes measured by hand at (203.5, 101.5) and (247, 103.5))
+# and a cup of coffee (no face).
+P=$IFGAN_PHOTOS
+ifgan-align --out real "$P/astronaut.png" > astro.jsonl
+jq -e '(.landmarks[0] | (.[0] - 203.5 | fabs) < 3 and (.[1] - 101.5 | fabs) < 3) and
+       (.landmarks[1] | (.[0] - 247 | fabs) < 3 and (.[1] - 103.5 | fabs) < 3) and .score > 0.3' astro.jsonl >/dev/null ||
+    fail "astronaut's eyes: $(cat astro.jsonl)"
+file real/astronaut.png | grep -q "178 x 218" || fail "aligned real crop"
+expect_status 1 ifgan-align --out real "$P/coffee.png" "$P/astronaut.png"
+[[ $(jq -r 'select(.error) | .error' out.txt) == "the detector found none" ]] || fail "no face in the coffee"
+[[ $(jq -r 'select(.id) | .id' out.txt) == real/astronaut.png ]] || fail "the photo after it"
+expect_err "coffee.png: no face"
+expect_status 2 ifgan-align --landmarks data/wild/list_landmarks_celeba.txt --all "$P/astronaut.png"
+expect_status 1 ifgan-align --landmark-model /nonexistent.dat "$P/astronaut.png"
+expect_err "/nonexistent.dat"
+# A real photo through the whole pipe comes back at its own size.
+ifgan-encode -m $M < astro.jsonl | ifgan-flip --set Smiling=1 | ifgan-decode -m $M --paste --out real-edited 2>/dev/null
+file real-edited/astronaut-edit.png | grep -q "512 x 512" || fail "real photo pasted at its size"

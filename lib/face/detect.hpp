@@ -1,0 +1,52 @@
+// Face detection and landmarks for photos of any size: dlib's HOG frontal
+// face detector finds the faces, dlib's 68-point shape predictor places the
+// points, and the five landmarks the aligner uses (eye centres, nose tip,
+// mouth corners) are taken from them. Its own archive, linked only by
+// ifgan-align, so the other tools never load dlib.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/align.hpp"
+#include "core/image.hpp"
+
+namespace ifgan {
+
+struct DetectedFace {
+    Box box;            // the detector's square, in photo pixels
+    double score = 0;   // the detector's confidence (larger is surer)
+    Landmarks marks;    // the five landmarks, in continuous photo coordinates
+};
+
+// Where Debian's libdlib-data puts the 68-point model; IFGAN_LANDMARK_MODEL
+// overrides it.
+std::string default_landmark_model();
+
+class FaceDetector {
+public:
+    // Loads the shape predictor (about 0.1 GB); errors name the file.
+    explicit FaceDetector(const std::string& landmark_model);
+    ~FaceDetector();
+    FaceDetector(const FaceDetector&) = delete;
+    FaceDetector& operator=(const FaceDetector&) = delete;
+    // Every face found with a score of at least `min_score`, largest first.
+    // Photos whose shorter side is below `upsample_below` pixels are searched
+    // at twice their size, since the detector's window is 80 px and smaller
+    // faces would be missed. (At a score of 0, dlib's own threshold, a patch
+    // of astronaut.png's space suit passes as a face, scoring 0.07; the face
+    // scores 1.2.)
+    static constexpr double kMinScore = 0.3;
+    std::vector<DetectedFace> detect(const Image& photo, double min_score = kMinScore, int upsample_below = 800) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// The five landmarks from the 68 points of the iBUG 300-W layout (x, y
+// interleaved, 136 numbers): each eye's centre is the mean of its six points,
+// the nose tip is point 30, the mouth corners points 48 and 54.
+Landmarks five_from_68(const std::vector<double>& xy);
+
+}  // namespace ifgan
