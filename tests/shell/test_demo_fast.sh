@@ -2,7 +2,10 @@
 source "$IFGAN_ROOT/tests/shell/lib.sh"
 DEMO_FAST=1 DEMO_DIR=$PWD/demo bash "$IFGAN_ROOT/examples/demo.sh" > summary.txt 2> log.txt || { tail -20 log.txt; fail "demo"; }
 grep -q "Smiling edits judged successful" summary.txt || fail "summary"
-[[ -f demo/edits.png && -f demo/pipe-toggled.png && -d demo/samples && -f demo/curves.png ]] || fail "pictures"
+[[ -f demo/edits.png && -f demo/pipe-toggled.png && -d demo/samples && -f demo/curves.png && -f demo/pasted.png ]] || fail "pictures"
+ls demo/photo-edited/*-edit.jpg >/dev/null || fail "the photo edited"
+grep -q "pasted into photos: to 1" summary.txt || fail "paste summary"
+jq -e ".paste.photos == 6" demo/report.json >/dev/null || fail "paste report"
 grep -q "<td>" demo/report.html || fail "report page"
 jq -e '
   .count == 40 and
