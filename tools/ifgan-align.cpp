@@ -27,7 +27,6 @@ static ojson align_record(const std::string& photo_path, const Image& photo, con
 }
 
 static ojson error_record(const std::string& photo, const std::string& why) {
-    message(photo + ": no face (" + why + ")");
     return {{"source", photo}, {"error", why}};
 }
 
@@ -70,6 +69,7 @@ static int align_main(int argc, char** argv) {
         "min-score", "the detector's least score for a face",
         cxxopts::value<double>()->default_value("0.3"))(
         "out", "directory for the aligned crops (178x218 PNG)", cxxopts::value<std::string>()->default_value("aligned"))(
+        "threads", "photos aligned at once", cxxopts::value<int>()->default_value(std::to_string(default_threads())))(
         "photos", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"photos"});
     auto r = parse_options(opts, argc, argv);
@@ -88,12 +88,32 @@ static int align_main(int argc, char** argv) {
         s.detector.reset(new FaceDetector(r.count("landmark-model") ? r["landmark-model"].as<std::string>()
                                                                     : default_landmark_model()));
     make_dirs(s.out);
+    const int threads = r["threads"].as<int>();
+    if (threads < 1) throw UsageError("--threads must be at least 1");
+    // Photos in parallel, a chunk at a time; records in the photos' order,
+    // and those before an unreadable photo written before its error.
     int missed = 0;
-    for (const std::string& p : photos)
-        for (const ojson& rec : align_photo(p, s)) {
-            missed += rec.contains("error");
-            write_stdout(rec.dump() + "\n");
+    for_each_batch(photos.size(), size_t(8 * threads), [&](size_t first, size_t n) {
+        std::vector<std::vector<ojson>> recs(n);
+        std::vector<std::exception_ptr> errors(n);
+        parallel_for(n, threads, [&](size_t i) {
+            try {
+                recs[i] = align_photo(photos[first + i], s);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        });
+        for (size_t i = 0; i < n; ++i) {
+            if (errors[i]) std::rethrow_exception(errors[i]);
+            for (const ojson& rec : recs[i]) {
+                if (rec.contains("error")) {
+                    message(rec["source"].get<std::string>() + ": no face (" + rec["error"].get<std::string>() + ")");
+                    ++missed;
+                }
+                write_stdout(rec.dump() + "\n");
+            }
         }
+    });
     return missed ? 1 : 0;
 }
 

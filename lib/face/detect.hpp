@@ -31,9 +31,10 @@ public:
     FaceDetector(const FaceDetector&) = delete;
     FaceDetector& operator=(const FaceDetector&) = delete;
     // Every face found with a score of at least `min_score`, largest first.
-    // Photos whose shorter side is below `upsample_below` pixels are searched
-    // at twice their size, since the detector's window is 80 px and smaller
-    // faces would be missed. (At a score of 0, dlib's own threshold, a patch
+    // When none is found and the photo's shorter side is below
+    // `upsample_below` pixels, it is searched again at twice its size, since
+    // the detector's window is 80 px and smaller faces would be missed.
+    // Safe to call from several threads at once. (At a score of 0, dlib's own threshold, a patch
     // of astronaut.png's space suit passes as a face, scoring 0.07; the face
     // scores 1.2.)
     static constexpr double kMinScore = 0.3;
