@@ -77,6 +77,12 @@ for attr in $attrs; do
         fi
     done
 done
+# The training curves of the main variants, overlaid, one picture per attribute.
+for attr in $attrs; do
+    a=${attr//,/+} logs=()
+    for v in fast gamma0 beta0 gan paper; do [[ -f $a-$v.jsonl ]] && logs+=("$a-$v.jsonl"); done
+    ((${#logs[@]} == 0)) || ifgan-plot "${logs[@]}" --title "$attr: training curves" -o "curves-$a.png"
+done
 # One table row per run.
 for f in *-*.json; do
     jq -r '.attributes | to_entries[0] as $a | input_filename as $f

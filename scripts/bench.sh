@@ -51,8 +51,36 @@ for i in 1 2 3 4 5; do
 done
 emit --argjson s "$(echo "$total / 5" | bc -l)" '{measure: "one_image_edit", seconds: $s}'
 
+echo "bench: photo in, photo out" >&2
+bash "$root/scripts/photos.sh" "$work/photos"
+photo=$work/photos/astronaut.png  # 512 x 512, one face
+paste_pipe() {  # align options... : one photo through the whole pipe
+    ifgan-align --out "$work/al" "$@" | ifgan-encode -m $M | ifgan-flip --set Smiling=1 |
+        ifgan-decode -m $M --paste --out "$work/pasted" 2>/dev/null
+}
+ifgan-synth --out "$work/faces" --count 2000 --seed 1 --wild 100 --only-wild 2>/dev/null
+wild_marks=$work/faces/wild/list_landmarks_celeba.txt
+first_wild=$(ls "$work"/faces/wild/img_celeba/*.jpg | head -1)
+paste_pipe "$photo" >/dev/null  # page cache warm
+for mode in detector landmarks; do
+    total=0
+    for i in 1 2 3 4 5; do
+        t=$(now)
+        if [[ $mode == detector ]]; then paste_pipe "$photo"; else paste_pipe --landmarks "$wild_marks" "$first_wild"; fi
+        total=$(echo "$total + $(since $t)" | bc -l)
+    done
+    emit --arg m $mode --argjson s "$(echo "$total / 5" | bc -l)" '{measure: "photo_pipe_one", landmarks: $m, seconds: $s}'
+done
+t=$(now); paste_pipe --landmarks "$wild_marks" "$work"/faces/wild/img_celeba/*.jpg; s=$(since $t)
+emit --argjson s "$s" '{measure: "photo_pipe_folder", landmarks: "file", photos: 100, seconds: $s, photos_per_s: (100 / $s)}'
+mkdir -p "$work/same"; for i in $(seq -w 1 40); do cp "$photo" "$work/same/p$i.png"; done
+t=$(now); paste_pipe "$work"/same/*.png; s=$(since $t)
+emit --argjson s "$s" '{measure: "photo_pipe_folder", landmarks: "detector", photos: 40, seconds: $s, photos_per_s: (40 / $s)}'
+t=$(now); ifgan-align --out "$work/al" "$work"/same/*.png > /dev/null; s=$(since $t)
+emit --argjson s "$s" '{measure: "align_folder", landmarks: "detector", photos: 40, seconds: $s, photos_per_s: (40 / $s)}'
+
 echo "bench: start-up and memory of each tool" >&2
-for tool in ifgan-flip ifgan-synth ifgan-encode ifgan-decode ifgan-classify ifgan-train ifgan-eval; do
+for tool in ifgan-flip ifgan-synth ifgan-align ifgan-encode ifgan-decode ifgan-classify ifgan-train ifgan-eval; do
     t=$(now)
     for i in $(seq 10); do $tool --version > /dev/null; done
     s=$(echo "$(since $t) / 10" | bc -l)

@@ -21,6 +21,9 @@ static int decode_main(int argc, char** argv) {
         "paste", "with --out: paste each edit into its source photo, written at the photo's own size and format")(
         "feather", "with --paste: share of the face square over which the edit fades in (0 to 0.5)",
         cxxopts::value<double>()->default_value("0.1"))(
+        "replace", "with --paste: where edit and reconstruction differ by this much, the edit replaces the photo "
+                   "(0: only add the difference)",
+        cxxopts::value<double>()->default_value("0.15"))(
         "force", "decode records made by another model")(
         "batch", "records per batch", cxxopts::value<int>()->default_value("64"))(
         "threads", "threads (default: the cores, half of them inside a pipe)",
@@ -40,8 +43,9 @@ static int decode_main(int argc, char** argv) {
     if (o.to_stdout && !o.out_dir.empty()) throw UsageError("-o - and --out DIR exclude each other");
     o.suffix = r["suffix"].as<std::string>();
     o.paste = r.count("paste") > 0;
-    o.feather = r["feather"].as<double>();
-    if (!(o.feather >= 0 && o.feather <= 0.5)) throw UsageError("--feather must be between 0 and 0.5");
+    o.style.feather = r["feather"].as<double>();
+    o.style.replace = r["replace"].as<double>();
+    o.style.check();
     if (o.paste && (o.out_dir.empty() || o.to_stdout || !o.sheet.empty()))
         throw UsageError("--paste writes photos into --out DIR (not -o - or --sheet)");
     o.force = r.count("force") > 0;

@@ -29,6 +29,7 @@ static int eval_main(int argc, char** argv) {
         "paste-sheet", "with --paste: write photo / pasted edit / true counterfactual rows to FILE",
         cxxopts::value<std::string>())(
         "feather", "with --paste: as ifgan-decode --feather", cxxopts::value<double>()->default_value("0.1"))(
+        "replace", "with --paste: as ifgan-decode --replace", cxxopts::value<double>()->default_value("0.15"))(
         "batch", "images per batch", cxxopts::value<int>()->default_value("128"))(
         "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())));
     auto r = parse_options(opts, argc, argv);
@@ -48,9 +49,11 @@ static int eval_main(int argc, char** argv) {
     o.batch = std::max(1, r["batch"].as<int>());
     o.threads = r["threads"].as<int>();
     const bool paste = r.count("paste") > 0;
-    if (!paste && (r.count("paste-sheet") || r.count("feather"))) throw UsageError("--paste-sheet and --feather go with --paste");
-    o.feather = r["feather"].as<double>();
-    if (!(o.feather >= 0 && o.feather <= 0.5)) throw UsageError("--feather must be between 0 and 0.5");
+    if (!paste && (r.count("paste-sheet") || r.count("feather") || r.count("replace")))
+        throw UsageError("--paste-sheet, --feather and --replace go with --paste");
+    o.paste_style.feather = r["feather"].as<double>();
+    o.paste_style.replace = r["replace"].as<double>();
+    o.paste_style.check();
     set_threads(o.threads);
     // The curves first: a bad log is found before minutes of evaluation.
     HtmlReport page;

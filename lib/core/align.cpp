@@ -192,7 +192,8 @@ Image warp_affine(const Image& src, const Affine& to_dst, int w, int h) {
     return out;
 }
 
-Image paste_delta(const Image& photo, const float* delta, int s, const Affine& to_model, double feather) {
+Image paste_delta(const Image& photo, const float* delta, int s, const Affine& to_model, double feather,
+                  const float* edit, const float* replace) {
     Image out = photo;
     Affine back = inverse(to_model);
     // The photo pixels the model's square can reach.
@@ -206,8 +207,8 @@ Image paste_delta(const Image& photo, const float* delta, int s, const Affine& t
     int ix0 = std::max(0, int(std::floor(x0))), ix1 = std::min(photo.width - 1, int(std::ceil(x1)));
     int iy0 = std::max(0, int(std::floor(y0))), iy1 = std::min(photo.height - 1, int(std::ceil(y1)));
     const size_t plane = size_t(s) * s;
-    auto at = [&](int c, int x, int y) {
-        return delta[c * plane + size_t(std::clamp(y, 0, s - 1)) * s + size_t(std::clamp(x, 0, s - 1))];
+    auto at = [&](const float* img, int c, int x, int y) {
+        return img[c * plane + size_t(std::clamp(y, 0, s - 1)) * s + size_t(std::clamp(x, 0, s - 1))];
     };
     for (int y = iy0; y <= iy1; ++y)
         for (int x = ix0; x <= ix1; ++x) {
@@ -219,12 +220,45 @@ Image paste_delta(const Image& photo, const float* delta, int s, const Affine& t
             double u = qx - 0.5, v = qy - 0.5;
             int u0 = int(std::floor(u)), v0 = int(std::floor(v));
             double fx = u - u0, fy = v - v0;
+            auto sample = [&](const float* img, int c) {
+                return (1 - fy) * ((1 - fx) * at(img, c, u0, v0) + fx * at(img, c, u0 + 1, v0)) +
+                       fy * ((1 - fx) * at(img, c, u0, v0 + 1) + fx * at(img, c, u0 + 1, v0 + 1));
+            };
+            const double r = replace ? sample(replace, 0) : 0;
             uint8_t* p = out.at(x, y);
             for (int c = 0; c < 3; ++c) {
-                double d = (1 - fy) * ((1 - fx) * at(c, u0, v0) + fx * at(c, u0 + 1, v0)) +
-                           fy * ((1 - fx) * at(c, u0, v0 + 1) + fx * at(c, u0 + 1, v0 + 1));
-                p[c] = uint8_t(std::clamp(std::lround(p[c] + 255.0 * m * d), 0L, 255L));
+                double added = p[c] + 255.0 * sample(delta, c);
+                double want = r > 0 ? added + r * (255.0 * sample(edit, c) - added) : added;
+                p[c] = uint8_t(std::clamp(std::lround(p[c] + m * (want - p[c])), 0L, 255L));
             }
+        }
+    return out;
+}
+
+std::vector<float> replace_mask(const float* edit, const float* rec, int s, double threshold) {
+    const size_t plane = size_t(s) * s;
+    std::vector<float> ramp(plane), wide(plane), out(plane);
+    for (size_t i = 0; i < plane; ++i) {
+        double d = 0;
+        for (int c = 0; c < 3; ++c) d = std::max(d, double(std::fabs(edit[c * plane + i] - rec[c * plane + i])));
+        ramp[i] = float(std::clamp((d - threshold / 2) / (threshold / 2), 0.0, 1.0));
+    }
+    auto at = [&](const std::vector<float>& m, int x, int y) {
+        return m[size_t(std::clamp(y, 0, s - 1)) * s + size_t(std::clamp(x, 0, s - 1))];
+    };
+    for (int y = 0; y < s; ++y)  // widened: 3 x 3 maximum
+        for (int x = 0; x < s; ++x) {
+            float m = 0;
+            for (int dy = -1; dy <= 1; ++dy)
+                for (int dx = -1; dx <= 1; ++dx) m = std::max(m, at(ramp, x + dx, y + dy));
+            wide[size_t(y) * s + x] = m;
+        }
+    for (int y = 0; y < s; ++y)  // smoothed: 3 x 3 mean
+        for (int x = 0; x < s; ++x) {
+            float sum = 0;
+            for (int dy = -1; dy <= 1; ++dy)
+                for (int dx = -1; dx <= 1; ++dx) sum += at(wide, x + dx, y + dy);
+            out[size_t(y) * s + x] = sum / 9;
         }
     return out;
 }

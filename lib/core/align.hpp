@@ -79,6 +79,16 @@ Image warp_affine(const Image& src, const Affine& to_dst, int w, int h);
 // photo pixels into that s x s square. The change fades to nothing over the
 // outer `feather` of the square (in its pixels); every photo pixel whose
 // centre maps outside the square is returned byte for byte.
-Image paste_delta(const Image& photo, const float* delta, int s, const Affine& to_model, double feather);
+// With `edit` (the decoded edit, planar s x s) and `replace` (one s x s
+// plane in [0,1]), a photo pixel becomes the edit itself where replace is 1,
+// and photo + delta where it is 0: an edit that removes a feature must also
+// remove the photo's sharp version of it, which adding a blurry delta leaves.
+Image paste_delta(const Image& photo, const float* delta, int s, const Affine& to_model, double feather,
+                  const float* edit = nullptr, const float* replace = nullptr);
+// Where the edit should replace the photo: 1 where the decoder's edit and
+// reconstruction (planar s x s, [0,1]) differ by `threshold` or more in some
+// channel, 0 below half of it, a ramp between; widened by a pixel and
+// smoothed, so that it covers the edges of the feature being changed.
+std::vector<float> replace_mask(const float* edit, const float* rec, int s, double threshold);
 
 }  // namespace ifgan

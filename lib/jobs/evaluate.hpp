@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/image.hpp"
+#include "jobs/pipeline.hpp"
 
 namespace ifgan {
 
@@ -14,7 +15,7 @@ struct EvalOptions {
     size_t limit = 0;           // evaluate at most this many images (0: all)
     size_t probe_train = 5000;  // train-split images for the leakage probes
     bool mlp_probe = true;      // also the nonlinear probe (seconds per attribute)
-    double feather = 0.1;       // --paste: as ifgan-decode --feather
+    PasteStyle paste_style;     // --paste: as ifgan-decode --feather and --replace
 };
 
 struct EvalResult {

@@ -18,7 +18,6 @@
 #include "core/log.hpp"
 #include "core/util.hpp"
 #include "jobs/evaluate.hpp"
-#include "jobs/pipeline.hpp"
 #include "nn/model.hpp"
 
 namespace ifgan {
@@ -172,7 +171,7 @@ struct PasteRun {
             bytes_from_unit_floats(edit.data(), n * pix, crop_bytes.data());
             std::vector<Image> pasted(n);
             for (size_t i = 0; i < n; ++i) {
-                Image p = paste_edit(photos[i], &edit[i * pix], &rec[i * pix], c.size, to_model[i], o.feather);
+                Image p = paste_edit(photos[i], &edit[i * pix], &rec[i * pix], c.size, to_model[i], o.paste_style);
                 std::vector<uint8_t> jpeg = encode_jpeg(p, 95);  // as ifgan-decode --paste writes it
                 pasted[i] = decode_image(jpeg.data(), jpeg.size(), wild.names[s + i]);
                 std::vector<uint8_t> v = judge_view(pasted[i], wild.marks[s + i]);
@@ -220,7 +219,7 @@ PasteResult evaluate_paste(const EvalOptions& o) {
     PasteResult out;
     ojson attrs;
     for (size_t a = 0; a < c.k(); ++a) attrs[c.attrs[a]] = {{"paste", run.paste[a].json()}, {"crop", run.crop[a].json()}};
-    out.report = {{"photos", run.wild.names.size()}, {"dir", run.wild.dir}, {"feather", o.feather}, {"attributes", attrs}};
+    out.report = {{"photos", run.wild.names.size()}, {"dir", run.wild.dir}, {"feather", o.paste_style.feather}, {"replace", o.paste_style.replace}, {"attributes", attrs}};
     if (!run.sheet.empty()) out.sheet = grid(run.sheet, 3, 4);
     return out;
 }

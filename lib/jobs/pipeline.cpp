@@ -276,10 +276,19 @@ PasteSource paste_source(const ModelConfig& c, const Record& r, const std::strin
 
 }  // namespace
 
-Image paste_edit(const Image& photo, const float* edit, const float* rec, int size, const Affine& to_model, double feather) {
+void PasteStyle::check() const {
+    if (!(feather >= 0 && feather <= 0.5)) throw UsageError("--feather must be between 0 and 0.5");
+    if (!(replace >= 0 && replace <= 1)) throw UsageError("--replace must be between 0 and 1");
+}
+
+Image paste_edit(const Image& photo, const float* edit, const float* rec, int size, const Affine& to_model,
+                 const PasteStyle& style) {
     std::vector<float> delta(3 * size_t(size) * size);
     for (size_t i = 0; i < delta.size(); ++i) delta[i] = edit[i] - rec[i];
-    return paste_delta(photo, delta.data(), size, to_model, feather * size);
+    const double feather = style.feather * size;
+    if (style.replace <= 0) return paste_delta(photo, delta.data(), size, to_model, feather);
+    std::vector<float> mask = replace_mask(edit, rec, size, style.replace);
+    return paste_delta(photo, delta.data(), size, to_model, feather, edit, mask.data());
 }
 
 namespace {
@@ -298,7 +307,7 @@ void write_pasted(const PendingPaste& p, const float* edit, const float* rec, in
     if (photo.width != p.src.width || photo.height != p.src.height)
         throw Error(p.where + ": " + p.src.path + " is " + std::to_string(photo.width) + "x" + std::to_string(photo.height) +
                     " now, " + std::to_string(p.src.width) + "x" + std::to_string(p.src.height) + " when it was encoded");
-    Image out = paste_edit(photo, edit, rec, size, p.src.to_model, o.feather);
+    Image out = paste_edit(photo, edit, rec, size, p.src.to_model, o.style);
     std::string path = join_path(o.out_dir, p.name);
     if (is_jpeg(bytes.data(), bytes.size()))
         write_file_atomic(path + ".jpg", encode_jpeg(out, 95));

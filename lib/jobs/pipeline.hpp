@@ -40,19 +40,29 @@ struct EncodeOptions {
 // One latent record per input, in order.
 void encode_images(const Model& m, const std::vector<std::string>& inputs, const EncodeOptions& o, const LineSink& emit);
 
+// How an edit goes back into its photo (ifgan-decode --paste, ifgan-eval --paste).
+struct PasteStyle {
+    double feather = 0.1;   // the share of the face square over which the change fades in
+    double replace = 0.15;  // where edit and reconstruction differ by this much, the edit replaces the photo (0: never)
+    void check() const;     // UsageError naming the option
+};
+
 struct DecodeOptions {
     std::string out_dir, suffix = "-edit", sheet;
     bool to_stdout = false, force = false;
     bool paste = false;     // the edit pasted into the source photo at its own size (--out only)
-    double feather = 0.1;   // the share of the face square over which the pasted change fades in
+    PasteStyle style;
     int batch = 64;
 };
 // Decodes every record of `in`; returns the number of images made.
 size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o);
 // The edit pasted into its photo: (edit - rec), both size x size planar in
 // [0,1], added to the photo through the inverse of to_model, fading in over
-// the outer `feather` share of the face square.
-Image paste_edit(const Image& photo, const float* edit, const float* rec, int size, const Affine& to_model, double feather);
+// the outer `feather` share of the face square; where edit and rec differ by
+// `replace` or more, the edit itself replaces the photo (replace_mask), so
+// that a feature removed by the edit is removed from the photo too.
+Image paste_edit(const Image& photo, const float* edit, const float* rec, int size, const Affine& to_model,
+                 const PasteStyle& style);
 // The decoder's inputs for one record, checked against the model.
 void record_to_inputs(const Model& m, const Record& r, const std::string& where, bool force, float* z, float* y);
 

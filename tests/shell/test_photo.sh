@@ -71,7 +71,7 @@ cp -r "$FIXTURE/data" evald && cp -r data/wild evald/
 J=$FIXTURE/judge.ifgan
 ifgan-eval -m $M --classifier $J --data evald --limit 8 --no-mlp-probe --probe-train 32 \
     --paste --paste-sheet psheet.png --json rep.json --html rep.html 2>eval.txt
-jq -e '.paste.photos == 3 and .paste.feather == 0.1 and (.paste.attributes.Smiling |
+jq -e '.paste.photos == 3 and .paste.feather == 0.1 and .paste.replace == 0.15 and (.paste.attributes.Smiling |
     (.paste.edit.to_1 | . >= 0 and . <= 1) and (.paste.preservation | . >= 0 and . <= 1) and
     .paste.counterfactual.count == 3 and .paste.counterfactual.unedited_mse > 0 and
     .crop.counterfactual.count == 3 and (.crop.edit.to_0 | . >= 0 and . <= 1))' rep.json >/dev/null || fail "paste report"
@@ -83,6 +83,8 @@ first=$(ls evald/wild/img_celeba | head -1); s=${first%.jpg}
 read w h < <(file evald/wild/img_celeba/$first | grep -o '[0-9]*x[0-9]*,' | tail -1 | tr 'x,' '  ')
 (( w >= 256 && h >= 256 )) || fail "wild photo size"
 expect_status 2 ifgan-eval -m $M --classifier $J --data evald --feather 0.2
+expect_status 2 ifgan-eval -m $M --classifier $J --data evald --paste --replace 2
+expect_err "--replace"
 expect_status 1 ifgan-eval -m $M --classifier $J --data "$FIXTURE/data" --limit 8 --no-mlp-probe --paste
 expect_err "list_landmarks_celeba.txt"
 

@@ -121,3 +121,39 @@ TEST_CASE("Wild photos: aligned by their true landmarks, they give back the face
     CHECK(cf.rgb != w.photo.rgb);
     CHECK(std::memcmp(cf.at(0, 0), w.photo.at(0, 0), 3) == 0);
 }
+
+TEST_CASE("paste with replace: the edit itself where the mask is 1, the photo untouched outside") {
+    Image photo(120, 90);
+    Rng rng(5);
+    for (auto& v : photo.rgb) v = uint8_t(rng.below(256));
+    const int s = 16;
+    Affine to_model = inverse(similarity(-10, 3.0, 50, 10));
+    std::vector<float> edit(3 * s * s, 0.6f), delta(3 * s * s, 0.1f), full(s * s, 1.0f), none(s * s, 0.0f);
+    Image out = paste_delta(photo, delta.data(), s, to_model, 2.0, edit.data(), full.data());
+    Image added = paste_delta(photo, delta.data(), s, to_model, 2.0, edit.data(), none.data());
+    CHECK(added.rgb == paste_delta(photo, delta.data(), s, to_model, 2.0).rgb);  // mask 0: only the difference
+    for (int y = 0; y < 90; ++y)
+        for (int x = 0; x < 120; ++x) {
+            double u, v;
+            to_model.apply(x + 0.5, y + 0.5, u, v);
+            if (!(u >= 0 && v >= 0 && u < s && v < s)) {
+                REQUIRE(std::memcmp(out.at(x, y), photo.at(x, y), 3) == 0);
+            } else if (u > 3 && v > 3 && u < s - 3 && v < s - 3) {
+                REQUIRE(out.at(x, y)[1] == 153);  // 0.6 of 255, whatever the photo had
+            }
+        }
+}
+
+TEST_CASE("replace_mask: 1 where edit and reconstruction differ by the threshold, 0 far from it") {
+    const int s = 12;
+    std::vector<float> rec(3 * s * s, 0.5f), edit = rec;
+    for (int c = 0; c < 3; ++c) edit[c * s * s + 6 * s + 6] = 0.5f + (c == 2 ? 0.3f : 0.0f);  // one pixel, one channel
+    std::vector<float> m = replace_mask(edit.data(), rec.data(), s, 0.15);
+    CHECK(m[6 * s + 6] == Approx(1.0));          // widened by one and smoothed over 3 x 3: still full at the centre
+    CHECK(m[6 * s + 8] > 0.2f);                  // the smoothed edge reaches two pixels out
+    CHECK(m[6 * s + 9] == 0.0f);                 // and no further
+    CHECK(m[0] == 0.0f);
+    std::vector<float> small = edit;
+    small[2 * s * s + 6 * s + 6] = 0.5f + 0.07f;  // below half the threshold: nothing replaced
+    for (float v : replace_mask(small.data(), rec.data(), s, 0.15)) REQUIRE(v == 0.0f);
+}
