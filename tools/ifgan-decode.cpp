@@ -51,7 +51,8 @@ static int decode_main(int argc, char** argv) {
     o.force = r.count("force") > 0;
     o.batch = r["batch"].as<int>();
     std::vector<std::string> files = positional(r, "input");
-    set_threads(r["threads"].as<int>());
+    o.threads = r["threads"].as<int>();
+    set_threads(o.threads);
     Model m = Model::load(r["model"].as<std::string>(), kPartDecoder, "ifgan");
     std::ifstream file;
     std::string name;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <future>
 #include <istream>
 #include <streambuf>
@@ -53,6 +54,16 @@ public:
         setg(data_, data_, data_ + size_);  // only ever read
     }
     ~MappedFile() override { ::munmap(data_, size_); }
+
+protected:
+    // dlib reads each number with sgetn: a plain copy, without the base
+    // class's general loop.
+    std::streamsize xsgetn(char* out, std::streamsize n) override {
+        std::streamsize k = std::min<std::streamsize>(n, egptr() - gptr());
+        std::memcpy(out, gptr(), size_t(k));
+        gbump(int(k));
+        return k;
+    }
 
 private:
     char* data_ = nullptr;

@@ -299,9 +299,13 @@ struct PendingPaste {
     PasteSource src;
 };
 
-// Reads the record's photo, adds the decoded change, writes it in the
-// photo's own format: JPEG stays JPEG (quality 95), anything else PNG.
-void write_pasted(const PendingPaste& p, const float* edit, const float* rec, int size, const DecodeOptions& o) {
+// Reads the record's photo and adds the decoded change; the file's bytes in
+// the photo's own format: JPEG stays JPEG (quality 95), anything else PNG.
+struct PastedFile {
+    std::string path;
+    std::vector<uint8_t> bytes;
+};
+PastedFile paste_one(const PendingPaste& p, const float* edit, const float* rec, int size, const DecodeOptions& o) {
     std::vector<uint8_t> bytes = read_file(p.src.path);
     Image photo = decode_image(bytes.data(), bytes.size(), p.src.path);
     if (photo.width != p.src.width || photo.height != p.src.height)
@@ -309,10 +313,32 @@ void write_pasted(const PendingPaste& p, const float* edit, const float* rec, in
                     " now, " + std::to_string(p.src.width) + "x" + std::to_string(p.src.height) + " when it was encoded");
     Image out = paste_edit(photo, edit, rec, size, p.src.to_model, o.style);
     std::string path = join_path(o.out_dir, p.name);
-    if (is_jpeg(bytes.data(), bytes.size()))
-        write_file_atomic(path + ".jpg", encode_jpeg(out, 95));
-    else
-        write_png(path + ".png", out, false);
+    if (is_jpeg(bytes.data(), bytes.size())) return {path + ".jpg", encode_jpeg(out, 95)};
+    return {path + ".png", encode_png(out)};
+}
+
+// Pastes n records, `threads` at a time (reading, pasting and compressing a
+// photo is most of the work), and writes them in order: those before a bad
+// record are written, it and those after it are not.
+void write_pasted(const std::vector<PendingPaste>& pending, const float* img, size_t pix, int size,
+                  const DecodeOptions& o) {
+    const size_t n = pending.size(), at_once = size_t(std::max(1, o.threads));
+    for_each_batch(n, at_once, [&](size_t first, size_t count) {
+        std::vector<PastedFile> files(count);
+        std::vector<std::exception_ptr> errors(count);
+        parallel_for(count, o.threads, [&](size_t j) {
+            const size_t i = first + j;
+            try {
+                files[j] = paste_one(pending[i], &img[i * pix], &img[(n + i) * pix], size, o);
+            } catch (...) {
+                errors[j] = std::current_exception();
+            }
+        });
+        for (size_t j = 0; j < count; ++j) {
+            if (errors[j]) std::rethrow_exception(errors[j]);
+            write_file_atomic(files[j].path, files[j].bytes.data(), files[j].bytes.size(), false);
+        }
+    });
 }
 
 }  // namespace
@@ -338,7 +364,8 @@ size_t paste_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
             std::copy(pending[i].src.y0.begin(), pending[i].src.y0.end(), &y2[(n + i) * k]);
         }
         m.decode(z2.data(), y2.data(), 2 * n, img.data());
-        for (size_t i = 0; i < n; ++i, ++made) write_pasted(pending[i], &img[i * pix], &img[(n + i) * pix], c.size, o);
+        write_pasted(pending, img.data(), pix, c.size, o);
+        made += n;
         pending.clear();
         z.clear();
         y.clear();

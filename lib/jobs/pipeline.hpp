@@ -52,7 +52,7 @@ struct DecodeOptions {
     bool to_stdout = false, force = false;
     bool paste = false;     // the edit pasted into the source photo at its own size (--out only)
     PasteStyle style;
-    int batch = 64;
+    int batch = 64, threads = 1;  // threads: photos pasted at once
 };
 // Decodes every record of `in`; returns the number of images made.
 size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o);
