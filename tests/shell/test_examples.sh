@@ -12,3 +12,11 @@ bash $EX/classify-folder.sh $FIXTURE/judge.ifgan $IMG > counts.json
 jq -e '.images == 160 and (.Smiling >= 0) and (.Eyeglasses >= 0)' counts.json >/dev/null || fail "classify-folder"
 bash $EX/evaluate-edits.sh $M $FIXTURE/judge.ifgan $FIXTURE/data Smiling 10 > ev.json
 jq -e '.edits == 10 and .flip_success >= 0 and .flip_success <= 1 and .to_1 >= 0 and .to_0 <= 1' ev.json >/dev/null || fail "evaluate-edits: $(cat ev.json)"
+# Photos of any size, by landmarks from a file and by the face detector; the
+# photo without a face is skipped with a message, the others are edited.
+ifgan-synth --out wild --count 160 --size 32 --seed 9 --attrs Smiling,Eyeglasses --wild 2 --only-wild 2>/dev/null
+bash $EX/edit-photo.sh $M photos Smiling=1 wild/wild/img_celeba/*.jpg -- --landmarks wild/wild/list_landmarks_celeba.txt 2>/dev/null
+[[ $(ls photos/*-edit.jpg | wc -l) == 2 ]] || fail "edit-photo by landmarks"
+bash $EX/edit-photo.sh $M real Smiling=1 "$IFGAN_PHOTOS/coffee.png" "$IFGAN_PHOTOS/astronaut.png" 2>err.txt
+[[ -f real/astronaut-edit.png && ! -e real/coffee-edit.png ]] || fail "edit-photo with the detector"
+grep -q "coffee.png: no face" err.txt || fail "the photo without a face reported"
