@@ -67,7 +67,7 @@ static int align_main(int argc, char** argv) {
         "landmark-model", "dlib's 68-point shape predictor (default: libdlib-data's, or $IFGAN_LANDMARK_MODEL)",
         cxxopts::value<std::string>())(
         "min-score", "the detector's least score for a face",
-        cxxopts::value<double>()->default_value("0.3"))(
+        cxxopts::value<double>()->default_value("0.5"))(
         "out", "directory for the aligned crops (178x218 PNG)", cxxopts::value<std::string>()->default_value("aligned"))(
         "threads", "photos aligned at once", cxxopts::value<int>()->default_value(std::to_string(default_threads())))(
         "photos", "", cxxopts::value<std::vector<std::string>>());
