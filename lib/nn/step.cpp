@@ -42,6 +42,14 @@ static torch::Tensor adversarial_term(const StepWeights& w, const torch::Tensor&
     throw Error("unknown adversary");
 }
 
+// Standard normal noise of `sizes` for this rank's part of the global batch.
+static torch::Tensor shard_noise(at::IntArrayRef sizes, const StepWeights& w, at::Generator& gen) {
+    if (w.shards == 1) return torch::randn(sizes, gen, torch::kFloat32);
+    std::vector<int64_t> all(sizes.begin(), sizes.end());
+    all[0] *= w.shards;
+    return torch::randn(all, gen, torch::kFloat32).narrow(0, sizes[0] * w.shard, sizes[0]);
+}
+
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          at::Generator& gen) {
     torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
@@ -53,7 +61,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         mu = e.mu.to(torch::kFloat32);
         logvar = e.logvar.to(torch::kFloat32);
         y_logits = e.y_logits.to(torch::kFloat32);
-        torch::Tensor z = mu + (0.5 * logvar).exp() * torch::randn(mu.sizes(), gen, torch::kFloat32);
+        torch::Tensor z = mu + (0.5 * logvar).exp() * shard_noise(mu.sizes(), w, gen);
         // With an eraser (--erase leace) the decoder and A see the code with
         // the attributes linearly erased, by a map refitted to this encoder.
         code_mu = mu;
@@ -67,7 +75,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         xr_logits = n.G->forward(dec_y, z).to(torch::kFloat32);
         torch::Tensor xr = torch::sigmoid(xr_logits);
         // Pass 3, G on (y, z_p): a sample x̃ for the real labels (L_gen, D's loss).
-        torch::Tensor zp = torch::randn(mu.sizes(), gen, torch::kFloat32);
+        torch::Tensor zp = shard_noise(mu.sizes(), w, gen);
         torch::Tensor xs = torch::sigmoid(n.G->forward(y, zp)).to(torch::kFloat32);
         // Pass 4, D on [x, x̂, x̃] at once (D has no batch statistics, so this
         // equals three passes): its outputs serve L_gen (gradients to E and G
@@ -108,6 +116,14 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp) : torch::zeros({});
     l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp) : torch::zeros({});
     l.adv = adversarial_term(w, code_mu, a_in, a_logits, y, l.aux);
+    if (w.shards > 1) {
+        // The batch sums, over this rank's part, scaled to the global batch:
+        // the mean over the ranks (of these values and of their gradients)
+        // is then the sum over the global batch, and the class terms, batch
+        // means, average as they are.
+        const double s = double(w.shards);
+        l.rec = l.rec * s, l.kl = l.kl * s, l.gen = l.gen * s, l.dis = l.dis * s;
+    }
     l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
     return l;
 }

@@ -22,6 +22,11 @@ struct StepWeights {
     // The β term also classifies the samples x̃ = G(y, z_p): with random z_p
     // the decoder can only draw the attribute from y, so it learns to use y.
     bool beta_samples = false;
+    // Data parallel: this rank's batch is part `shard` of `shards` equal
+    // parts of the global batch. The noise is drawn for the whole global
+    // batch and this part taken, so that every rank's generator stays in step
+    // and the ranks together draw what one process would.
+    int shard = 0, shards = 1;
 };
 
 // The weights and switches of the step that a training configuration sets.

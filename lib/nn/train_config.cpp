@@ -92,6 +92,25 @@ void validate(const TrainConfig& c) {
     if (s != 4 || depth < 2 || c.size > 512)
         throw UsageError("--size must be 4 times a power of two, from 16 to 512 (32, 64, 128)");
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
+    if (c.world_size < 1) throw UsageError("--world-size must be at least 1");
+    if (c.rank >= c.world_size)
+        throw UsageError("--rank " + std::to_string(c.rank) + " is not below --world-size " + std::to_string(c.world_size));
+    if (c.nproc > 0 && c.world_size > 1) throw UsageError("--nproc starts its own ranks: not with --world-size or WORLD_SIZE");
+    if (c.nproc > 256) throw UsageError("--nproc must be at most 256");
+    if (!(c.dist_timeout > 0)) throw UsageError("--dist-timeout must be positive");
+    std::string host;
+    int port = 0;
+    if (!split_host_port(c.master, host, port)) throw UsageError("--master must be HOST:PORT (port 1 to 65535)");
+}
+
+bool split_host_port(const std::string& s, std::string& host, int& port) {
+    size_t colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return false;
+    host = s.substr(0, colon);
+    const std::string p = s.substr(colon + 1);
+    if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+    port = std::stoi(p);
+    return port >= 1 && port <= 65535;
 }
 
 namespace {
@@ -154,6 +173,7 @@ const char* group_name(OptionGroup g) {
         case OptionGroup::losses: return "Losses (the paper's weights and terms)";
         case OptionGroup::optimiser: return "Optimiser";
         case OptionGroup::run: return "Run";
+        case OptionGroup::distributed: return "Several processes (data parallel)";
         case OptionGroup::experimental: return "Experimental (measured no gain so far; may change)";
     }
     return "";
@@ -233,7 +253,7 @@ void add_train_options(cxxopts::Options& opts, const TrainConfig& defaults) {
 std::vector<std::string> train_option_groups() {
     std::vector<std::string> g;
     for (OptionGroup o : {OptionGroup::data, OptionGroup::model, OptionGroup::losses, OptionGroup::optimiser,
-                          OptionGroup::run, OptionGroup::experimental})
+                          OptionGroup::run, OptionGroup::distributed, OptionGroup::experimental})
         g.push_back(group_name(o));
     return g;
 }

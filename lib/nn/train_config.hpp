@@ -115,12 +115,18 @@ struct TrainConfig {
     long steps = 0;  // stop after this many steps in total (0: no limit)
     int log_every = 50;
     int threads = 1;
+    // Several processes, data parallel (lib/nn/dist.hpp): the environment's
+    // WORLD_SIZE, RANK, MASTER_ADDR and MASTER_PORT as torchrun sets them,
+    // unless the options say otherwise; or --nproc N ranks started here.
+    long world_size = 1, rank = 0, nproc = 0;
+    std::string master = "127.0.0.1:29500";
+    double dist_timeout = 300;
     // Experimental: measured, no gain so far (docs/results.md).
     AuxInput aux_input = AuxInput::z;
     bool aux_standardize = false;  // A reads its input standardised over the batch
 };
 
-enum class OptionGroup { data, model, losses, optimiser, run, experimental };
+enum class OptionGroup { data, model, losses, optimiser, run, distributed, experimental };
 // How an option lives on after the command line.
 enum class Keep {
     logged,   // written to the log and the model file
@@ -177,6 +183,14 @@ void visit_options(C& c, V&& v) {
     v(c.log_every, OptionInfo{"log-every", "N", "steps between log lines", G::run, Keep::logged});
     v(c.samples, OptionInfo{"samples", "DIR", "write a sample sheet per epoch into DIR", G::run, Keep::logged});
     v(c.threads, OptionInfo{"threads", "N", "threads", G::run, Keep::logged});
+    v(c.nproc, OptionInfo{"nproc", "N", "start N ranks on this machine and wait for them (0: this process trains)",
+                          G::distributed, Keep::logged});
+    v(c.world_size, OptionInfo{"world-size", "N", "ranks in all (default: $WORLD_SIZE, or 1)", G::distributed, Keep::logged});
+    v(c.rank, OptionInfo{"rank", "N", "this process's rank, 0 to N-1 (default: $RANK)", G::distributed, Keep::logged});
+    v(c.master, OptionInfo{"master", "HOST:PORT", "rank 0's address (default: $MASTER_ADDR:$MASTER_PORT, or 127.0.0.1:29500)",
+                           G::distributed, Keep::logged});
+    v(c.dist_timeout, OptionInfo{"dist-timeout", "S", "seconds a rank waits for the others before it gives up",
+                                 G::distributed, Keep::logged});
     v(c.aux_input, OptionInfo{"aux-input", "WHAT", "what A reads: z (the paper) or mu", G::experimental, Keep::restored});
     v(c.aux_standardize, OptionInfo{"aux-standardize", "", "A reads its input standardised over the batch",
                                     G::experimental, Keep::restored});
@@ -190,6 +204,8 @@ TrainConfig recipe(const std::string& name);
 // Throws UsageError naming the first option that is out of range. Run
 // before any work is done.
 void validate(const TrainConfig& c);
+// "HOST:PORT" -> its parts; false when it is not that.
+bool split_host_port(const std::string& s, std::string& host, int& port);
 
 // The options as JSON (every option, keys as in OptionInfo).
 nlohmann::json options_to_json(const TrainConfig& c);

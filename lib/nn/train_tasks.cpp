@@ -19,6 +19,15 @@ void Terms::add(const std::string& k, double x) {
     v.emplace_back(k, x);
 }
 
+void TrainTask::sync_gradients() {
+    if (!dist) return;
+    std::vector<torch::Tensor> params;
+    for (const auto& m : nets.modules())
+        for (const auto& p : m->parameters(true))
+            if (p.requires_grad()) params.push_back(p);
+    dist->average_gradients(params);
+}
+
 double Terms::get(const std::string& k) const {
     for (auto& p : v)
         if (p.first == k) return p.second;
@@ -89,6 +98,7 @@ public:
         StepLosses l = ifgan_forward(nets, b.x, b.y, w, gen);
         for (auto* o : {eg.get(), a.get(), d.get()}) o->zero_grad();
         ifgan_backward(nets, l);
+        sync_gradients();
         for (auto* o : {eg.get(), a.get(), d.get()}) o->step();
         Terms t;
         for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"kl", l.kl}, {"cls", l.cls},
@@ -176,6 +186,15 @@ public:
 
 private:
     StepWeights w;
+
+public:
+    void join(DistGroup* g) override {
+        TrainTask::join(g);
+        w.shard = g->rank();
+        w.shards = g->world();
+    }
+
+private:
     std::unique_ptr<torch::optim::Optimizer> eg, a, d;
 };
 
@@ -234,6 +253,7 @@ public:
         torch::Tensor l = loss::classification(logits, b.y);
         opt->zero_grad();
         l.backward();
+        sync_gradients();
         opt->step();
         Terms t;
         t.add("cls", l.item<double>());

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/checkpoint.hpp"
+#include "nn/dist.hpp"
 #include "nn/train_data.hpp"
 
 namespace ifgan {
@@ -27,6 +28,9 @@ public:
     virtual ~TrainTask() = default;
     Networks nets;
     virtual std::vector<NamedOptimizer> optimizers() = 0;
+    // Data parallel: this task is one rank of `g`; its gradients are
+    // averaged over the ranks before every update.
+    virtual void join(DistGroup* g) { dist = g; }
     // Extra modules a checkpoint keeps for resuming (see TrainingState).
     virtual std::vector<std::pair<std::string, torch::nn::Module*>> extra_state() { return {}; }
     // What the task records in the model's metadata, and reads back on --resume.
@@ -48,6 +52,11 @@ public:
     virtual nlohmann::json validate(const TrainData& d) = 0;
     // Writes DIR/epoch-NNN.png and returns its log record; null when the task has none.
     virtual nlohmann::json sample_sheet(const TrainData& d, const std::string& dir, int64_t epoch) { return nullptr; }
+
+protected:
+    DistGroup* dist = nullptr;
+    // Between the backward pass and the optimisers' step.
+    void sync_gradients();
 };
 
 // The task for c.kind over `nets` (built or loaded), its optimisers made.

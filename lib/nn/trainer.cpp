@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "core/util.hpp"
 #include "nn/train.hpp"
+#include "nn/dist.hpp"
 #include "nn/train_tasks.hpp"
 
 namespace ifgan {
@@ -92,6 +93,14 @@ private:
     int64_t saved_step = 0;                      // the step of the last checkpoint written
     std::string last_fp;
     std::ofstream log;
+    // Data parallel (--nproc, --world-size): rank 0 alone validates, logs,
+    // draws the sample sheets and writes the model; every rank trains on its
+    // part of each global batch.
+    std::unique_ptr<DistGroup> dist;
+    bool lead() const { return !dist || dist->rank() == 0; }
+    int64_t world() const { return dist ? dist->world() : 1; }
+    int64_t global_batch() const { return int64_t(c.batch) * world(); }
+    int stop_signal = 0;  // the signal that stopped this rank or another
     bool eraser_added = false;  // switched on by this --resume: the file must be rewritten
     json last_validation;       // what the model file stands for
 
@@ -103,6 +112,8 @@ private:
     void write_log(const json& j);
     enum class EpochEnd { done, stopped };
     EpochEnd train_epoch(Window& window);
+    void join_group();
+    bool share_step(Terms& t);  // the ranks' mean losses; true when a rank was signalled
     void check_finite(const Terms& t) const;
     void end_epoch(double seconds);
 };
@@ -154,13 +165,17 @@ void TrainingRun::resume() {
     gen.set_state(state.rng);
     step = m.meta["step"].get<int64_t>();
     epoch = m.meta["epoch"].get<int64_t>();
-    batch_pos = m.meta.value("batch_in_epoch", int64_t(0));
+    // Where in the epoch, in images: a run may resume with another number of ranks.
+    const int64_t done_images = m.meta.contains("images_in_epoch") ? m.meta["images_in_epoch"].get<int64_t>()
+                                                                   : m.meta.value("batch_in_epoch", int64_t(0)) * c.batch;
+    batch_pos = done_images / global_batch();
     message("resuming " + c.out + " at step " + std::to_string(step) + " (epoch " + std::to_string(epoch + 1) + ")");
 }
 
 // Every output is checked before the first step; a stale temporary file
 // left by a killed run is removed.
 void TrainingRun::prepare_outputs() {
+    if (!lead()) return;
     check_writable_dir(dir_of(c.out), "--out");
     std::remove((c.out + ".tmp").c_str());
     if (!c.samples.empty()) {
@@ -179,9 +194,12 @@ void TrainingRun::save() {
 }
 
 void TrainingRun::write_checkpoint() {
+    if (!lead()) return;
     json meta = {{"step", step},
                  {"epoch", epoch},
                  {"batch_in_epoch", batch_pos},
+                 {"images_in_epoch", batch_pos * global_batch()},
+                 {"world_size", world()},
                  {"training", options_to_json(c)},
                  {"created_by", std::string("ifgan-train ") + kVersion}};
     meta.update(task->task_meta());
@@ -190,7 +208,7 @@ void TrainingRun::write_checkpoint() {
 }
 
 void TrainingRun::write_log(const json& j) {
-    if (log.is_open()) log << j.dump() << "\n" << std::flush;
+    if (lead() && log.is_open()) log << j.dump() << "\n" << std::flush;
 }
 
 void TrainingRun::check_finite(const Terms& t) const {
@@ -203,36 +221,65 @@ void TrainingRun::check_finite(const Terms& t) const {
                                                std::to_string(saved_step) + ")"));
 }
 
-// Steps from batch_pos to the end of the epoch, or until a signal or --steps.
+// Joins the group the options name, and takes rank 0's weights.
+void TrainingRun::join_group() {
+    DistOptions o;
+    o.world = int(c.world_size);
+    o.rank = int(c.rank);
+    split_host_port(c.master, o.host, o.port);
+    o.timeout_s = c.dist_timeout;
+    if (o.rank > 0) set_tool_name(tool_name() + " (rank " + std::to_string(o.rank) + ")");
+    dist = DistGroup::connect(o);
+}
+
+bool TrainingRun::share_step(Terms& t) {
+    if (!dist) return g_signal != 0;
+    std::vector<double> v;
+    for (auto& p : t.v) v.push_back(p.second);
+    v.push_back(g_signal ? double(g_signal) : 0.0);  // a signal number, or 0
+    v.push_back(g_signal ? 1.0 : 0.0);
+    v = dist->sum(v);
+    for (size_t i = 0; i < t.v.size(); ++i) t.v[i].second = v[i] / double(world());
+    if (v.back() > 0 && !stop_signal) stop_signal = g_signal ? int(g_signal) : int(v[v.size() - 2] / v.back());
+    return v.back() > 0;
+}
+
+// Steps from batch_pos to the end of the epoch, or until a signal (on any
+// rank) or --steps. Rank r of W takes part r of each global batch: batch
+// b * W + r of the epoch's order.
 TrainingRun::EpochEnd TrainingRun::train_epoch(Window& window) {
-    const int64_t per_epoch = data.steps_per_epoch(c.batch);
+    const int64_t per_epoch = data.steps_per_epoch(int(global_batch()));
     std::vector<size_t> order = epoch_order(data.train_idx.size(), c.seed, epoch);
-    Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs), size_t(per_epoch));
+    const int64_t rank = dist ? dist->rank() : 0;
+    Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs), size_t(lead() ? per_epoch : 0));
+    bool stopped = false;
     for (; batch_pos < per_epoch; ++batch_pos) {
         if (c.steps > 0 && step >= c.steps) break;
-        Terms t = task->step(make_batch(data, c, order, epoch, batch_pos), gen);
+        Terms t = task->step(make_batch(data, c, order, epoch, batch_pos * world() + rank), gen);
         ++step;
+        stopped = share_step(t);
         check_finite(t);
         window.add(t);
-        double ips = window.images_per_s(c.batch);
-        bar.update(size_t(batch_pos + 1), fixed(ips, 0) + " img/s " + task->progress_text(t));
+        double ips = window.images_per_s(int(global_batch()));
+        if (lead()) bar.update(size_t(batch_pos + 1), fixed(ips, 0) + " img/s " + task->progress_text(t));
         if (step % c.log_every == 0) {
             write_log({{"step", step}, {"epoch", epoch + 1}, {"loss", window.means()}, {"images_per_s", ips}, {"lr", c.lr}});
             window = Window();
         }
-        if (g_signal) {
+        if (stopped) {
             ++batch_pos;
             break;
         }
     }
     bar.finish();
-    return batch_pos < per_epoch || g_signal ? EpochEnd::stopped : EpochEnd::done;
+    return batch_pos < per_epoch || stopped ? EpochEnd::stopped : EpochEnd::done;
 }
 
 void TrainingRun::end_epoch(double seconds) {
     ++epoch;
     batch_pos = 0;
     task->publish(data);  // validation, the sheet and the checkpoint use the fitted eraser
+    if (!lead()) return;  // the others wait for rank 0 at the next step
     json v = task->validate(data);
     v["epoch"] = epoch;
     v["step"] = step;
@@ -256,34 +303,44 @@ void TrainingRun::end_epoch(double seconds) {
 }
 
 int TrainingRun::run() {
+    if (c.world_size > 1) join_group();
     prepare_outputs();
     if (c.resume) resume();
     else start_fresh();
+    if (dist) {
+        task->join(dist.get());
+        dist->broadcast(shared_state(task->nets.modules()));
+        if (data.steps_per_epoch(int(global_batch())) == 0)
+            throw Error(c.data + ": " + std::to_string(data.train_idx.size()) + " training images, fewer than one global batch of " +
+                        std::to_string(global_batch()));
+    }
     std::string blas = blas_library();
-    if (blas.find("openblas") == std::string::npos)
+    if (lead() && blas.find("openblas") == std::string::npos)
         message("warning: BLAS is " + (blas.empty() ? std::string("unknown") : blas) +
                 ", not OpenBLAS; run 'make deps' (training will be several times slower)");
     StopSignals signals;
     const ModelConfig& m = task->nets.config;
     write_log({{"start", true}, {"kind", m.kind}, {"attributes", m.attrs}, {"options", options_to_json(c)},
-               {"train_images", data.train_idx.size()}, {"steps_per_epoch", data.steps_per_epoch(c.batch)},
-               {"threads", c.threads}});
+               {"train_images", data.train_idx.size()}, {"steps_per_epoch", data.steps_per_epoch(int(global_batch()))},
+               {"threads", c.threads}, {"world_size", world()}, {"global_batch", global_batch()}});
     Window window;
     while (epoch < c.epochs) {
         auto epoch_start = Clock::now();
         if (train_epoch(window) == EpochEnd::stopped) {
             save();
-            if (int sig = g_signal) {
-                message(std::string(sig == SIGINT ? "interrupted" : "terminated") + " at step " + std::to_string(step) +
-                        "; checkpoint written to " + c.out + " (resume with --resume)");
+            if (int sig = dist ? stop_signal : int(g_signal)) {
+                if (lead())
+                    message(std::string(sig == SIGINT ? "interrupted" : "terminated") + " at step " + std::to_string(step) +
+                            "; checkpoint written to " + c.out + " (resume with --resume)");
                 return 128 + sig;
             }
-            message("stopped after " + std::to_string(step) + " steps (--steps); checkpoint " + c.out);
+            if (lead()) message("stopped after " + std::to_string(step) + " steps (--steps); checkpoint " + c.out);
             return 0;
         }
         end_epoch(seconds_since(epoch_start));
     }
     if (eraser_added && last_fp.empty()) save();  // no step left to train: erasure fitted after training
+    if (!lead()) return 0;
     json kept = task->finish(epoch);
     if (!kept.is_null()) {
         message("keeping the weights of epoch " + std::to_string(kept["kept_epoch"].get<int64_t>()) +

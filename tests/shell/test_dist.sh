@@ -1,0 +1,100 @@
+# Data-parallel training on the loopback (LibTorch's c10d with Gloo):
+# equivalence with one process, a lost rank, SIGINT, resume with another
+# number of ranks, and the usage errors.
+source "$IFGAN_ROOT/tests/shell/lib.sh"
+D=$FIXTURE/data
+T="--size 32 --f 4 --nz 8 --epochs 3 --no-cache --val-limit 16 --log-every 1 --steps 20 --threads 1"
+trace() { jq -r "select(.loss) | .loss.$2" "$1"; }
+# The pid of rank R among PID's children (by RANK in its environment).
+rank_pid() {
+    local c
+    for c in $(cat /proc/$1/task/*/children 2>/dev/null); do
+        tr '\0' '\n' < /proc/$c/environ 2>/dev/null | grep -qx "RANK=$2" && { echo $c; return 0; }
+    done
+    return 0
+}
+# max |a-b| / (|a| + floor) over two traces, compared with a tolerance
+close() {  # close FILE1 FILE2 KEY TOL FLOOR
+    paste <(trace "$1" "$3") <(trace "$2" "$3") | awk -v tol="$4" -v fl="$5" -v k="$3" '
+        NF != 2 { bad = 1 } { d = $1 - $2; if (d < 0) d = -d; a = $1 < 0 ? -$1 : $1; r = d / (a + fl); if (r > m) m = r; n++ }
+        END { if (bad || n != 20 || m > tol) { printf "%s: %d steps, max relative difference %g > %g\n", k, n, m, tol; exit 1 } }'
+}
+
+# The classifier (no batch statistics): 2 ranks of 8 are 1 process of 16,
+# to float rounding: the same losses and the same weights.
+ifgan-train --data $D --kind classifier $T --batch 16 --out c1.ifgan --log c1.jsonl 2>/dev/null
+ifgan-train --data $D --kind classifier $T --batch 8 --nproc 2 --out c2.ifgan --log c2.jsonl 2>err.txt
+close c1.jsonl c2.jsonl cls 1e-5 1e-12 || fail "classifier loss trace"
+jq -s -e 'map(select(.start)) | .[0] | .world_size == 2 and .global_batch == 16' c2.jsonl >/dev/null || fail "the log's global batch"
+ls $D/img_align_celeba/*.png | head -8 > few.txt
+paste <(ifgan-classify -m c1.ifgan < few.txt | jq -r '.y.Smiling') <(ifgan-classify -m c2.ifgan < few.txt | jq -r '.y.Smiling') |
+    awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-5) exit 1 }' || fail "classifier weights differ"
+# The editor: the decoder's BatchNorm keeps per-rank batch statistics (as
+# PyTorch's DDP does), so the trace agrees to 1e-3 rather than to rounding.
+for recipe in paper fast; do
+    ifgan-train --recipe $recipe --data $D --attr Smiling $T --batch 16 --out e1.ifgan --log e1-$recipe.jsonl 2>/dev/null
+    ifgan-train --recipe $recipe --data $D --attr Smiling $T --batch 8 --nproc 2 --out e2.ifgan --log e2-$recipe.jsonl 2>/dev/null
+    close e1-$recipe.jsonl e2-$recipe.jsonl eg 3e-3 1e-3 || fail "$recipe: eg trace"
+    close e1-$recipe.jsonl e2-$recipe.jsonl cls 3e-3 1e-3 || fail "$recipe: cls trace"
+done
+# Only rank 0 writes: one log, one model, one sample sheet per epoch.
+ifgan-train --data $D --attr Smiling --recipe fast --size 32 --f 4 --nz 8 --epochs 1 --no-cache --val-limit 16 \
+    --batch 8 --nproc 2 --threads 1 --out s.ifgan --log s.jsonl --samples samples 2>err.txt
+[[ $(jq -c 'select(.start)' s.jsonl | wc -l) == 1 && $(ls samples | wc -l) == 1 ]] || fail "rank 0 alone writes"
+grep -q "(rank 1)" err.txt || fail "rank 1's messages say so"
+
+# Resume a 2-rank run with 1 process: it goes on at the step it stopped.
+ifgan-train --data $D --attr Smiling $T --steps 6 --batch 8 --nproc 2 --out r.ifgan --log r.jsonl 2>/dev/null
+ifgan-train --data $D --attr Smiling $T --steps 9 --batch 8 --resume --out r.ifgan --log r.jsonl 2>err.txt
+grep -q "resuming r.ifgan at step 6" err.txt || fail "resume at step 6"
+[[ $(jq -c 'select(.loss) | .step' r.jsonl | tail -1) == 9 ]] || fail "resumed to step 9"
+
+# A lost rank: the launcher names it and the run ends with status 1, fast.
+long="--size 32 --f 4 --nz 8 --epochs 200 --no-cache --val-limit 16 --threads 1 --batch 8"
+ifgan-train --data $D --attr Smiling $long --nproc 2 --dist-timeout 30 --out k.ifgan 2>kerr.txt &
+launcher=$!
+for i in $(seq 100); do r1=$(rank_pid $launcher 1); [[ -n $r1 ]] && break; sleep 0.1; done
+[[ -n $r1 ]] || fail "rank 1 did not start"
+sleep 3
+start=$(date +%s)
+kill -KILL $r1
+set +e; wait $launcher; status=$?; set -e
+(( status == 1 )) || { cat kerr.txt; fail "launcher status $status after a rank was killed"; }
+(( $(date +%s) - start < 20 )) || fail "the other rank took too long to stop"
+grep -q "rank 1 was killed by signal" kerr.txt || { cat kerr.txt; fail "the lost rank named"; }
+grep -q "lost the other ranks" kerr.txt || { cat kerr.txt; fail "rank 0's message"; }
+# Without the launcher: two processes by the environment; one is killed.
+port=$(( 20000 + RANDOM % 20000 ))
+WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --out m.ifgan 2>m0.txt &
+r0=$!
+WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --out m.ifgan 2>m1.txt &
+r1=$!
+sleep 4
+kill -KILL $r1
+set +e; wait $r0; status=$?; wait $r1; set -e
+(( status == 1 )) || { cat m0.txt; fail "rank 0's status $status after rank 1 died"; }
+grep -q "rank 0: lost the other ranks during" m0.txt || { cat m0.txt; fail "rank 0's message"; }
+
+# SIGINT to the whole run (as Ctrl-C does): every rank stops at the same
+# step, rank 0 writes its checkpoint, and the run resumes.
+setsid ifgan-train --data $D --attr Smiling $long --nproc 2 --out i.ifgan --log i.jsonl 2>ierr.txt &
+leader=$!
+for i in $(seq 100); do [[ -f i.jsonl ]] && grep -q '"loss"' i.jsonl && break; sleep 0.1; done
+kill -INT -- -$leader
+set +e; wait $leader; status=$?; set -e
+(( status == 130 )) || { cat ierr.txt; fail "status $status after SIGINT"; }
+grep -q "interrupted at step" ierr.txt || fail "interrupt message"
+ifgan-train --data $D --attr Smiling $T --batch 8 --resume --steps 1000000 --epochs 1 --out i.ifgan 2>/dev/null ||
+    fail "the interrupted run resumes"
+
+# Usage errors: exit 2, nothing started.
+expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan --world-size 2 --rank 2
+expect_err "--rank 2 is not below --world-size 2"
+WORLD_SIZE=2 expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan --nproc 2
+expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan --world-size 2 --master nohost
+expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan --dist-timeout 0
+RANK=x expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan
+# Nobody at rank 0's address: a clear error within the timeout.
+expect_status 1 ifgan-train --data $D --attr Smiling $T --out u.ifgan --world-size 2 --rank 1 \
+    --master 127.0.0.1:$(( 20000 + RANDOM % 20000 )) --dist-timeout 2
+expect_err "cannot join the group"
