@@ -4,6 +4,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <chrono>
 #include <cstdlib>
 
 #include "core/util.hpp"
@@ -100,8 +101,15 @@ void DistGroup::broadcast(const std::vector<torch::Tensor>& tensors) {
     });
 }
 
+DistGroup::GradStats DistGroup::take_grad_stats() {
+    GradStats s = stats_;
+    stats_ = GradStats();
+    return s;
+}
+
 void DistGroup::average_gradients(const std::vector<torch::Tensor>& params) {
     torch::NoGradGuard ng;
+    const auto start = std::chrono::steady_clock::now();
     std::vector<torch::Tensor> grads;  // the same on every rank: the same graph ran
     for (const auto& p : params)
         if (p.grad().defined()) grads.push_back(p.grad());
@@ -117,7 +125,10 @@ void DistGroup::average_gradients(const std::vector<torch::Tensor>& params) {
             g.copy_(flat[0].narrow(0, at, n).view(g.sizes()));
             at += n;
         }
+        stats_.bytes += flat[0].nbytes();
     });
+    ++stats_.calls;
+    stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::vector<double> DistGroup::sum(const std::vector<double>& v) {

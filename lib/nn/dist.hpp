@@ -37,8 +37,16 @@ public:
     // The element-wise sum over the ranks of a few numbers.
     std::vector<double> sum(const std::vector<double>& v);
     void barrier();
+    // What average_gradients cost since the last call: calls, bytes summed
+    // per call, and seconds spent (flattening and copying back included).
+    struct GradStats {
+        int64_t calls = 0, bytes = 0;
+        double seconds = 0;
+    };
+    GradStats take_grad_stats();
 
 private:
+    GradStats stats_;
     explicit DistGroup(const DistOptions& o);
     struct Impl;
     DistOptions o_;

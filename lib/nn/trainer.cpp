@@ -263,7 +263,13 @@ TrainingRun::EpochEnd TrainingRun::train_epoch(Window& window) {
         double ips = window.images_per_s(int(global_batch()));
         if (lead()) bar.update(size_t(batch_pos + 1), fixed(ips, 0) + " img/s " + task->progress_text(t));
         if (step % c.log_every == 0) {
-            write_log({{"step", step}, {"epoch", epoch + 1}, {"loss", window.means()}, {"images_per_s", ips}, {"lr", c.lr}});
+            json rec = {{"step", step}, {"epoch", epoch + 1}, {"loss", window.means()}, {"images_per_s", ips}, {"lr", c.lr}};
+            if (dist) {
+                DistGroup::GradStats g = dist->take_grad_stats();
+                if (g.calls)
+                    rec["allreduce"] = {{"bytes_per_step", g.bytes / g.calls}, {"seconds_per_step", g.seconds / double(g.calls)}};
+            }
+            write_log(rec);
             window = Window();
         }
         if (stopped) {
