@@ -51,6 +51,25 @@ for i in 1 2 3 4 5; do
 done
 emit --argjson s "$(echo "$total / 5" | bc -l)" '{measure: "one_image_edit", seconds: $s}'
 
+echo "bench: data parallel, 1 process of 2 threads against 2 ranks of 1 thread" >&2
+# images/s: the mean of the log lines after the first (warm-up), all within
+# the first epoch (25 steps of 64 of the 1,600 train faces); the
+# all-reduce: bytes and seconds per step as ifgan-train logs them.
+for recipe in paper fast; do
+    for ranks in 1 2; do
+        log=$work/dist-$recipe-$ranks.jsonl
+        if ((ranks == 1)); then dist=(--threads 2 --batch 64); else dist=(--nproc 2 --threads 1 --batch 32); fi
+        ifgan-train --data "$work/faces" --attr Smiling --recipe $recipe --precision bf16 --epochs 100 --steps 24 \
+            --log-every 6 --no-cache --val-limit 64 --out "$work/dist.ifgan" --log "$log" "${dist[@]}" 2>/dev/null
+        rm -f "$work/dist.ifgan"
+        jq -s -c --arg r $recipe --argjson n $ranks '[.[] | select(.loss)] | .[1:] |
+            {measure: "train_data_parallel", recipe: $r, ranks: $n, threads_per_rank: (if $n == 1 then 2 else 1 end),
+             global_batch: 64, images_per_s: (map(.images_per_s) | add / length),
+             allreduce_bytes_per_step: (map(.allreduce.bytes_per_step // 0) | max),
+             allreduce_seconds_per_step: (map(.allreduce.seconds_per_step // 0) | add / length)}' "$log"
+    done
+done
+
 echo "bench: photo in, photo out" >&2
 bash "$root/scripts/photos.sh" "$work/photos"
 photo=$work/photos/astronaut.png  # 512 x 512, one face
