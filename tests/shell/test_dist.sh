@@ -75,6 +75,21 @@ set +e; wait $r0; status=$?; wait $r1; set -e
 (( status == 1 )) || { cat m0.txt; fail "rank 0's status $status after rank 1 died"; }
 grep -q "rank 0: lost the other ranks during" m0.txt || { cat m0.txt; fail "rank 0's message"; }
 
+# A rank that hangs (stopped): the other gives up after --dist-timeout.
+port=$(( 20000 + RANDOM % 20000 ))
+WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --dist-timeout 4 --out h.ifgan 2>h0.txt &
+r0=$!
+WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --dist-timeout 4 --out h.ifgan 2>h1.txt &
+r1=$!
+sleep 4
+kill -STOP $r1
+start=$(date +%s)
+set +e; wait $r0; status=$?; set -e
+kill -KILL $r1; wait $r1 || true
+(( status == 1 )) || { cat h0.txt; fail "rank 0's status $status when rank 1 hung"; }
+(( $(date +%s) - start < 30 )) || fail "rank 0 waited too long for a hung rank"
+grep -q "rank 0: lost the other ranks" h0.txt || { cat h0.txt; fail "rank 0's message for a hung rank"; }
+
 # SIGINT to the whole run (as Ctrl-C does): every rank stops at the same
 # step, rank 0 writes its checkpoint, and the run resumes.
 setsid ifgan-train --data $D --attr Smiling $long --nproc 2 --out i.ifgan --log i.jsonl 2>ierr.txt &
