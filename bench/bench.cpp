@@ -214,6 +214,14 @@ int main(int argc, char** argv) {
         emit(bench_step("paper", paper, 6, p32, p16, true));
         emit(bench_step("fast", fast, 12, p32, p16, true));
     }
+    // The paper's configuration in bf16 in both variants, beside
+    // bench/pytorch_step.py's (scripts/bench.sh runs both in one run).
+    TrainConfig authors = recipe("paper"), attached = recipe("paper");
+    authors.precision = attached.precision = Precision::bf16;
+    attached.head = Head::attached;
+    attached.decoder_input = DecoderInput::label;
+    emit(bench_step("paper-authors", authors, 6, p32, p16, true));
+    emit(bench_step("paper-attached-label", attached, 6, p32, p16, true));
     ModelConfig paper;
     paper.attrs = {"Smiling"};
     for (bool bf16 : {false, true}) profile_step(paper, bf16, 64);

@@ -14,7 +14,16 @@ emit() { jq -cn "$@"; }
 
 if [[ -z ${BENCH_SKIP_STEPS:-} ]]; then
     echo "bench: matmul peak and training steps" >&2
-    "$root/build/ifgan-bench" "$threads"
+    "$root/build/ifgan-bench" "$threads" | tee "$work/steps.jsonl"
+    # The same step written in plain PyTorch (Debian's python3-torch, the
+    # same LibTorch and oneDNN), and the ratio, from this run.
+    echo "bench: the PyTorch step beside it" >&2
+    /usr/bin/python3 "$root/bench/pytorch_step.py" "$threads" | tee "$work/pytorch.jsonl"
+    jq -s -c '(map(select(.measure == "pytorch_step")) | map({(.variant): .images_per_s}) | add) as $pt |
+        map(select(.measure == "train_step" and (.config | startswith("paper-")))) | .[] |
+        (.config | ltrimstr("paper-")) as $v |
+        {measure: "ratio_to_pytorch", variant: $v, ifgan_images_per_s: .images_per_s,
+         pytorch_images_per_s: $pt[$v], ratio: (.images_per_s / $pt[$v])}' "$work/steps.jsonl" "$work/pytorch.jsonl"
 fi
 
 echo "bench: data" >&2
