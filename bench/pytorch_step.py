@@ -3,8 +3,8 @@ to put ifgan-train's step beside it in the same run on the same machine.
 
 Same networks (docs/model.md), losses, optimisers, batch, image size and
 precision as ifgan's paper configuration; idiomatic PyTorch otherwise
-(nn.ConvTranspose2d, one autocast region, channels-last tensors). Two
-variants: the authors' (y-hat head on detached features, decoder fed
+(nn.ConvTranspose2d, one autocast region, NCHW tensors; CHANNELS_LAST below
+switches the layout). Two variants: the authors' (y-hat head on detached features, decoder fed
 y-hat) and the attached head with the decoder fed the label.
 
     /usr/bin/python3 bench/pytorch_step.py [THREADS]   # JSON Lines on stdout
