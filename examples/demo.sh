@@ -43,7 +43,8 @@ ls faces/img_align_celeba/*.png | tail -8 > "pipe-inputs.txt"
 ifgan-encode -m "smile.ifgan" < "pipe-inputs.txt" |
     ifgan-flip --toggle Smiling |
     ifgan-decode -m "smile.ifgan" --out "pipe" --sheet "pipe-toggled.png"
-photo=$(ls faces/wild/img_celeba/*.jpg | head -1)
+photos=(faces/wild/img_celeba/*.jpg)
+photo=${photos[0]}
 ifgan-align --landmarks faces/wild/list_landmarks_celeba.txt --out "aligned" "$photo" |
     ifgan-encode -m "smile.ifgan" |
     ifgan-flip --toggle Smiling |

@@ -10,7 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Test faces and their labels (column of ATTR in list_attr_celeba.txt).
 col=$(sed -n 2p "$data/list_attr_celeba.txt" | tr -s ' ' '\n' | grep -n -x "$attr" | cut -d: -f1)
-awk '$2 == 2 {print $1}' "$data/list_eval_partition.txt" | head -n "$n" > "$work/test.txt"
+awk -v n="$n" '$2 == 2 && c < n {print $1; c++}' "$data/list_eval_partition.txt" > "$work/test.txt"
 awk -v c="$col" 'NR > 2 {print $1, $(c + 1)}' "$data/list_attr_celeba.txt" > "$work/labels.txt"
 sed "s|^|$data/img_align_celeba/|" "$work/test.txt" |
     ifgan-encode -m "$model" |

@@ -88,7 +88,8 @@ paste_pipe() {  # align options... : one photo through the whole pipe
 }
 ifgan-synth --out "$work/faces" --count 2000 --seed 1 --wild 100 --only-wild 2>/dev/null
 wild_marks=$work/faces/wild/list_landmarks_celeba.txt
-first_wild=$(ls "$work"/faces/wild/img_celeba/*.jpg | head -1)
+wild=("$work"/faces/wild/img_celeba/*.jpg)
+first_wild=${wild[0]}
 paste_pipe "$photo" >/dev/null  # page cache warm
 for mode in detector landmarks; do
     total=0

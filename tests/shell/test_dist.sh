@@ -26,7 +26,8 @@ ifgan-train --data $D --kind classifier $T --batch 16 --out c1.ifgan --log c1.js
 ifgan-train --data $D --kind classifier $T --batch 8 --nproc 2 --out c2.ifgan --log c2.jsonl 2>err.txt
 close c1.jsonl c2.jsonl cls 1e-5 1e-12 || fail "classifier loss trace"
 jq -s -e 'map(select(.start)) | .[0] | .world_size == 2 and .global_batch == 16' c2.jsonl >/dev/null || fail "the log's global batch"
-ls $D/img_align_celeba/*.png | head -8 > few.txt
+faces=($D/img_align_celeba/*.png)
+printf '%s\n' "${faces[@]:0:8}" > few.txt
 paste <(ifgan-classify -m c1.ifgan < few.txt | jq -r '.y.Smiling') <(ifgan-classify -m c2.ifgan < few.txt | jq -r '.y.Smiling') |
     awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-5) exit 1 }' || fail "classifier weights differ"
 # The editor: the decoder's BatchNorm keeps per-rank batch statistics (as

@@ -10,7 +10,8 @@ ifgan-synth --out data --count 160 --size 32 --seed 9 --attrs Smiling,Eyeglasses
 [[ ! -e data/img_align_celeba ]] || fail "--only-wild wrote the data set"
 ls data/wild/img_celeba/*.jpg | wc -l | grep -qx 3 || fail "three wild photos"
 [[ $(head -1 data/wild/list_landmarks_celeba.txt) == 3 ]] || fail "landmark count"
-[[ -f data/wild/counterfactuals/$(basename "$(ls data/wild/img_celeba/*.jpg | head -1)" .jpg)_Smiling.jpg ]] || fail "wild counterfactual"
+wild=(data/wild/img_celeba/*.jpg)  # globs, not ls | head: head closing the pipe fails ls under pipefail
+[[ -f data/wild/counterfactuals/$(basename "${wild[0]}" .jpg)_Smiling.jpg ]] || fail "wild counterfactual"
 # The fixture's data set lists its aligned landmarks, so the model knows its frame.
 [[ -f $FIXTURE/data/list_landmarks_align_celeba.txt ]] || fail "aligned landmarks"
 
@@ -20,7 +21,7 @@ ifgan-align --landmarks data/wild/list_landmarks_celeba.txt --out aligned data/w
 jq -e '(.landmarks | length) == 5 and (.transform | length) == 6 and (.box | length) == 4 and (.source | test("img_celeba"))' faces.jsonl >/dev/null
 file "$(jq -r .id faces.jsonl | head -1)" | grep -q "PNG image data, 178 x 218" || fail "aligned crop size"
 # A photo without landmarks: an error record, the others still aligned, exit 1.
-cp data/wild/img_celeba/$(ls data/wild/img_celeba | head -1) stranger.jpg
+cp "${wild[0]}" stranger.jpg
 expect_status 1 ifgan-align --landmarks data/wild/list_landmarks_celeba.txt --out a2 stranger.jpg data/wild/img_celeba/*.jpg
 [[ $(jq -r 'select(.error) | .source' out.txt) == stranger.jpg ]] || fail "error record"
 [[ $(jq -r 'select(.id) | .id' out.txt | wc -l) == 3 ]] || fail "the other photos"
@@ -38,7 +39,7 @@ for f in data/wild/img_celeba/*.jpg; do
     file "edited/$s-edit.jpg" | grep -qF "$want" || fail "$s: pasted photo size (want $want)"
 done
 # A PNG photo comes back as PNG, byte-identical outside the face square.
-photo=$(ls data/wild/img_celeba/*.jpg | head -1); s=$(basename "$photo" .jpg)
+photo=${wild[0]}; s=$(basename "$photo" .jpg)
 mkdir png && "$IFGAN_BUILD/mkimg" png "$photo" "png/$s.png"
 sed "s/$s.jpg/$s.png/" data/wild/list_landmarks_celeba.txt > png/marks.txt
 ifgan-align --landmarks png/marks.txt --out png/al "png/$s.png" | ifgan-encode -m $M |
@@ -79,7 +80,7 @@ grep -q "photo in, photo out (3 photos" eval.txt || fail "paste table on stderr"
 grep -q "Photo in, photo out" rep.html || fail "paste table in the page"
 file psheet.png | grep -q "PNG image data" || fail "paste sheet"
 # The error to the truth is the photo's own: recomputed here for the unedited photo.
-first=$(ls evald/wild/img_celeba | head -1); s=${first%.jpg}
+evald_wild=(evald/wild/img_celeba/*.jpg); first=$(basename "${evald_wild[0]}"); s=${first%.jpg}
 read w h < <(file evald/wild/img_celeba/$first | grep -o '[0-9]*x[0-9]*,' | tail -1 | tr 'x,' '  ')
 (( w >= 256 && h >= 256 )) || fail "wild photo size"
 expect_status 2 ifgan-eval -m $M --classifier $J --data evald --feather 0.2
