@@ -60,6 +60,14 @@ Affine crop_transform(Crop c, int w, int h, int size) {
     return t;
 }
 
+Affine similarity(double degrees, double scale, double tx, double ty) {
+    const double a = degrees * 3.141592653589793 / 180;
+    Affine t;
+    t.a = scale * std::cos(a), t.b = -scale * std::sin(a), t.c = tx;
+    t.d = scale * std::sin(a), t.e = scale * std::cos(a), t.f = ty;
+    return t;
+}
+
 Landmarks model_frame(const std::vector<double>& frame, int size) {
     if (frame.size() == 10) {
         Landmarks l;

@@ -24,6 +24,9 @@ struct Affine {
     double scale() const;  // sqrt(|det|): how much lengths grow
 };
 Affine inverse(const Affine& t);
+// x' = s (cos a x - sin a y) + tx, y' = s (sin a x + cos a y) + ty, with a
+// in degrees: a rotation, a uniform scale, then a shift.
+Affine similarity(double degrees, double scale, double tx, double ty);
 Affine compose(const Affine& second, const Affine& first);  // second(first(p))
 std::array<double, 6> to_array(const Affine& t);
 Affine affine_from_array(const std::array<double, 6>& v);

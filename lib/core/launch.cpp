@@ -88,14 +88,13 @@ int launch_local_ranks(const std::vector<std::string>& argv, int n, double grace
                 if (p > 0) ::kill(p, SIGTERM);
             g_forward = 0;
         }
-        if (std::chrono::steady_clock::now() > deadline && !terminated) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            // First SIGTERM (the ranks checkpoint if they can), 5 s later SIGKILL.
             for (pid_t p : pids)
-                if (p > 0) ::kill(p, SIGTERM);
+                if (p > 0) ::kill(p, terminated ? SIGKILL : SIGTERM);
+            deadline = terminated ? std::chrono::steady_clock::time_point::max()
+                                  : std::chrono::steady_clock::now() + std::chrono::seconds(5);
             terminated = true;
-            deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        } else if (terminated && std::chrono::steady_clock::now() > deadline) {
-            for (pid_t p : pids)
-                if (p > 0) ::kill(p, SIGKILL);
         }
         int status = 0;
         pid_t done = ::waitpid(-1, &status, WNOHANG);

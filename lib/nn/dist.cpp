@@ -38,6 +38,23 @@ void for_each_bucket(const std::vector<torch::Tensor>& ts, F&& fn) {
     }
 }
 
+// A bucket's tensors as one flat float32 tensor, in order; and back (copy_
+// converts to each tensor's own type and memory layout).
+torch::Tensor flatten(const std::vector<torch::Tensor>& bucket) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& t : bucket) parts.push_back(t.detach().reshape({-1}).to(torch::kFloat32));
+    return torch::cat(parts);
+}
+
+void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& bucket) {
+    int64_t at = 0;
+    for (const auto& t : bucket) {
+        const int64_t n = t.numel();
+        t.copy_(flat.narrow(0, at, n).view(t.sizes()));
+        at += n;
+    }
+}
+
 }  // namespace
 
 struct DistGroup::Impl {
@@ -86,18 +103,9 @@ void DistGroup::run(const char* what, const std::function<void()>& collective) {
 void DistGroup::broadcast(const std::vector<torch::Tensor>& tensors) {
     torch::NoGradGuard ng;
     for_each_bucket(tensors, [&](const std::vector<torch::Tensor>& bucket) {
-        std::vector<torch::Tensor> flat{torch::cat([&] {
-            std::vector<torch::Tensor> parts;
-            for (const auto& t : bucket) parts.push_back(t.detach().to(torch::kFloat32).reshape({-1}));
-            return parts;
-        }())};
+        std::vector<torch::Tensor> flat{flatten(bucket)};
         run("the broadcast of rank 0's weights", [&] { impl_->pg->broadcast(flat)->wait(); });
-        int64_t at = 0;
-        for (const auto& t : bucket) {
-            const int64_t n = t.numel();
-            t.copy_(flat[0].narrow(0, at, n).view(t.sizes()).to(t.dtype()));
-            at += n;
-        }
+        unflatten(flat[0], bucket);
     });
 }
 
@@ -114,17 +122,9 @@ void DistGroup::average_gradients(const std::vector<torch::Tensor>& params) {
     for (const auto& p : params)
         if (p.grad().defined()) grads.push_back(p.grad());
     for_each_bucket(grads, [&](const std::vector<torch::Tensor>& bucket) {
-        std::vector<torch::Tensor> parts;
-        for (const auto& g : bucket) parts.push_back(g.reshape({-1}));
-        std::vector<torch::Tensor> flat{torch::cat(parts)};
+        std::vector<torch::Tensor> flat{flatten(bucket)};
         run("the gradient all-reduce", [&] { impl_->pg->allreduce(flat)->wait(); });
-        flat[0].div_(double(o_.world));
-        int64_t at = 0;
-        for (const auto& g : bucket) {
-            const int64_t n = g.numel();
-            g.copy_(flat[0].narrow(0, at, n).view(g.sizes()));
-            at += n;
-        }
+        unflatten(flat[0].div_(double(o_.world)), bucket);
         stats_.bytes += flat[0].nbytes();
     });
     ++stats_.calls;

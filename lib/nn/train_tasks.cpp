@@ -94,6 +94,13 @@ public:
 
     std::vector<NamedOptimizer> optimizers() override { return {{"EG", eg.get()}, {"A", a.get()}, {"D", d.get()}}; }
 
+    // Each rank draws the noise of the whole global batch and takes its part.
+    void join(DistGroup* g) override {
+        TrainTask::join(g);
+        w.shard = g->rank();
+        w.shards = g->world();
+    }
+
     Terms step(const Batch& b, at::Generator& gen) override {
         StepLosses l = ifgan_forward(nets, b.x, b.y, w, gen);
         for (auto* o : {eg.get(), a.get(), d.get()}) o->zero_grad();
@@ -186,15 +193,6 @@ public:
 
 private:
     StepWeights w;
-
-public:
-    void join(DistGroup* g) override {
-        TrainTask::join(g);
-        w.shard = g->rank();
-        w.shards = g->world();
-    }
-
-private:
     std::unique_ptr<torch::optim::Optimizer> eg, a, d;
 };
 

@@ -251,7 +251,7 @@ TrainingRun::EpochEnd TrainingRun::train_epoch(Window& window) {
     const int64_t per_epoch = data.steps_per_epoch(int(global_batch()));
     std::vector<size_t> order = epoch_order(data.train_idx.size(), c.seed, epoch);
     const int64_t rank = dist ? dist->rank() : 0;
-    Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs), size_t(lead() ? per_epoch : 0));
+    Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs), size_t(per_epoch));
     bool stopped = false;
     for (; batch_pos < per_epoch; ++batch_pos) {
         if (c.steps > 0 && step >= c.steps) break;

@@ -28,14 +28,6 @@ const FaceDetector& detector() {
 // Eye centres read off astronaut.png at 10x zoom (the iris's middle).
 const double kEyeX[2] = {203.5, 247.0}, kEyeY[2] = {101.5, 103.5};
 
-Affine similarity(double angle_deg, double scale, double tx, double ty) {
-    double a = angle_deg * 3.141592653589793 / 180;
-    Affine t;
-    t.a = scale * std::cos(a), t.b = -scale * std::sin(a), t.c = tx;
-    t.d = scale * std::sin(a), t.e = scale * std::cos(a), t.f = ty;
-    return t;
-}
-
 }  // namespace
 
 TEST_CASE("five_from_68 takes eye means, the nose tip and the mouth corners") {

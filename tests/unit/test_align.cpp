@@ -10,16 +10,6 @@
 
 using namespace ifgan;
 
-namespace {
-Affine similarity(double angle_deg, double scale, double tx, double ty) {
-    double a = angle_deg * 3.141592653589793 / 180;
-    Affine t;
-    t.a = scale * std::cos(a), t.b = -scale * std::sin(a), t.c = tx;
-    t.d = scale * std::sin(a), t.e = scale * std::cos(a), t.f = ty;
-    return t;
-}
-}  // namespace
-
 TEST_CASE("fit_similarity recovers a known similarity; inverse and compose undo it") {
     Affine t = similarity(15, 1.7, 30, -12);
     const Landmarks& from = celeba_aligned_landmarks();
