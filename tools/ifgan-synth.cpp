@@ -21,6 +21,7 @@ static int synth_main(int argc, char** argv) {
         "wild", "also put the first N test faces into larger photos (wild/), with landmarks and counterfactual photos",
         cxxopts::value<long>()->default_value("0"))(
         "only-wild", "write only the wild photos (the data set of the same --count and --seed exists)")(
+        "celeba-frame", "write 178x218 JPEGs in CelebA's geometry and split proportions (202599 faces: its exact splits)")(
         "threads", "worker threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())));
     auto r = parse_options(opts, argc, argv);
     if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
@@ -42,6 +43,8 @@ static int synth_main(int argc, char** argv) {
     if (r["wild"].as<long>() < 0) throw UsageError("--wild must be 0 or more");
     o.wild = size_t(r["wild"].as<long>());
     o.only_wild = r.count("only-wild") > 0;
+    o.celeba_frame = r.count("celeba-frame") > 0;
+    if (o.celeba_frame && r.count("size")) throw UsageError("--celeba-frame fixes the image size (178x218); drop --size");
     if (o.only_wild && o.wild == 0) throw UsageError("--only-wild needs --wild N");
     Progress bar("faces", o.count);
     o.progress = [&](size_t d, size_t n) { bar.update(d, ""); (void)n; };

@@ -75,6 +75,15 @@ int default_split(size_t i, size_t n) {
     return kTest;
 }
 
+int celeba_split(size_t i, size_t n) {
+    constexpr size_t kAll = 202599, kTrainN = 162770, kValN = 19867;
+    // Rounded to the nearest count, so that n == kAll gives CelebA's own.
+    const size_t train = (n * kTrainN + kAll / 2) / kAll, val = (n * (kTrainN + kValN) + kAll / 2) / kAll;
+    if (i < train) return kTrain;
+    if (i < val) return kVal;
+    return kTest;
+}
+
 void select_attrs(Dataset& ds, const std::vector<uint8_t>& all_labels, const std::vector<std::string>& want) {
     std::vector<size_t> cols;
     if (want.empty()) {

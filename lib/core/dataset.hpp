@@ -15,6 +15,9 @@ Split parse_split(const std::string& name);  // train|val|test|all; throws Usage
 // The split of the i-th of n files when the data set names none (and of the
 // synthetic faces): the first 80% train, the next 10% val, the last 10% test.
 int default_split(size_t i, size_t n);
+// CelebA's own partition in proportion: of its 202,599 images the first
+// 162,770 train, the next 19,867 val, the last 19,962 test (exact for that n).
+int celeba_split(size_t i, size_t n);
 const char* split_name(int s);
 
 struct Dataset {

@@ -92,7 +92,11 @@ namespace {
 // tests; supersampling does the antialiasing.
 class Painter {
 public:
-    Painter(const FaceParams& p, int side) : S(side), buf(size_t(side) * side * 3) {
+    // The face's unit square [-1,1]^2 is drawn `side` pixels wide at (ox, oy)
+    // of a width x height canvas; by default the canvas is that square.
+    Painter(const FaceParams& p, int side) : Painter(p, side, side, side, 0, 0) {}
+    Painter(const FaceParams& p, int side, int width, int height, int ox, int oy)
+        : S(side), W(width), H(height), OX(ox), OY(oy), buf(size_t(width) * height * 3) {
         cx = p.shift_x;
         cy = p.shift_y;
         sc = p.scale;
@@ -116,22 +120,22 @@ public:
         for (double fx : {x0, x1})
             for (double fy : {y0, y1}) {
                 double X = cx + sc * (ct * fx - st * fy), Y = cy + sc * (st * fx + ct * fy);
-                double px = (X + 1) * 0.5 * S, py = (Y + 1) * 0.5 * S;
+                double px = OX + (X + 1) * 0.5 * S, py = OY + (Y + 1) * 0.5 * S;
                 px0 = std::min(px0, px);
                 px1 = std::max(px1, px);
                 py0 = std::min(py0, py);
                 py1 = std::max(py1, py);
             }
-        int ix0 = std::max(0, int(std::floor(px0))), ix1 = std::min(S - 1, int(std::ceil(px1)));
-        int iy0 = std::max(0, int(std::floor(py0))), iy1 = std::min(S - 1, int(std::ceil(py1)));
+        int ix0 = std::max(0, int(std::floor(px0))), ix1 = std::min(W - 1, int(std::ceil(px1)));
+        int iy0 = std::max(0, int(std::floor(py0))), iy1 = std::min(H - 1, int(std::ceil(py1)));
         const float a = float(alpha), cr = float(c.r), cg = float(c.g), cb = float(c.b);
         for (int py = iy0; py <= iy1; ++py) {
-            double Y = (py + 0.5) / S * 2 - 1 - cy;
+            double Y = (py - OY + 0.5) / S * 2 - 1 - cy;
             for (int px = ix0; px <= ix1; ++px) {
-                double X = (px + 0.5) / S * 2 - 1 - cx;
+                double X = (px - OX + 0.5) / S * 2 - 1 - cx;
                 double fx = (ct * X + st * Y) / sc, fy = (-st * X + ct * Y) / sc;
                 if (!inside(fx, fy)) continue;
-                float* d = &buf[(size_t(py) * S + px) * 3];
+                float* d = &buf[(size_t(py) * W + px) * 3];
                 d[0] += a * (cr - d[0]);
                 d[1] += a * (cg - d[1]);
                 d[2] += a * (cb - d[2]);
@@ -170,22 +174,24 @@ public:
     }
 
     // Averages ss x ss blocks, then applies lighting and noise per pixel.
-    Image finish(int size, const FaceParams& p) const {
-        int ss = S / size;
-        Image img(size, size);
+    // `ss` is the supersampling factor the canvas was made with.
+    Image finish(int ss, const FaceParams& p) const {
+        const int w = W / ss, h = H / ss;
+        const double side = double(S) / ss, ox = double(OX) / ss, oy = double(OY) / ss;
+        Image img(w, h);
         Rng noise(p.seed);
         const double inv = 1.0 / (ss * ss);
-        for (int y = 0; y < size; ++y)
-            for (int x = 0; x < size; ++x) {
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
                 double acc[3] = {0, 0, 0};
                 for (int j = 0; j < ss; ++j)
                     for (int i = 0; i < ss; ++i) {
-                        const float* s = &buf[(size_t(y * ss + j) * S + (x * ss + i)) * 3];
+                        const float* s = &buf[(size_t(y * ss + j) * W + (x * ss + i)) * 3];
                         acc[0] += s[0];
                         acc[1] += s[1];
                         acc[2] += s[2];
                     }
-                double X = (x + 0.5) / size * 2 - 1, Y = (y + 0.5) / size * 2 - 1;
+                double X = (x - ox + 0.5) / side * 2 - 1, Y = (y - oy + 0.5) / side * 2 - 1;
                 double light = 1 + p.light_amp * 0.5 * (p.light_x * X + p.light_y * Y);
                 uint8_t* d = img.at(x, y);
                 for (int c = 0; c < 3; ++c) {
@@ -199,7 +205,7 @@ public:
     }
 
 private:
-    int S;
+    int S, W, H, OX, OY;
     std::vector<float> buf;
     double cx, cy, sc, ct, st;
 };
@@ -294,9 +300,9 @@ Landmarks face_landmarks(const FaceParams& p, int size) {
     return l;
 }
 
-Image render_face(const FaceParams& p, int size) {
-    int ss = size <= 64 ? 3 : 2;
-    Painter pt(p, size * ss);
+namespace {
+
+Image paint_face(const FaceParams& p, Painter& pt, int ss) {
     const double rx = p.face_rx, ry = p.face_ry;
     pt.clear(p.background);
     pt.ellipse(0, ry + 0.55, 0.85, 0.42, p.shirt);          // shoulders
@@ -325,7 +331,21 @@ Image render_face(const FaceParams& p, int size) {
     draw_mouth(pt, p, p.attr[0]);
     if (p.attr[1]) draw_glasses(pt, p);
     if (p.attr[2]) draw_hat(pt, p);
-    return pt.finish(size, p);
+    return pt.finish(ss, p);
+}
+
+}  // namespace
+
+Image render_face(const FaceParams& p, int size) {
+    const int ss = size <= 64 ? 3 : 2;
+    Painter pt(p, size * ss);
+    return paint_face(p, pt, ss);
+}
+
+Image render_face_in_frame(const FaceParams& p, int width, int height, Box square) {
+    const int ss = square.w <= 64 ? 3 : 2;
+    Painter pt(p, square.w * ss, width * ss, height * ss, square.x * ss, square.y * ss);
+    return paint_face(p, pt, ss);
 }
 
 std::string face_params_json(const FaceParams& p) {
@@ -457,7 +477,7 @@ template <class Face, class Name>
 void write_wild_photos(const SynthOptions& opt, const std::vector<int>& chosen, Face face, Name file_name) {
     std::vector<size_t> test;
     for (size_t i = 0; i < opt.count && test.size() < opt.wild; ++i)
-        if (default_split(i, opt.count) == kTest) test.push_back(i);
+        if (synth_split(opt, i) == kTest) test.push_back(i);
     std::string dir = join_path(opt.out, "wild"), img_dir = join_path(dir, "img_celeba"),
                 cf_dir = join_path(dir, "counterfactuals");
     make_dirs(img_dir);
@@ -500,6 +520,10 @@ Image wild_counterfactual(const WildPhoto& w, const FaceParams& q, uint64_t seed
     return place_tile(w.background, render_face(q, l.tile), l);
 }
 
+int synth_split(const SynthOptions& opt, size_t i) {
+    return opt.celeba_frame ? celeba_split(i, opt.count) : default_split(i, opt.count);
+}
+
 void write_synthetic_dataset(const SynthOptions& opt) {
     const auto& known = synth_attribute_names();
     std::vector<int> chosen;  // indices into known, in the order asked
@@ -512,10 +536,33 @@ void write_synthetic_dataset(const SynthOptions& opt) {
     if (opt.count == 0) throw UsageError("--count must be at least 1");
     if (opt.size < 16 || opt.size > 512) throw UsageError("--size must be between 16 and 512");
     int digits = std::max(6, int(std::to_string(opt.count).size()));
+    const char* ext = opt.celeba_frame ? "jpg" : "png";
     auto file_name = [&](size_t i) {
         char b[32];
-        std::snprintf(b, sizeof b, "%0*zu.png", digits, i + 1);
+        std::snprintf(b, sizeof b, "%0*zu.%s", digits, i + 1, ext);
         return std::string(b);
+    };
+    // CelebA's aligned photos are 178x218 JPEGs whose face fills the square
+    // that the celeba crop cuts out; the plain faces are that square alone.
+    const Box square = crop_box(Crop::celeba, kCelebaWidth, kCelebaHeight);
+    auto render = [&](const FaceParams& p) {
+        return opt.celeba_frame ? render_face_in_frame(p, kCelebaWidth, kCelebaHeight, square)
+                                : render_face(p, opt.size);
+    };
+    auto write_face = [&](const std::string& path, const FaceParams& p) {
+        // Per-face durability would cost more than the whole render; the
+        // label files, written last and durably, mark a complete data set.
+        if (opt.celeba_frame) {
+            std::vector<uint8_t> jpeg = encode_jpeg(render(p), kCelebaJpegQuality);
+            write_file_atomic(path, jpeg.data(), jpeg.size(), false);
+        } else
+            write_png(path, render(p), false);
+    };
+    auto landmarks = [&](const FaceParams& p) {
+        if (!opt.celeba_frame) return face_landmarks(p, opt.size);
+        Landmarks l = face_landmarks(p, square.w);
+        for (size_t k = 0; k < 5; ++k) l.x[k] += square.x, l.y[k] += square.y;
+        return l;
     };
     auto face = [&](size_t i) {
         FaceParams p = draw_face(opt.seed, i);
@@ -538,12 +585,12 @@ void write_synthetic_dataset(const SynthOptions& opt) {
         FaceParams p = face(i);
         faces[i] = p;
         std::string name = file_name(i);
-        write_png(join_path(img_dir, name), render_face(p, opt.size), false);
-        if (default_split(i, opt.count) != kTest) return;  // only the test split gets counterfactuals
+        write_face(join_path(img_dir, name), p);
+        if (synth_split(opt, i) != kTest) return;  // only the test split gets counterfactuals
         for (int a : chosen) {
             FaceParams q = p;
             q.attr[a] = !q.attr[a];
-            write_png(join_path(cf_dir, stem(name) + "_" + known[size_t(a)] + ".png"), render_face(q, opt.size), false);
+            write_face(join_path(cf_dir, stem(name) + "_" + known[size_t(a)] + "." + ext), q);
         }
     }, progress, 200);
 
@@ -555,11 +602,11 @@ void write_synthetic_dataset(const SynthOptions& opt) {
     std::map<std::string, Landmarks> marks;
     for (size_t i = 0; i < opt.count; ++i) {
         std::string name = file_name(i);
-        marks[name] = face_landmarks(faces[i], opt.size);
+        marks[name] = landmarks(faces[i]);
         attrs_txt += name;
         for (int a : chosen) attrs_txt += faces[i].attr[a] ? "  1" : " -1";
         attrs_txt += "\n";
-        int s = default_split(i, opt.count);
+        int s = synth_split(opt, i);
         part += name + " " + std::to_string(s) + "\n";
         nlohmann::json rec = {{"file", name}, {"split", s}, {"index", i}};
         nlohmann::json at;

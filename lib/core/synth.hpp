@@ -44,6 +44,10 @@ FaceParams draw_face(uint64_t seed, uint64_t index);
 // with a smile, as real ones do).
 Landmarks face_landmarks(const FaceParams& p, int size);
 Image render_face(const FaceParams& p, int size);
+// The face drawn into a width x height image, its square (render_face's whole
+// image) at `square`; what lies outside the square continues the scene.
+Image render_face_in_frame(const FaceParams& p, int width, int height, Box square);
+constexpr int kCelebaWidth = 178, kCelebaHeight = 218, kCelebaJpegQuality = 90;
 std::string face_params_json(const FaceParams& p);  // one JSON object
 
 // A face placed into a larger photo (256 to 640 px a side, textured
@@ -67,11 +71,16 @@ struct SynthOptions {
     int threads = 1;
     size_t wild = 0;         // photos in the wild made from the first test faces (wild/)
     bool only_wild = false;  // write only those (the data set exists)
+    // 178x218 JPEGs in CelebA's geometry and split proportions (size unused).
+    bool celeba_frame = false;
     std::function<void(size_t done, size_t total)> progress;
 };
 // A sheet of faces 0..count-1 of the stream, each beside its counterfactual
 // for attribute `attr` (pairs side by side, 8 pairs per row).
 Image synth_contact_sheet(uint64_t seed, int count, int size, const std::string& attr);
+
+// The split of face i: default_split, or celeba_split with celeba_frame.
+int synth_split(const SynthOptions& opt, size_t i);
 
 // Writes the CelebA layout, identities.jsonl and counterfactuals/ (test split).
 void write_synthetic_dataset(const SynthOptions& opt);

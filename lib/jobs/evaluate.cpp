@@ -191,7 +191,9 @@ void compare_counterfactuals(const Prepared& p, AttributeResult& r, size_t show)
     std::vector<uint8_t> chw(p.orig.pix);
     std::vector<float> truth(p.orig.pix);
     for (size_t i = 0; i < p.n(); ++i) {
+        // PNG beside PNG faces, JPEG beside JPEG ones (ifgan-synth --celeba-frame).
         std::string f = join_path(dir, stem(p.ds.files[p.idx[i]]) + "_" + r.name + ".png");
+        if (!file_exists(f)) f = join_path(dir, stem(p.ds.files[p.idx[i]]) + "_" + r.name + ".jpg");
         if (!file_exists(f)) continue;
         to_chw(load_prepared(f, p.co.crop, p.c().size), chw.data());
         unit_floats_from_bytes(chw.data(), chw.size(), truth.data());

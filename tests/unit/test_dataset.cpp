@@ -63,6 +63,17 @@ TEST_CASE("partition file and the default 80/10/10 split") {
     REQUIRE_THROWS_WITH(parse_celeba_partition("0.png 7\n", "P", ds), Catch::Contains("P:1"));
 }
 
+TEST_CASE("CelebA's split in proportion, exact at its own size") {
+    auto count = [](size_t n) {
+        size_t c[3] = {0, 0, 0};
+        for (size_t i = 0; i < n; ++i) ++c[celeba_split(i, n)];
+        return std::vector<size_t>{c[0], c[1], c[2]};
+    };
+    REQUIRE(count(202599) == std::vector<size_t>{162770, 19867, 19962});
+    REQUIRE(count(1000) == std::vector<size_t>{803, 98, 99});
+    REQUIRE(celeba_split(0, 1) == kTrain);
+}
+
 TEST_CASE("plain attributes.csv layout with a split column") {
     Dataset ds;
     parse_plain_csv("file,Smiling,split,Hat\na.png,1,train,-1\nb.png,0,test,+1\n", "attributes.csv", ds);

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
+#include "core/align.hpp"
 #include "core/dataset.hpp"
 #include "core/synth.hpp"
 #include "core/util.hpp"
@@ -68,5 +69,49 @@ TEST_CASE("write_synthetic_dataset writes a readable CelebA layout with counterf
     write_synthetic_dataset(o);
     REQUIRE(read_file(dir + "/more/img_align_celeba/000004.png") == first);
     REQUIRE_THROWS_AS([&] { o.attrs = {"Beard"}; write_synthetic_dataset(o); }(), UsageError);
+    std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("a face in CelebA's frame: the celeba crop cuts out the plain face") {
+    FaceParams p = draw_face(9, 4);
+    p.noise = 0;  // the noise stream runs over the whole frame, so differs from the square's
+    const Box sq = crop_box(Crop::celeba, kCelebaWidth, kCelebaHeight);
+    REQUIRE(sq.w == 148);
+    Image frame = render_face_in_frame(p, kCelebaWidth, kCelebaHeight, sq);
+    REQUIRE(frame.width == 178);
+    REQUIRE(frame.height == 218);
+    REQUIRE(crop(frame, sq).rgb == render_face(p, sq.w).rgb);
+    // Outside the square the scene goes on: the background colour at the top
+    // corners, not black.
+    const uint8_t* corner = frame.at(2, 2);
+    REQUIRE(int(corner[0]) + corner[1] + corner[2] > 30);
+}
+
+TEST_CASE("--celeba-frame writes 178x218 JPEGs, frame landmarks and CelebA's split proportions") {
+    char tmpl[] = "/tmp/ifgan-frame-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    std::string dir = tmpl;
+    SynthOptions o;
+    o.out = dir;
+    o.count = 40;
+    o.seed = 2;
+    o.attrs = {"Smiling"};
+    o.threads = 2;
+    o.celeba_frame = true;
+    write_synthetic_dataset(o);
+    Dataset ds = load_dataset(dir);
+    REQUIRE(ds.files[0] == "000001.jpg");
+    Image first = read_image(ds.path(0));
+    REQUIRE(first.width == 178);
+    REQUIRE(first.height == 218);
+    REQUIRE(ds.indices(kTrain).size() == 32);  // 40 x 162770 / 202599 = 32.1
+    REQUIRE(ds.indices(kVal).size() == 4);
+    REQUIRE(ds.indices(kTest).size() == 4);
+    REQUIRE(file_exists(dir + "/counterfactuals/000040_Smiling.jpg"));
+    // The landmark file is in frame pixels: the eyes sit in the celeba square.
+    auto marks = read_landmark_file(dir + "/list_landmarks_align_celeba.txt");
+    Landmarks l = marks.at("000001.jpg"), plain = face_landmarks(draw_face(2, 0), 148);
+    REQUIRE(std::abs(l.x[0] - (plain.x[0] + 15)) <= 0.5);
+    REQUIRE(std::abs(l.y[0] - (plain.y[0] + 40)) <= 0.5);
     std::system(("rm -rf " + dir).c_str());
 }
