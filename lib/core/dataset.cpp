@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <mutex>
 #include <sstream>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
+#include "core/log.hpp"
 #include "core/util.hpp"
 
 namespace ifgan {
@@ -282,7 +286,10 @@ void decode_all(const std::vector<std::string>& paths, const CacheOptions& opt, 
     }, progress);
 }
 
-constexpr char kCacheMagic[8] = {'I', 'F', 'G', 'C', 'A', 'C', 'H', '1'};
+// The cache file: a 4096-byte header (magic, key, count, side), then the
+// images, so that at 64 px every image fills whole pages.
+constexpr char kCacheMagic[8] = {'I', 'F', 'G', 'C', 'A', 'C', 'H', '2'};
+constexpr size_t kCacheHeader = 4096;
 
 uint64_t cache_key(const Dataset& ds, const std::vector<size_t>& idx, const CacheOptions& opt) {
     std::string head = std::to_string(opt.size) + "|" + crop_name(opt.crop) + "|" + ds.layout;
@@ -299,21 +306,77 @@ uint64_t cache_key(const Dataset& ds, const std::vector<size_t>& idx, const Cach
 }
 
 bool load_cache_file(const std::string& path, uint64_t key, size_t count, int size, ImageCache& cache) {
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return false;
-    char magic[8];
-    uint64_t k = 0, n = 0, s = 0;
-    bool ok = std::fread(magic, 1, 8, f) == 8 && std::memcmp(magic, kCacheMagic, 8) == 0 &&
-              std::fread(&k, 8, 1, f) == 1 && std::fread(&n, 8, 1, f) == 1 && std::fread(&s, 8, 1, f) == 1 &&
-              k == key && n == count && s == uint64_t(size);
-    if (ok) {
-        cache.size = size;
-        cache.count = count;
-        cache.data.resize(count * cache.image_bytes());
-        ok = std::fread(cache.data.data(), 1, cache.data.size(), f) == cache.data.size();
+    if (!file_exists(path)) return false;
+    std::shared_ptr<const MappedFile> f;
+    try {
+        f = std::make_shared<const MappedFile>(path);
+    } catch (const Error&) {
+        return false;
     }
-    std::fclose(f);
-    return ok;
+    uint64_t head[3];
+    if (f->size() < kCacheHeader || std::memcmp(f->data(), kCacheMagic, 8) != 0) return false;
+    std::memcpy(head, f->data() + 8, sizeof head);
+    const size_t bytes = 3 * size_t(size) * size;
+    if (head[0] != key || head[1] != count || head[2] != uint64_t(size) || f->size() != kCacheHeader + count * bytes)
+        return false;
+    cache.size = size;
+    cache.count = count;
+    cache.data.clear();
+    cache.file = std::move(f);
+    cache.file_offset = kCacheHeader;
+    return true;
+}
+
+// The cache directory cannot take the file (read-only, full): not fatal.
+struct CacheWriteError : Error {
+    using Error::Error;
+};
+
+void write_all_at(int fd, const void* data, size_t n, size_t offset, const std::string& name) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+        ssize_t w = ::pwrite(fd, p, n, off_t(offset));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) throw CacheWriteError(name + ": " + std::strerror(w < 0 ? errno : EIO));
+        p += w, n -= size_t(w), offset += size_t(w);
+    }
+}
+
+// Decodes every image straight into the cache file (a temporary name, renamed
+// when complete), never holding the whole set in memory. False when the file
+// cannot be created; decoding errors are thrown.
+bool write_cache_file(const std::vector<std::string>& paths, const CacheOptions& opt, uint64_t key,
+                      const std::string& path) {
+    // The process id keeps ranks of one training run that build the same
+    // cache at once off each other's temporary file.
+    const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return false;
+    const size_t bytes = 3 * size_t(opt.size) * opt.size;
+    try {
+        std::function<void(size_t)> progress;
+        if (opt.progress) progress = [&](size_t d) { opt.progress(d, paths.size()); };
+        parallel_for(paths.size(), opt.threads, [&](size_t i) {
+            thread_local std::vector<uint8_t> chw;
+            chw.resize(bytes);
+            to_chw(load_prepared(paths[i], opt.crop, opt.size), chw.data());
+            write_all_at(fd, chw.data(), bytes, kCacheHeader + i * bytes, tmp);
+        }, progress);
+        std::vector<uint8_t> head(kCacheHeader, 0);
+        std::memcpy(head.data(), kCacheMagic, 8);
+        uint64_t fields[3] = {key, uint64_t(paths.size()), uint64_t(opt.size)};
+        std::memcpy(head.data() + 8, fields, sizeof fields);
+        write_all_at(fd, head.data(), head.size(), 0, tmp);
+        if (::fsync(fd) != 0) throw CacheWriteError(tmp + ": cannot flush: " + std::strerror(errno));
+        ::close(fd);
+        fd = -1;
+        if (std::rename(tmp.c_str(), path.c_str()) != 0) throw CacheWriteError(path + ": " + std::strerror(errno));
+    } catch (...) {
+        if (fd >= 0) ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    return true;
 }
 
 }  // namespace
@@ -333,19 +396,33 @@ ImageCache build_cache(const Dataset& ds, const std::vector<size_t>& idx, const 
     std::string file = join_path(cdir, hex16(key) + ".u8");
     ImageCache cache;
     if (load_cache_file(file, key, idx.size(), opt.size, cache)) return cache;
-    cache = build_cache(paths, opt);
+    // A bad image is the user's to fix; a read-only or full disk only costs
+    // holding the images in memory.
+    std::string why;
     try {
         make_dirs(cdir);
-        std::vector<uint8_t> blob(32);
-        std::memcpy(blob.data(), kCacheMagic, 8);
-        uint64_t head[3] = {key, uint64_t(idx.size()), uint64_t(opt.size)};
-        std::memcpy(blob.data() + 8, head, 24);
-        blob.insert(blob.end(), cache.data.begin(), cache.data.end());
-        write_file_atomic(file, blob);
-    } catch (const Error&) {
-        // A read-only data directory only costs the next run its head start.
+        if (write_cache_file(paths, opt, key, file) && load_cache_file(file, key, idx.size(), opt.size, cache))
+            return cache;
+        why = cdir + ": cannot write there";
+    } catch (const CacheWriteError& e) {
+        why = e.what();
+    } catch (const Error& e) {
+        if (!is_directory(cdir)) why = e.what(); else throw;
     }
-    return cache;
+    message("image cache not kept (" + why + "); holding " + std::to_string(paths.size()) + " images in memory");
+    return build_cache(paths, opt);
+}
+
+void ImageCache::gather(const size_t* which, size_t n, uint8_t* dst) const {
+    const size_t b = image_bytes();
+    for (size_t i = 0; i < n; ++i) {
+        std::memcpy(dst + i * b, image(which[i]), b);
+        release(which[i], 1);
+    }
+}
+
+void ImageCache::release(size_t first, size_t n) const {
+    if (file) file->drop(file_offset + first * image_bytes(), n * image_bytes());
 }
 
 }  // namespace ifgan

@@ -3,10 +3,12 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/image.hpp"
+#include "core/util.hpp"
 
 namespace ifgan {
 
@@ -48,20 +50,37 @@ void select_attrs(Dataset& ds, const std::vector<uint8_t>& all_labels, const std
 // Per attribute: how many of `idx` have it, as a one-line report.
 std::string balance_report(const Dataset& ds, const std::vector<size_t>& idx);
 
-// Images cropped and resized once, stored planar (CHW) as uint8.
+// Images cropped and resized once, stored planar (CHW) as uint8: in memory,
+// or the persisted cache file mapped read-only, so that a data set larger
+// than memory trains in bounded resident memory.
 struct ImageCache {
     int size = 0;
     size_t count = 0;
-    std::vector<uint8_t> data;  // count x 3 x size x size
-    const uint8_t* image(size_t i) const { return data.data() + i * 3 * size_t(size) * size; }
+    std::vector<uint8_t> data;               // count x 3 x size x size, held in memory...
+    std::shared_ptr<const MappedFile> file;  // ...or mapped from the cache file
+    size_t file_offset = 0;                  // where the images start in it
+
+    const uint8_t* pixels() const { return file ? file->data() + file_offset : data.data(); }
+    const uint8_t* image(size_t i) const { return pixels() + i * image_bytes(); }
     size_t image_bytes() const { return 3 * size_t(size) * size; }
+    bool mapped() const { return bool(file); }
+    // Copies images which[0..n) to dst one after another, then lets go of
+    // them as release() does.
+    void gather(const size_t* which, size_t n, uint8_t* dst) const;
+    // A mapped cache gives back the pages of images [first, first + n): an
+    // epoch over the whole set then costs page-cache reads, not resident
+    // memory. A no-op in memory.
+    void release(size_t first, size_t n) const;
 };
 
 struct CacheOptions {
     int size = 64;
     Crop crop = Crop::celeba;
     int threads = 1;
-    bool persist = true;  // keep a copy in DIR/.ifgan-cache/ keyed by options and file stats
+    // Keep the images in DIR/.ifgan-cache/, keyed by the options and the
+    // files' sizes and times, and map them from there; without it (or when
+    // that directory cannot be written) they are held in memory.
+    bool persist = true;
     std::function<void(size_t done, size_t total)> progress;
 };
 // Cache of ds images `idx` (in that order). Decodes in parallel.

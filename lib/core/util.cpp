@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -64,6 +65,30 @@ void write_file_atomic(const std::string& path, const void* data, size_t size, b
         ::unlink(tmp.c_str());
         throw Error(path + ": " + std::strerror(e));
     }
+}
+
+MappedFile::MappedFile(const std::string& path, bool whole) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(path + ": " + std::strerror(errno));
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+        ::close(fd);
+        throw Error(path + ": not a regular file with data");
+    }
+    size_ = size_t(st.st_size);
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED | (whole ? MAP_POPULATE : 0), fd, 0);
+    ::close(fd);  // the mapping keeps the file open
+    if (p == MAP_FAILED) throw Error(path + ": cannot map: " + std::strerror(errno));
+    data_ = static_cast<const uint8_t*>(p);
+}
+
+MappedFile::~MappedFile() { ::munmap(const_cast<uint8_t*>(data_), size_); }
+
+void MappedFile::drop(size_t offset, size_t n) const {
+    static const size_t page = size_t(::sysconf(_SC_PAGESIZE));
+    size_t first = offset / page * page, end = std::min(size_, (offset + n + page - 1) / page * page);
+    // Pages shared with a neighbouring image are read again when it is used.
+    if (end > first) ::madvise(const_cast<uint8_t*>(data_) + first, end - first, MADV_DONTNEED);
 }
 
 void make_dirs(const std::string& dir) {

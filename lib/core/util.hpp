@@ -31,6 +31,26 @@ inline void write_file_atomic(const std::string& path, const std::vector<uint8_t
 inline void write_file_atomic(const std::string& path, const std::string& s) {
     write_file_atomic(path, s.data(), s.size());
 }
+// A whole file mapped read-only. Throws Error naming the file.
+class MappedFile {
+public:
+    // `whole`: read it all in now (a file read from end to end).
+    explicit MappedFile(const std::string& path, bool whole = false);
+    ~MappedFile();
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    const uint8_t* data() const { return data_; }
+    size_t size() const { return size_; }
+    // Takes the pages holding bytes [offset, offset + n) out of this
+    // process's resident set; they stay in the page cache and come back on
+    // the next read.
+    void drop(size_t offset, size_t n) const;
+
+private:
+    const uint8_t* data_ = nullptr;
+    size_t size_ = 0;
+};
+
 void make_dirs(const std::string& dir);
 bool is_directory(const std::string& path);
 bool file_exists(const std::string& path);

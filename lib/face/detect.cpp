@@ -3,10 +3,6 @@
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -32,28 +28,15 @@ struct FaceDetector::Impl {
 
 namespace {
 
-// A file mapped read-only, as a stream: dlib reads its models one small
-// integer at a time, which from an ifstream costs twice as long (1.1 s
-// against 0.5 s for the 68-point model, measured).
-class MappedFile : public std::streambuf {
+// A mapped file as a stream: dlib reads its models one small integer at a
+// time, which from an ifstream costs twice as long (1.1 s against 0.5 s for
+// the 68-point model, measured).
+class MappedStream : public std::streambuf {
 public:
-    explicit MappedFile(const std::string& path) {
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw Error(path + ": cannot open the landmark model (install libdlib-data, or set IFGAN_LANDMARK_MODEL)");
-        struct stat st;
-        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-            ::close(fd);
-            throw Error(path + ": not a dlib shape predictor");
-        }
-        size_ = size_t(st.st_size);
-        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        ::close(fd);
-        if (p == MAP_FAILED) throw Error(path + ": cannot map the landmark model");
-        data_ = static_cast<char*>(p);
-        ::madvise(p, size_, MADV_SEQUENTIAL);
-        setg(data_, data_, data_ + size_);  // only ever read
+    explicit MappedStream(const MappedFile& f) {
+        char* p = reinterpret_cast<char*>(const_cast<uint8_t*>(f.data()));
+        setg(p, p, p + f.size());  // only ever read
     }
-    ~MappedFile() override { ::munmap(data_, size_); }
 
 protected:
     // dlib reads each number with sgetn: a plain copy, without the base
@@ -64,26 +47,22 @@ protected:
         gbump(int(k));
         return k;
     }
-
-private:
-    char* data_ = nullptr;
-    size_t size_ = 0;
 };
 
 }  // namespace
 
 FaceDetector::FaceDetector(const std::string& path) : impl_(new Impl) {
+    if (!file_exists(path))
+        throw Error(path + ": cannot open the landmark model (install libdlib-data, or set IFGAN_LANDMARK_MODEL)");
     // The detector unpacks itself from a string built into dlib (0.3 s); the
     // shape predictor is read meanwhile (0.5 s).
     std::future<dlib::frontal_face_detector> detector =
         std::async(std::launch::async, [] { return dlib::get_frontal_face_detector(); });
     try {
-        MappedFile file(path);
-        std::istream in(&file);
+        MappedFile file(path, true);
+        MappedStream stream(file);
+        std::istream in(&stream);
         dlib::deserialize(impl_->predictor, in);
-    } catch (const Error&) {
-        detector.wait();
-        throw;
     } catch (const std::exception&) {
         detector.wait();
         throw Error(path + ": not a dlib shape predictor");

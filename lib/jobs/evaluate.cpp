@@ -108,10 +108,10 @@ Prepared prepare(const EvalOptions& o) {
     p.co.crop = parse_crop(p.c().crop);
     p.co.threads = o.threads;
     ImageCache imgs = build_cache(p.ds, p.idx, p.co);
-    p.orig = floats_of(imgs.data.data(), imgs.count, imgs.image_bytes());
+    p.orig = floats_of(imgs.pixels(), imgs.count, imgs.image_bytes());
     p.encode(imgs, p.mu, p.yp);
     p.rec = p.decode(p.yp);
-    p.j_orig = p.judge_all(imgs.data.data());
+    p.j_orig = p.judge_all(imgs.pixels());
     p.j_rec = p.judge_all(bytes_of(p.rec).data());
     // The leakage probe learns each attribute from the train split's mu.
     p.probe_idx = p.ds.indices(kTrain);

@@ -143,7 +143,7 @@ void encode_images(const Model& m, const std::vector<std::string>& inputs, const
         ImageCache imgs = load_inputs(chunk, c, o.threads, s, &src);
         std::vector<float> z(chunk.size() * size_t(c.nz)), y(chunk.size() * c.k());
         // The seed is per image position so that --sample is reproducible.
-        m.encode(imgs.data.data(), chunk.size(), o.sample, o.seed + s, z.data(), y.data());
+        m.encode(imgs.pixels(), chunk.size(), o.sample, o.seed + s, z.data(), y.data());
         std::string lines;
         for (size_t i = 0; i < chunk.size(); ++i) {
             Record r;
@@ -452,7 +452,7 @@ void classify_batch(const Model& m, const ImageCache& imgs, const std::vector<st
                     std::vector<float>& probs, std::string& lines) {
     const ModelConfig& c = m.config();
     probs.assign(ids.size() * c.k(), 0);
-    m.classify(imgs.data.data(), ids.size(), probs.data());
+    m.classify(imgs.pixels(), ids.size(), probs.data());
     for (size_t i = 0; i < ids.size(); ++i) {
         Record r;
         r.id = ids[i];

@@ -104,17 +104,12 @@ torch::Tensor labels_tensor(const Dataset& ds, const std::vector<size_t>& idx, s
 Batch make_batch(const TrainData& d, const TrainConfig& c, const std::vector<size_t>& order, int64_t epoch,
                  int64_t b) {
     const int64_t B = c.batch;
-    auto idx = torch::empty({B}, torch::kInt64);
-    int64_t* ip = idx.data_ptr<int64_t>();
-    std::vector<size_t> rows(static_cast<size_t>(B));  // into the data set
-    for (int64_t i = 0; i < B; ++i) {
-        const size_t pos = order[size_t(b * B + i)];  // into the train split and its cache
-        ip[i] = int64_t(pos);
-        rows[size_t(i)] = d.train_idx[pos];
-    }
-    auto all = torch::from_blob(const_cast<uint8_t*>(d.train.data.data()),
-                                {int64_t(d.train.count), 3, c.size, c.size}, torch::kUInt8);
-    Batch out{unit_floats(all.index_select(0, idx)), labels_tensor(d.ds, rows)};
+    const size_t* pos = order.data() + size_t(b * B);  // into the train split and its cache
+    std::vector<size_t> rows(static_cast<size_t>(B));   // into the data set
+    for (int64_t i = 0; i < B; ++i) rows[size_t(i)] = d.train_idx[pos[i]];
+    auto bytes = torch::empty({B, 3, c.size, c.size}, torch::kUInt8);
+    d.train.gather(pos, size_t(B), bytes.data_ptr<uint8_t>());
+    Batch out{unit_floats(bytes), labels_tensor(d.ds, rows)};
     if (c.hflip) {
         auto mask = torch::empty({B}, torch::kBool);
         bool* mp = mask.data_ptr<bool>();

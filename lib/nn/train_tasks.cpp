@@ -149,6 +149,7 @@ public:
         std::vector<torch::Tensor> mus, ys;
         for_each_batch(d.train.count, kValBatch, [&](size_t s, size_t m) {
             mus.push_back(nets.E->forward(images_to_tensor(d.train.image(s), m, d.train.size)).mu);
+            d.train.release(s, m);
             ys.push_back(labels_tensor(d.ds, d.train_idx, s, m));
         });
         nets.R->publish(torch::cat(mus), torch::cat(ys));

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <fstream>
 #include <unistd.h>
 
 #include "core/dataset.hpp"
@@ -110,7 +111,8 @@ TEST_CASE("load_dataset, balance, cache build and reuse, missing images") {
     REQUIRE(int(c1.image(3)[0]) == 120);
     // The second build reads the persisted file: same bytes.
     ImageCache c2 = build_cache(ds, ds.indices(kAll), opt);
-    REQUIRE(c2.data == c1.data);
+    REQUIRE(c2.mapped());
+    REQUIRE(std::equal(c1.pixels(), c1.pixels() + 6 * c1.image_bytes(), c2.pixels()));
     // Changing an image changes the key: the cache must not serve stale pixels.
     usleep(10000);
     write_png(dir + "/img_align_celeba/3.png", Image(20, 24, 7));
@@ -124,5 +126,67 @@ TEST_CASE("load_dataset, balance, cache build and reuse, missing images") {
     opt.persist = true;
     REQUIRE_THROWS_WITH(build_cache(ds, ds.indices(kAll), opt), Catch::Contains("5.png") && Catch::Contains("missing"));
     REQUIRE_THROWS_WITH(load_dataset(dir + "/nope"), Catch::Contains("no such directory"));
+    std::system(("rm -rf " + dir).c_str());
+}
+
+namespace {
+
+// This process's resident pages that are mapped from files, in KiB.
+long rss_file_kib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("RssFile:", 0) == 0) return std::stol(line.substr(8));
+    return -1;
+}
+
+}  // namespace
+
+TEST_CASE("a mapped cache: gather copies the images and keeps resident memory flat") {
+    std::string dir = temp_dir();
+    const int size = 64;
+    const size_t n = 4096, bytes = 3 * size * size;  // 48 MiB of images
+    {
+        std::vector<uint8_t> blob(n * bytes);
+        for (size_t i = 0; i < n; ++i) std::fill_n(blob.begin() + long(i * bytes), bytes, uint8_t(i * 7));
+        write_file_atomic(dir + "/images.u8", blob);
+    }
+    ImageCache cache;
+    cache.size = size;
+    cache.count = n;
+    cache.file = std::make_shared<const MappedFile>(dir + "/images.u8");
+    REQUIRE(cache.mapped());
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = (i * 2654435761u) % n;  // every image once, scattered
+    std::vector<uint8_t> batch(64 * bytes);
+    const long before = rss_file_kib();
+    REQUIRE(before >= 0);
+    for (size_t b = 0; b < n; b += 64) {
+        cache.gather(&order[b], 64, batch.data());
+        for (size_t i = 0; i < 64; ++i) REQUIRE(batch[i * bytes + bytes - 1] == uint8_t(order[b + i] * 7));
+    }
+    // Every image was read once; without release the 48 MiB would now be resident.
+    CHECK(rss_file_kib() - before < 8 * 1024);
+    for (size_t i = 0; i < n; ++i) REQUIRE(cache.image(i)[5] == uint8_t(i * 7));  // released pages read again
+    CHECK(rss_file_kib() - before > 40 * 1024);
+    cache.release(0, n);
+    CHECK(rss_file_kib() - before < 8 * 1024);
+    std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("a cache that cannot be kept on disk is held in memory") {
+    std::string dir = temp_dir();
+    make_dirs(dir + "/img_align_celeba");
+    for (int i = 0; i < 3; ++i) write_png(dir + "/img_align_celeba/" + std::to_string(i) + ".png", Image(8, 8, uint8_t(50 * i)));
+    write_text(dir + "/list_attr_celeba.txt", "3\nA\n0.png 1\n1.png -1\n2.png 1\n");
+    write_text(dir + "/.ifgan-cache", "a file where the cache directory would go");  // root ignores permissions; this it cannot
+    Dataset ds = load_dataset(dir);
+    CacheOptions opt;
+    opt.size = 8;
+    opt.crop = Crop::none;
+    ImageCache c = build_cache(ds, ds.indices(kAll), opt);
+    REQUIRE(!c.mapped());
+    REQUIRE(c.count == 3);
+    REQUIRE(int(c.image(2)[0]) == 100);
     std::system(("rm -rf " + dir).c_str());
 }
