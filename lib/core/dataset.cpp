@@ -416,8 +416,8 @@ ImageCache build_cache(const Dataset& ds, const std::vector<size_t>& idx, const 
 void ImageCache::gather(const size_t* which, size_t n, uint8_t* dst) const {
     const size_t b = image_bytes();
     for (size_t i = 0; i < n; ++i) {
-        std::memcpy(dst + i * b, image(which[i]), b);
-        release(which[i], 1);
+        if (file) file->read_at(file_offset + which[i] * b, b, dst + i * b);
+        else std::memcpy(dst + i * b, image(which[i]), b);
     }
 }
 

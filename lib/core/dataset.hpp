@@ -64,12 +64,12 @@ struct ImageCache {
     const uint8_t* image(size_t i) const { return pixels() + i * image_bytes(); }
     size_t image_bytes() const { return 3 * size_t(size) * size; }
     bool mapped() const { return bool(file); }
-    // Copies images which[0..n) to dst one after another, then lets go of
-    // them as release() does.
+    // Copies images which[0..n) to dst one after another. A mapped cache
+    // reads them from its file (the page cache) without mapping them, so an
+    // epoch in random order leaves resident memory as it was.
     void gather(const size_t* which, size_t n, uint8_t* dst) const;
-    // A mapped cache gives back the pages of images [first, first + n): an
-    // epoch over the whole set then costs page-cache reads, not resident
-    // memory. A no-op in memory.
+    // A mapped cache gives back the pages of images [first, first + n), read
+    // in order through image(). A no-op in memory.
     void release(size_t first, size_t n) const;
 };
 

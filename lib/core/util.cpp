@@ -67,22 +67,36 @@ void write_file_atomic(const std::string& path, const void* data, size_t size, b
     }
 }
 
-MappedFile::MappedFile(const std::string& path, bool whole) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(path + ": " + std::strerror(errno));
+MappedFile::MappedFile(const std::string& path, bool whole) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(path + ": " + std::strerror(errno));
     struct stat st;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-        ::close(fd);
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+        ::close(fd_);
         throw Error(path + ": not a regular file with data");
     }
     size_ = size_t(st.st_size);
-    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED | (whole ? MAP_POPULATE : 0), fd, 0);
-    ::close(fd);  // the mapping keeps the file open
-    if (p == MAP_FAILED) throw Error(path + ": cannot map: " + std::strerror(errno));
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED | (whole ? MAP_POPULATE : 0), fd_, 0);
+    if (p == MAP_FAILED) {
+        ::close(fd_);
+        throw Error(path + ": cannot map: " + std::strerror(errno));
+    }
     data_ = static_cast<const uint8_t*>(p);
 }
 
-MappedFile::~MappedFile() { ::munmap(const_cast<uint8_t*>(data_), size_); }
+MappedFile::~MappedFile() {
+    ::munmap(const_cast<uint8_t*>(data_), size_);
+    ::close(fd_);
+}
+
+void MappedFile::read_at(size_t offset, size_t n, uint8_t* out) const {
+    while (n > 0) {
+        ssize_t r = ::pread(fd_, out, n, off_t(offset));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) throw Error(path_ + ": read failed at byte " + std::to_string(offset));
+        out += r, n -= size_t(r), offset += size_t(r);
+    }
+}
 
 void MappedFile::drop(size_t offset, size_t n) const {
     static const size_t page = size_t(::sysconf(_SC_PAGESIZE));

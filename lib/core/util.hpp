@@ -45,8 +45,13 @@ public:
     // process's resident set; they stay in the page cache and come back on
     // the next read.
     void drop(size_t offset, size_t n) const;
+    // Copies bytes [offset, offset + n) without mapping them: scattered
+    // reads through the mapping would map the kernel's read-around too.
+    void read_at(size_t offset, size_t n, uint8_t* out) const;
 
 private:
+    std::string path_;
+    int fd_ = -1;
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;
 };

@@ -115,20 +115,43 @@ DistGroup::GradStats DistGroup::take_grad_stats() {
     return s;
 }
 
-void DistGroup::average_gradients(const std::vector<torch::Tensor>& params) {
+struct DistGroup::Pending {
+    std::vector<std::vector<torch::Tensor>> buckets;
+    std::vector<torch::Tensor> flats;  // one per bucket, summed in place
+    std::vector<c10::intrusive_ptr<c10d::Work>> works;
+};
+
+std::shared_ptr<DistGroup::Pending> DistGroup::start_average(const std::vector<torch::Tensor>& params) {
     torch::NoGradGuard ng;
     const auto start = std::chrono::steady_clock::now();
+    auto p = std::make_shared<Pending>();
     std::vector<torch::Tensor> grads;  // the same on every rank: the same graph ran
-    for (const auto& p : params)
-        if (p.grad().defined()) grads.push_back(p.grad());
+    for (const auto& t : params)
+        if (t.grad().defined()) grads.push_back(t.grad());
     for_each_bucket(grads, [&](const std::vector<torch::Tensor>& bucket) {
         std::vector<torch::Tensor> flat{flatten(bucket)};
-        run("the gradient all-reduce", [&] { impl_->pg->allreduce(flat)->wait(); });
-        unflatten(flat[0].div_(double(o_.world)), bucket);
+        run("the gradient all-reduce", [&] { p->works.push_back(impl_->pg->allreduce(flat)); });
+        p->buckets.push_back(bucket);
+        p->flats.push_back(flat[0]);
         stats_.bytes += flat[0].nbytes();
     });
+    stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return p;
+}
+
+void DistGroup::finish_average(const std::shared_ptr<Pending>& p) {
+    torch::NoGradGuard ng;
+    const auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < p->works.size(); ++i) {
+        run("the gradient all-reduce", [&] { p->works[i]->wait(); });
+        unflatten(p->flats[i].div_(double(o_.world)), p->buckets[i]);
+    }
     ++stats_.calls;
     stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void DistGroup::average_gradients(const std::vector<torch::Tensor>& params) {
+    finish_average(start_average(params));
 }
 
 std::vector<double> DistGroup::sum(const std::vector<double>& v) {
@@ -141,6 +164,21 @@ std::vector<double> DistGroup::sum(const std::vector<double>& v) {
 
 void DistGroup::barrier() {
     run("a barrier", [&] { impl_->pg->barrier()->wait(); });
+}
+
+void DistGroup::announce(const std::string& key) {
+    run("an announcement", [&] { impl_->store->set(key, std::vector<uint8_t>{1}); });
+}
+
+void DistGroup::wait_for(const std::string& key, const std::string& what, double timeout_s) {
+    try {
+        impl_->store->wait({key}, std::chrono::milliseconds(int64_t(timeout_s * 1000)));
+    } catch (const std::exception& e) {
+        std::string why = e.what();
+        why = why.substr(0, why.find('\n'));
+        throw Error("rank " + std::to_string(o_.rank) + ": rank 0 did not finish " + what + " within " +
+                    std::to_string(int(timeout_s)) + " s (" + why + ")");
+    }
 }
 
 std::vector<torch::Tensor> shared_state(const std::vector<std::shared_ptr<torch::nn::Module>>& modules) {

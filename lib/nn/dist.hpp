@@ -34,11 +34,22 @@ public:
     // few flat buckets (Gloo has no mean), then divided. Parameters without
     // a gradient count as zero, on every rank alike.
     void average_gradients(const std::vector<torch::Tensor>& params);
+    // The same in two halves: start_average sends the sums on their way (in
+    // Gloo's own thread) and finish_average waits and divides, so that work
+    // done in between (another network's backward pass) hides the exchange.
+    struct Pending;
+    std::shared_ptr<Pending> start_average(const std::vector<torch::Tensor>& params);
+    void finish_average(const std::shared_ptr<Pending>& pending);
     // The element-wise sum over the ranks of a few numbers.
     std::vector<double> sum(const std::vector<double>& v);
     void barrier();
-    // What average_gradients cost since the last call: calls, bytes summed
-    // per call, and seconds spent (flattening and copying back included).
+    // Rank 0 says `key` is done; the others wait for it up to `timeout_s`
+    // (at once an Error if rank 0 stops: the store lives in its process).
+    void announce(const std::string& key);
+    void wait_for(const std::string& key, const std::string& what, double timeout_s);
+    // What the gradient averages cost since the last call: calls (finished
+    // averages), bytes summed, and seconds this thread spent on them
+    // (flattening, waiting, copying back; not the exchange it overlapped).
     struct GradStats {
         int64_t calls = 0, bytes = 0;
         double seconds = 0;

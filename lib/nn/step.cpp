@@ -128,11 +128,12 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     return l;
 }
 
-void ifgan_backward(Networks& n, const StepLosses& l) {
+void ifgan_backward(Networks& n, const StepLosses& l, const std::function<void()>& after_eg) {
     // backward(inputs=...) accumulates only into the listed parameters: D's
     // weights get nothing from L_gen, A's nothing from −γ·aux, E and G
     // nothing from D's or A's own losses.
     torch::autograd::backward({l.eg}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
+    if (after_eg) after_eg();
     torch::autograd::backward({l.aux}, {}, true, false, params_of({n.A.ptr()}));
     if (l.dis.requires_grad()) torch::autograd::backward({l.dis}, {}, false, false, params_of({n.D.ptr()}));
 }

@@ -43,7 +43,9 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
                          at::Generator& gen);
 // Accumulates into .grad: E and G from `eg`, A from `aux`, D from `dis`,
 // and nothing else.
-void ifgan_backward(Networks& n, const StepLosses& l);
+// `after_eg` runs once E's and G's gradients are complete, before A's and D's
+// passes (data parallel: their all-reduce starts there).
+void ifgan_backward(Networks& n, const StepLosses& l, const std::function<void()>& after_eg = {});
 
 // Autocast to bfloat16 for the forward passes within its scope (bf16 precision).
 struct Autocast {

@@ -40,7 +40,7 @@ std::vector<double> mean_frame(const TrainData& d, const TrainConfig& c) {
 
 }  // namespace
 
-TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs) {
+TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs, int decode_threads) {
     TrainData d;
     d.ds = load_dataset(c.data, attrs);
     if (d.ds.k() == 0) throw Error(c.data + ": no attributes");
@@ -60,7 +60,7 @@ TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs)
     CacheOptions co;
     co.size = c.size;
     co.crop = parse_crop(c.crop);
-    co.threads = c.threads;
+    co.threads = decode_threads > 0 ? decode_threads : c.threads;
     co.persist = !c.no_cache;
     Progress bar("loading images", d.train_idx.size() + d.val_idx.size());
     co.progress = [&](size_t done, size_t) { bar.update(done); };

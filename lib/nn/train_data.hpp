@@ -18,7 +18,8 @@ struct TrainData {
 
 // Loads the data set and builds the caches. `attrs` and the image geometry
 // come from `c` (its crop "auto" is resolved in place).
-TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs);
+// `decode_threads` (0: c.threads) decode the images into the cache.
+TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs, int decode_threads = 0);
 
 // The order of the train split in epoch e: a function of (seed, e) only, so
 // a resumed run sees the same batches.

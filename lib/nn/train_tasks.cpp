@@ -19,13 +19,20 @@ void Terms::add(const std::string& k, double x) {
     v.emplace_back(k, x);
 }
 
-void TrainTask::sync_gradients() {
-    if (!dist) return;
+namespace {
+
+std::vector<torch::Tensor> trainable(const std::vector<std::shared_ptr<torch::nn::Module>>& modules) {
     std::vector<torch::Tensor> params;
-    for (const auto& m : nets.modules())
+    for (const auto& m : modules)
         for (const auto& p : m->parameters(true))
             if (p.requires_grad()) params.push_back(p);
-    dist->average_gradients(params);
+    return params;
+}
+
+}  // namespace
+
+void TrainTask::sync_gradients() {
+    if (dist) dist->average_gradients(trainable(nets.modules()));
 }
 
 double Terms::get(const std::string& k) const {
@@ -104,8 +111,16 @@ public:
     Terms step(const Batch& b, at::Generator& gen) override {
         StepLosses l = ifgan_forward(nets, b.x, b.y, w, gen);
         for (auto* o : {eg.get(), a.get(), d.get()}) o->zero_grad();
-        ifgan_backward(nets, l);
-        sync_gradients();
+        if (!dist) {
+            ifgan_backward(nets, l);
+        } else {
+            // E and G hold most of the gradient bytes: their sums travel
+            // while A and D run their backward passes.
+            std::shared_ptr<DistGroup::Pending> eg_sums;
+            ifgan_backward(nets, l, [&] { eg_sums = dist->start_average(trainable({nets.E.ptr(), nets.G.ptr()})); });
+            dist->finish_average(eg_sums);
+            dist->average_gradients(trainable({nets.A.ptr(), nets.D.ptr()}));
+        }
         for (auto* o : {eg.get(), a.get(), d.get()}) o->step();
         Terms t;
         for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"kl", l.kl}, {"cls", l.cls},

@@ -21,6 +21,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// How long ranks wait for rank 0 to decode a data set into its cache: about
+// 2,600 images a second on two cores, so an hour covers millions of images.
+constexpr double kImageWaitSeconds = 3600;
+
 std::atomic<int> g_signal{0};
 void on_stop_signal(int sig) { g_signal = sig; }
 
@@ -113,13 +117,14 @@ private:
     enum class EpochEnd { done, stopped };
     EpochEnd train_epoch(Window& window);
     void join_group();
+    TrainData load_data(const std::vector<std::string>& attrs);
     bool share_step(Terms& t);  // the ranks' mean losses; true when a rank was signalled
     void check_finite(const Terms& t) const;
     void end_epoch(double seconds);
 };
 
 void TrainingRun::start_fresh() {
-    data = load_train_data(c, c.attrs);
+    data = load_data(c.attrs);
     ModelConfig m;
     m.kind = enum_name(c.kind);
     m.size = c.size;
@@ -157,7 +162,7 @@ void TrainingRun::resume() {
     c.f = mc.f;
     c.head = mc.detached_head ? Head::detached : Head::attached;
     gen = at::detail::createCPUGenerator(c.seed);
-    data = load_train_data(c, mc.attrs);
+    data = load_data(mc.attrs);
     task = make_task(c, std::move(m.nets));
     task->restore_task_meta(m.meta);
     TrainingState state{task->optimizers(), {}, task->extra_state()};
@@ -230,6 +235,20 @@ void TrainingRun::join_group() {
     o.timeout_s = c.dist_timeout;
     if (o.rank > 0) set_tool_name(tool_name() + " (rank " + std::to_string(o.rank) + ")");
     dist = DistGroup::connect(o);
+}
+
+// Ranks on one machine share one image cache: rank 0 builds it on every
+// core while the others wait, rather than all decoding the same images at
+// once. On other machines a rank then builds its own.
+TrainData TrainingRun::load_data(const std::vector<std::string>& attrs) {
+    if (!dist) return load_train_data(c, attrs);
+    if (!lead()) {
+        dist->wait_for("images", "preparing the images", std::max(c.dist_timeout, kImageWaitSeconds));
+        return load_train_data(c, attrs);
+    }
+    TrainData d = load_train_data(c, attrs, default_threads());
+    dist->announce("images");
+    return d;
 }
 
 bool TrainingRun::share_step(Terms& t) {

@@ -43,6 +43,12 @@ ifgan-train --data $D --attr Smiling --recipe fast --size 32 --f 4 --nz 8 --epoc
     --batch 8 --nproc 2 --threads 1 --out s.ifgan --log s.jsonl --samples samples 2>err.txt
 [[ $(jq -c 'select(.start)' s.jsonl | wc -l) == 1 && $(ls samples | wc -l) == 1 ]] || fail "rank 0 alone writes"
 grep -q "(rank 1)" err.txt || fail "rank 1's messages say so"
+# The ranks share rank 0's image cache: one file per split, nothing left half-written.
+cp -r $D shared && rm -rf shared/.ifgan-cache
+ifgan-train --data shared --attr Smiling --recipe fast --size 32 --f 4 --nz 8 --steps 3 --val-limit 16 \
+    --batch 8 --nproc 2 --threads 1 --out sc.ifgan 2>err.txt || { cat err.txt; fail "2 ranks with a cache"; }
+caches=(shared/.ifgan-cache/*)
+[[ ${#caches[@]} == 2 && ${caches[0]} == *.u8 && ${caches[1]} == *.u8 ]] || fail "shared cache: ${caches[*]}"
 
 # Resume a 2-rank run with 1 process: it goes on at the step it stopped.
 ifgan-train --data $D --attr Smiling $T --steps 6 --batch 8 --nproc 2 --out r.ifgan --log r.jsonl 2>/dev/null

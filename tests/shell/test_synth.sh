@@ -34,3 +34,30 @@ expect_status 2 ifgan-synth --out e --bogus
 touch notadir
 expect_status 1 ifgan-synth --out notadir --count 3
 expect_err "notadir"
+
+# --celeba-frame: CelebA's geometry, which ifgan-train's crop "auto" takes as
+# CelebA; the cache is one file with the documented header, reused untouched.
+ifgan-synth --out frame --count 100 --seed 4 --celeba-frame --attrs Smiling 2>/dev/null
+[[ -f frame/img_align_celeba/000001.jpg ]] || fail "frame: no 000001.jpg"
+[[ $(awk '{print $2}' frame/list_eval_partition.txt | sort | uniq -c | awk '{print $1}' | paste -sd' ') == "80 10 10" ]] ||
+    fail "frame: split $(awk '{print $2}' frame/list_eval_partition.txt | sort | uniq -c)"
+[[ -f frame/counterfactuals/000100_Smiling.jpg ]] || fail "frame: no JPEG counterfactual"
+expect_status 2 ifgan-synth --out frame2 --celeba-frame --size 32
+expect_err "--celeba-frame"
+ifgan-train --data frame --attr Smiling --size 32 --f 4 --nz 8 --batch 16 --val-limit 10 --steps 2 \
+    --out frame.ifgan --log frame.jsonl 2>/dev/null
+jq -se '.[0].options.crop == "celeba"' frame.jsonl >/dev/null || fail "frame: crop auto did not pick celeba"
+caches=(frame/.ifgan-cache/*.u8)
+[[ ${#caches[@]} == 2 ]] || fail "frame: expected a train and a val cache, found ${caches[*]}"
+for f in "${caches[@]}"; do
+    [[ $(head -c 8 "$f") == IFGCACH2 ]] || fail "$f: header"
+    n=$(od -An -t u8 -j 16 -N 8 "$f" | tr -d ' ')
+    [[ $(stat -c %s "$f") == $((4096 + n * 3 * 32 * 32)) ]] || fail "$f: size for $n images"
+done
+before=$(stat -c %Y.%s "${caches[@]}")
+sleep 1
+ifgan-train --data frame --attr Smiling --size 32 --f 4 --nz 8 --batch 16 --val-limit 10 --steps 2 \
+    --out frame2.ifgan 2>/dev/null
+[[ $(stat -c %Y.%s "${caches[@]}") == "$before" ]] || fail "frame: the cache was rebuilt"
+ls frame/.ifgan-cache/ | grep -q tmp && fail "frame: temporary cache file left"
+true
