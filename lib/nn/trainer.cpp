@@ -286,7 +286,8 @@ TrainingRun::EpochEnd TrainingRun::train_epoch(Window& window) {
             if (dist) {
                 DistGroup::GradStats g = dist->take_grad_stats();
                 if (g.calls)
-                    rec["allreduce"] = {{"bytes_per_step", g.bytes / g.calls}, {"seconds_per_step", g.seconds / double(g.calls)}};
+                    rec["allreduce"] = {{"bytes_per_step", g.bytes / window.steps},
+                                        {"seconds_per_step", g.seconds / double(window.steps)}};
             }
             write_log(rec);
             window = Window();
