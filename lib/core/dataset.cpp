@@ -274,15 +274,18 @@ std::string balance_report(const Dataset& ds, const std::vector<size_t>& idx) {
 
 namespace {
 
-void decode_all(const std::vector<std::string>& paths, const CacheOptions& opt, ImageCache& cache) {
-    cache.size = opt.size;
-    cache.count = paths.size();
-    cache.data.assign(paths.size() * cache.image_bytes(), 0);
+// Decodes paths[i] on `opt.threads` threads and hands each image, planar
+// uint8, to place(i, chw), reporting progress as opt asks.
+void decode_each(const std::vector<std::string>& paths, const CacheOptions& opt,
+                 const std::function<void(size_t, const uint8_t*)>& place) {
+    const size_t bytes = 3 * size_t(opt.size) * opt.size;
     std::function<void(size_t)> progress;
     if (opt.progress) progress = [&](size_t d) { opt.progress(d, paths.size()); };
     parallel_for(paths.size(), opt.threads, [&](size_t i) {
-        Image img = load_prepared(paths[i], opt.crop, opt.size);
-        to_chw(img, cache.data.data() + i * cache.image_bytes());
+        thread_local std::vector<uint8_t> chw;
+        chw.resize(bytes);
+        to_chw(load_prepared(paths[i], opt.crop, opt.size), chw.data());
+        place(i, chw.data());
     }, progress);
 }
 
@@ -306,7 +309,6 @@ uint64_t cache_key(const Dataset& ds, const std::vector<size_t>& idx, const Cach
 }
 
 bool load_cache_file(const std::string& path, uint64_t key, size_t count, int size, ImageCache& cache) {
-    if (!file_exists(path)) return false;
     std::shared_ptr<const MappedFile> f;
     try {
         f = std::make_shared<const MappedFile>(path);
@@ -332,6 +334,14 @@ struct CacheWriteError : Error {
     using Error::Error;
 };
 
+void make_cache_dir(const std::string& dir) {
+    try {
+        make_dirs(dir);
+    } catch (const Error& e) {
+        throw CacheWriteError(e.what());
+    }
+}
+
 void write_all_at(int fd, const void* data, size_t n, size_t offset, const std::string& name) {
     const char* p = static_cast<const char*>(data);
     while (n > 0) {
@@ -354,14 +364,9 @@ bool write_cache_file(const std::vector<std::string>& paths, const CacheOptions&
     if (fd < 0) return false;
     const size_t bytes = 3 * size_t(opt.size) * opt.size;
     try {
-        std::function<void(size_t)> progress;
-        if (opt.progress) progress = [&](size_t d) { opt.progress(d, paths.size()); };
-        parallel_for(paths.size(), opt.threads, [&](size_t i) {
-            thread_local std::vector<uint8_t> chw;
-            chw.resize(bytes);
-            to_chw(load_prepared(paths[i], opt.crop, opt.size), chw.data());
-            write_all_at(fd, chw.data(), bytes, kCacheHeader + i * bytes, tmp);
-        }, progress);
+        decode_each(paths, opt, [&](size_t i, const uint8_t* chw) {
+            write_all_at(fd, chw, bytes, kCacheHeader + i * bytes, tmp);
+        });
         std::vector<uint8_t> head(kCacheHeader, 0);
         std::memcpy(head.data(), kCacheMagic, 8);
         uint64_t fields[3] = {key, uint64_t(paths.size()), uint64_t(opt.size)};
@@ -383,7 +388,12 @@ bool write_cache_file(const std::vector<std::string>& paths, const CacheOptions&
 
 ImageCache build_cache(const std::vector<std::string>& paths, const CacheOptions& opt) {
     ImageCache cache;
-    decode_all(paths, opt, cache);
+    cache.size = opt.size;
+    cache.count = paths.size();
+    cache.data.assign(paths.size() * cache.image_bytes(), 0);
+    decode_each(paths, opt, [&](size_t i, const uint8_t* chw) {
+        std::memcpy(cache.data.data() + i * cache.image_bytes(), chw, cache.image_bytes());
+    });
     return cache;
 }
 
@@ -398,16 +408,13 @@ ImageCache build_cache(const Dataset& ds, const std::vector<size_t>& idx, const 
     if (load_cache_file(file, key, idx.size(), opt.size, cache)) return cache;
     // A bad image is the user's to fix; a read-only or full disk only costs
     // holding the images in memory.
-    std::string why;
+    std::string why = cdir + ": cannot write there";
     try {
-        make_dirs(cdir);
+        make_cache_dir(cdir);
         if (write_cache_file(paths, opt, key, file) && load_cache_file(file, key, idx.size(), opt.size, cache))
             return cache;
-        why = cdir + ": cannot write there";
     } catch (const CacheWriteError& e) {
         why = e.what();
-    } catch (const Error& e) {
-        if (!is_directory(cdir)) why = e.what(); else throw;
     }
     message("image cache not kept (" + why + "); holding " + std::to_string(paths.size()) + " images in memory");
     return build_cache(paths, opt);

@@ -3,7 +3,6 @@
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
 
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>

@@ -19,20 +19,13 @@ void Terms::add(const std::string& k, double x) {
     v.emplace_back(k, x);
 }
 
-namespace {
-
-std::vector<torch::Tensor> trainable(const std::vector<std::shared_ptr<torch::nn::Module>>& modules) {
+void TrainTask::sync_gradients() {
+    if (!dist) return;
     std::vector<torch::Tensor> params;
-    for (const auto& m : modules)
+    for (const auto& m : nets.modules())
         for (const auto& p : m->parameters(true))
             if (p.requires_grad()) params.push_back(p);
-    return params;
-}
-
-}  // namespace
-
-void TrainTask::sync_gradients() {
-    if (dist) dist->average_gradients(trainable(nets.modules()));
+    dist->average_gradients(params);
 }
 
 double Terms::get(const std::string& k) const {
@@ -117,9 +110,9 @@ public:
             // E and G hold most of the gradient bytes: their sums travel
             // while A and D run their backward passes.
             std::shared_ptr<DistGroup::Pending> eg_sums;
-            ifgan_backward(nets, l, [&] { eg_sums = dist->start_average(trainable({nets.E.ptr(), nets.G.ptr()})); });
+            ifgan_backward(nets, l, [&] { eg_sums = dist->start_average(params_of({nets.E.ptr(), nets.G.ptr()})); });
             dist->finish_average(eg_sums);
-            dist->average_gradients(trainable({nets.A.ptr(), nets.D.ptr()}));
+            dist->average_gradients(params_of({nets.A.ptr(), nets.D.ptr()}));
         }
         for (auto* o : {eg.get(), a.get(), d.get()}) o->step();
         Terms t;

@@ -8,6 +8,23 @@
 
 using namespace ifgan;
 
+namespace {
+
+// Options for a small data set of `count` faces in a fresh temporary directory.
+SynthOptions small_set(size_t count, uint64_t seed, std::vector<std::string> attrs) {
+    char tmpl[] = "/tmp/ifgan-synth-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    SynthOptions o;
+    o.out = tmpl;
+    o.count = count;
+    o.seed = seed;
+    o.attrs = std::move(attrs);
+    o.threads = 2;
+    return o;
+}
+
+}  // namespace
+
 TEST_CASE("synthetic faces are deterministic and independent of the count") {
     FaceParams a = draw_face(7, 12), b = draw_face(7, 12), c = draw_face(8, 12);
     REQUIRE(face_params_json(a) == face_params_json(b));
@@ -42,16 +59,9 @@ TEST_CASE("an attribute changes only its own region") {
 }
 
 TEST_CASE("write_synthetic_dataset writes a readable CelebA layout with counterfactuals") {
-    char tmpl[] = "/tmp/ifgan-synth-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    std::string dir = tmpl;
-    SynthOptions o;
-    o.out = dir;
-    o.count = 20;
-    o.seed = 5;
+    SynthOptions o = small_set(20, 5, {"Eyeglasses", "Smiling"});
+    const std::string dir = o.out;
     o.size = 32;
-    o.attrs = {"Eyeglasses", "Smiling"};
-    o.threads = 2;
     write_synthetic_dataset(o);
     Dataset ds = load_dataset(dir);
     REQUIRE(ds.attrs == std::vector<std::string>{"Eyeglasses", "Smiling"});
@@ -88,15 +98,8 @@ TEST_CASE("a face in CelebA's frame: the celeba crop cuts out the plain face") {
 }
 
 TEST_CASE("--celeba-frame writes 178x218 JPEGs, frame landmarks and CelebA's split proportions") {
-    char tmpl[] = "/tmp/ifgan-frame-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    std::string dir = tmpl;
-    SynthOptions o;
-    o.out = dir;
-    o.count = 40;
-    o.seed = 2;
-    o.attrs = {"Smiling"};
-    o.threads = 2;
+    SynthOptions o = small_set(40, 2, {"Smiling"});
+    const std::string dir = o.out;
     o.celeba_frame = true;
     write_synthetic_dataset(o);
     Dataset ds = load_dataset(dir);
