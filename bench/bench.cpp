@@ -200,8 +200,28 @@ static int bench_cache(const std::string& dir, int threads) {
     return 0;
 }
 
+// `ifgan-bench step VARIANT [STEPS [THREADS]]`: the paper configuration's
+// bf16 step alone (VARIANT authors or attached-label), for profiling.
+static int bench_one_step(const std::string& variant, int steps, int threads) {
+    set_threads(threads);
+    TrainConfig tc = recipe("paper");
+    tc.precision = Precision::bf16;
+    if (variant == "attached-label") {
+        tc.head = Head::attached;
+        tc.decoder_input = DecoderInput::label;
+    } else if (variant != "authors") {
+        std::fprintf(stderr, "ifgan-bench: unknown variant '%s' (authors, attached-label)\n", variant.c_str());
+        return 2;
+    }
+    emit(bench_step("paper-" + variant, tc, steps, 1, 1, true));
+    return 0;
+}
+
 int main(int argc, char** argv) {
-    if (argc > 2 && std::string(argv[1]) == "cache") return bench_cache(argv[2], argc > 3 ? std::atoi(argv[3]) : default_threads());
+    const std::string mode = argc > 1 ? argv[1] : "";
+    if (argc > 2 && mode == "cache") return bench_cache(argv[2], argc > 3 ? std::atoi(argv[3]) : default_threads());
+    if (argc > 2 && mode == "step")
+        return bench_one_step(argv[2], argc > 3 ? std::atoi(argv[3]) : 6, argc > 4 ? std::atoi(argv[4]) : default_threads());
     int threads = argc > 1 ? std::atoi(argv[1]) : default_threads();
     set_threads(threads);
     double p32 = matmul_gflops(torch::kFloat32, 2048), p16 = matmul_gflops(torch::kBFloat16, 2048);

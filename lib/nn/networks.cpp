@@ -21,7 +21,7 @@ ConvStackImpl::ConvStackImpl(int size, int f) {
     layers = register_module("layers", torch::nn::Sequential());
     int64_t in = 3, out = f;
     for (int i = 0; i < depth; ++i) {
-        layers->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 5).stride(2).padding(2)));
+        layers->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kStackKernel).stride(kStackStride).padding(kStackPadding)));
         layers->push_back(torch::nn::ReLU());
         in = out;
         out *= 2;

@@ -11,6 +11,9 @@ namespace ifgan {
 // Number of stride-2 layers that take `size` down to a 4x4 feature map.
 int stack_depth(int size);
 
+// The conv stack's layers: kernel, stride and padding.
+constexpr int64_t kStackKernel = 5, kStackStride = 2, kStackPadding = 2;
+
 // Conv2d(5x5, stride 2, padding 2) layers 3 -> f -> 2f -> ..., ReLU after each.
 struct ConvStackImpl : torch::nn::Module {
     ConvStackImpl(int size, int f);

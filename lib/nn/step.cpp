@@ -1,5 +1,6 @@
 #include "nn/step.hpp"
 
+#include "nn/critic_pass.hpp"
 #include "nn/losses.hpp"
 #include "core/util.hpp"
 
@@ -54,6 +55,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
                          at::Generator& gen) {
     torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
     torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits, a_in;
+    std::shared_ptr<CriticPass> critic;
     {
         Autocast ac(w.bf16);
         // Pass 1, E on x: mu and logvar (z, KL), ŷ (ρ term and the decoder's input).
@@ -83,7 +85,13 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // Without the GAN term (δ = 0) nothing reads D, so it is not run or trained.
         if (w.delta != 0) {
             const int64_t B = x.size(0);
-            torch::Tensor d = n.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
+            torch::Tensor d;
+            if (w.critic_by_hand) {
+                critic = std::make_shared<CriticPass>(n.D, x, torch::cat({xr, xs}, 0), w.bf16);
+                d = critic->logits();
+            } else {
+                d = n.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
+            }
             d_real = d.slice(0, 0, B);
             d_rec = d.slice(0, B, 2 * B);
             d_samp = d.slice(0, 2 * B, 3 * B);
@@ -107,6 +115,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         a_logits = n.A->forward(a_in).to(torch::kFloat32);
     }
     StepLosses l;
+    l.critic = critic;
     l.rec = loss::reconstruction(xr_logits, x);
     l.kl = loss::kl(mu, logvar);
     l.cls = loss::classification(y_logits, y);
@@ -132,10 +141,25 @@ void ifgan_backward(Networks& n, const StepLosses& l, const std::function<void()
     // backward(inputs=...) accumulates only into the listed parameters: D's
     // weights get nothing from L_gen, A's nothing from −γ·aux, E and G
     // nothing from D's or A's own losses.
-    torch::autograd::backward({l.eg}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
+    const auto eg_params = params_of({n.E.ptr(), n.G.ptr()});
+    if (l.critic) {
+        // D's pass by hand: the gradients of both losses at D's logits, one
+        // pass back through D, and E+G's share entering at x̂ and x̃.
+        const torch::Tensor& d = l.critic->logits();
+        torch::Tensor gen_grad = torch::autograd::grad({l.eg}, {d}, {}, true)[0];
+        torch::Tensor dis_grad = torch::autograd::grad({l.dis}, {d}, {}, true)[0];
+        const int64_t real_rows = d.size(0) - l.critic->fakes().size(0);
+        torch::Tensor fake_grad = l.critic->backward(gen_grad.slice(0, real_rows), dis_grad);
+        torch::autograd::backward({l.eg, l.critic->fakes()}, {torch::ones({}), fake_grad}, true, false, eg_params);
+    } else {
+        torch::autograd::backward({l.eg}, {}, true, false, eg_params);
+    }
     if (after_eg) after_eg();
     torch::autograd::backward({l.aux}, {}, true, false, params_of({n.A.ptr()}));
-    if (l.dis.requires_grad()) torch::autograd::backward({l.dis}, {}, false, false, params_of({n.D.ptr()}));
+    if (l.critic)
+        l.critic->accumulate_weight_gradients();
+    else if (l.dis.requires_grad())
+        torch::autograd::backward({l.dis}, {}, false, false, params_of({n.D.ptr()}));
 }
 
 torch::Tensor aux_input(const torch::Tensor& code, bool standardize) {

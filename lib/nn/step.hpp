@@ -9,6 +9,8 @@
 
 namespace ifgan {
 
+class CriticPass;
+
 struct StepWeights {
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
     bool label_input = false;  // feed G the true label instead of ŷ
@@ -27,6 +29,10 @@ struct StepWeights {
     // batch and this part taken, so that every rank's generator stays in step
     // and the ranks together draw what one process would.
     int shard = 0, shards = 1;
+    // D's pass by hand (nn/critic_pass.hpp): one backward pass through D for
+    // both L_gen and D's loss. False: through autograd, twice, as the
+    // reference the tests compare it with.
+    bool critic_by_hand = true;
 };
 
 // The weights and switches of the step that a training configuration sets.
@@ -36,6 +42,7 @@ struct StepLosses {
     torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
     torch::Tensor adv;  // E's γ term (see Adversary)
     torch::Tensor eg;   // rec + α kl + ρ cls + β cls_rec + γ adv + δ gen
+    std::shared_ptr<CriticPass> critic;  // D's pass, when run by hand
 };
 
 // Forward passes of docs/model.md's step on (x, y); noise from `gen`.

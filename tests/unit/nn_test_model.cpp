@@ -121,6 +121,7 @@ TEST_CASE("gradient routing of the training step") {
     auto x = tiny_images();
     auto y = tiny_labels();
     StepWeights w;
+    w.critic_by_hand = false;  // autograd all the way: the by-hand pass is checked against it below
     auto grads = [](const std::vector<torch::Tensor>& ps) {
         std::vector<torch::Tensor> out;
         for (auto& p : ps) out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
@@ -163,6 +164,86 @@ TEST_CASE("gradient routing of the training step") {
         checked += ref_e_aux[i].abs().sum().item<double>();
     }
     CHECK(checked > 0);  // A's loss does reach E through z
+}
+
+// Every parameter's gradient after ifgan_backward, from a fresh forward pass.
+static std::vector<torch::Tensor> step_gradients(Networks& n, const torch::Tensor& x, const torch::Tensor& y,
+                                                 const StepWeights& w, StepLosses* losses = nullptr) {
+    for (auto& m : n.modules())
+        for (auto& p : m->parameters()) p.mutable_grad() = torch::Tensor();
+    auto gen = at::detail::createCPUGenerator(11);
+    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    ifgan_backward(n, l);
+    if (losses) *losses = l;
+    std::vector<torch::Tensor> out;
+    for (auto& m : n.modules())
+        for (auto& p : m->parameters()) out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    return out;
+}
+
+TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
+    torch::manual_seed(12);
+    Networks n = make_networks(tiny_config());
+    for (auto& m : n.modules()) to_channels_last(*m);
+    auto x = tiny_images().contiguous(torch::MemoryFormat::ChannelsLast);
+    auto y = tiny_labels();
+    for (int variant = 0; variant < 4; ++variant) {
+        StepWeights w;
+        w.label_input = variant == 1;
+        w.beta_samples = variant == 2;
+        if (variant == 3) w.shard = 1, w.shards = 2, w.delta = 0.5;
+        INFO("variant " << variant);
+        w.critic_by_hand = false;
+        StepLosses ref_l, l;
+        auto ref = step_gradients(n, x, y, w, &ref_l);
+        w.critic_by_hand = true;
+        auto got = step_gradients(n, x, y, w, &l);
+        CHECK(l.critic);
+        CHECK(l.gen.item<double>() == Approx(ref_l.gen.item<double>()).epsilon(1e-6));
+        CHECK(l.dis.item<double>() == Approx(ref_l.dis.item<double>()).epsilon(1e-6));
+        CHECK(l.eg.item<double>() == Approx(ref_l.eg.item<double>()).epsilon(1e-6));
+        REQUIRE(got.size() == ref.size());
+        double worst = 0, seen = 0;
+        for (size_t i = 0; i < got.size(); ++i) {
+            double scale = std::max(ref[i].abs().max().item<double>(), 1e-3);
+            worst = std::max(worst, max_abs_diff(got[i], ref[i]) / scale);
+            seen += ref[i].abs().sum().item<double>();
+        }
+        CHECK(seen > 0);
+        CHECK(worst < 1e-4);
+        // D's share alone: its gradients are D's loss's, not zero.
+        for (auto& p : n.D->parameters()) CHECK(p.grad().abs().sum().item<double>() > 0);
+    }
+}
+
+TEST_CASE("D's pass by hand in bf16 stays within bf16 rounding of autograd's") {
+    torch::manual_seed(13);
+    Networks n = make_networks(tiny_config());
+    for (auto& m : n.modules()) to_channels_last(*m);
+    auto x = tiny_images().contiguous(torch::MemoryFormat::ChannelsLast);
+    auto y = tiny_labels();
+    StepWeights w;
+    w.bf16 = true;
+    w.critic_by_hand = false;
+    auto ref = step_gradients(n, x, y, w);
+    w.critic_by_hand = true;
+    auto got = step_gradients(n, x, y, w);
+    // bf16 keeps 8 bits of mantissa: each network's gradient agrees to a
+    // few percent of its norm, not to float precision. (Per network, not per
+    // tensor: a bias followed by BatchNorm has a gradient of zero, up to noise.)
+    size_t i = 0;
+    for (auto& m : n.modules()) {
+        std::vector<torch::Tensor> a, b;
+        for (size_t j = 0; j < m->parameters().size(); ++j, ++i) {
+            a.push_back(got[i].flatten());
+            b.push_back(ref[i].flatten());
+        }
+        double ref_norm = torch::cat(b).norm().item<double>();
+        INFO("network " << m->name());
+        CHECK(ref_norm > 0);
+        CHECK((torch::cat(a) - torch::cat(b)).norm().item<double>() / ref_norm < 0.01);
+    }
+    CHECK(i == got.size());
 }
 
 TEST_CASE("one step changes E, G, A and D; a zero weight removes its term") {
