@@ -50,28 +50,51 @@ UpConvImpl::UpConvImpl(int64_t cin, int64_t cout) {
     torch::nn::ConvTranspose2d ref(torch::nn::ConvTranspose2dOptions(cin, cout, 3).stride(2).padding(1).output_padding(1));
     weight = register_parameter("weight", ref->weight.detach().clone());
     bias = register_parameter("bias", ref->bias.detach().clone());
-    // Output row 2m+a reads input rows m+d (d = 0, 1) with the 3x3 tap
-    // kh = 2m+a+1-2(m+d) = a+1-2d: a=0: d=0 -> 1, d=1 -> none; a=1: d=0 -> 2, d=1 -> 0.
-    taps = torch::tensor({1, 3, 2, 0}, torch::kInt64);
 }
 
-torch::Tensor UpConvImpl::phase_kernel() const {
-    const int64_t cin = weight.size(0), cout = weight.size(1);
-    torch::Tensor w = torch::constant_pad_nd(weight, {0, 1, 0, 1});  // tap 3 reads zero
-    w = w.index_select(2, taps).index_select(3, taps);               // [cin, cout, (a,dh), (b,dw)]
-    // -> [cout, a, b, cin, dh, dw]: the channel order pixel_shuffle expects.
-    return w.view({cin, cout, 2, 2, 2, 2}).permute({1, 2, 4, 0, 3, 5}).reshape({cout * 4, cin, 2, 2});
+namespace {
+
+// The Conv2d that UpConv transposes: weight [cin, cout, 3, 3] read as
+// [out, in, kh, kw], stride 2, padding 1. Its input gradient for an upstream
+// gradient `x` [N, cin, H, W] is the [N, cout, 2H, 2W] transposed convolution.
+torch::Tensor conv_input_gradient(const torch::Tensor& x, const torch::Tensor& weight) {
+    // Only the sizes, type and layout of the convolution's input are read.
+    torch::Tensor shape = torch::empty({x.size(0), weight.size(1), 2 * x.size(2), 2 * x.size(3)},
+                                       x.options().memory_format(x.suggest_memory_format()));
+    return std::get<0>(at::convolution_backward(x, shape, weight, c10::nullopt, {2, 2}, {1, 1}, {1, 1}, false,
+                                                {0, 0}, 1, {true, false, false}));
 }
+
+struct TransposedConv : torch::autograd::Function<TransposedConv> {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                                 const torch::Tensor& weight, const torch::Tensor& bias) {
+        ctx->save_for_backward({x, weight});
+        return conv_input_gradient(x, weight).add_(bias.view({1, -1, 1, 1}));
+    }
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads) {
+        auto saved = ctx->get_saved_variables();
+        const torch::Tensor &x = saved[0], &weight = saved[1];
+        torch::Tensor g = grads[0].contiguous(x.suggest_memory_format()), gx, gw, gb;
+        if (ctx->needs_input_grad(0)) gx = torch::conv2d(g, weight, {}, 2, 1);
+        if (ctx->needs_input_grad(1))
+            gw = std::get<1>(at::convolution_backward(x, g, weight, c10::nullopt, {2, 2}, {1, 1}, {1, 1}, false,
+                                                      {0, 0}, 1, {false, true, false}));
+        if (ctx->needs_input_grad(2)) gb = g.sum({0, 2, 3});
+        return {gx, gw, gb};
+    }
+};
+
+}  // namespace
 
 torch::Tensor UpConvImpl::forward(const torch::Tensor& x) {
-    // Inference in fp32 (the tools): the native layer is as fast with two
-    // threads and faster with one (327 against 246 faces/s for ifgan-decode
-    // with one thread, as in a pipe), so use it there.
-    if (!torch::GradMode::is_enabled() && !at::autocast::is_cpu_enabled())
-        return torch::conv_transpose2d(x, weight, bias, 2, 1, 1);
-    torch::Tensor padded = torch::constant_pad_nd(x, {0, 1, 0, 1});
-    torch::Tensor phases = torch::conv2d(padded, phase_kernel(), bias.repeat_interleave(4));
-    return torch::pixel_shuffle(phases, 2);
+    // Autocast does not reach inside a custom function: cast here, as it
+    // would for a convolution.
+    if (at::autocast::is_cpu_enabled()) {
+        const auto dt = at::autocast::get_autocast_cpu_dtype();
+        return TransposedConv::apply(x.to(dt), weight.to(dt), bias.to(dt));
+    }
+    return TransposedConv::apply(x, weight, bias);
 }
 
 DecoderImpl::DecoderImpl(const ModelConfig& c) {

@@ -40,21 +40,17 @@ TORCH_MODULE(Encoder);
 
 // ConvTranspose2d(cin, cout, 3, stride 2, padding 1, output_padding 1), the
 // decoder's upsampling layer, with the same parameters ("weight" [cin, cout,
-// 3, 3], "bias"), initialisation and output, computed as a sub-pixel
-// convolution: each of the four output phases (row and column parity) is a
-// 2x2 convolution of the input, so one Conv2d(cin, 4·cout, 2) over the input
-// padded by one row and column at the end, then pixel_shuffle(2). Why: in
-// LibTorch 1.13 CPU autocast leaves transposed convolutions in fp32 (and a
-// bf16 one fails), while Conv2d runs in oneDNN in bf16; the 2x2 kernels
-// hold 7 structural zeros in 16 taps, and are still faster. Inference
-// in fp32 (no gradients, no autocast) runs the native layer instead.
+// 3, 3], "bias"), initialisation and output, computed as what a transposed
+// convolution is: the input gradient of the Conv2d(cout, cin, 3, stride 2,
+// padding 1) with the same weight. Its own gradients are that Conv2d's
+// forward (for the input) and weight gradient with the roles of input and
+// output swapped. Why: LibTorch 1.13's CPU ConvTranspose2d runs outside
+// oneDNN in fp32 and fails in bf16, while the Conv2d kernels it is made of
+// run in oneDNN in both (docs/performance.md has the figures).
 struct UpConvImpl : torch::nn::Module {
     UpConvImpl(int64_t cin, int64_t cout);
     torch::Tensor forward(const torch::Tensor& x);
-    // The 2x2 kernel [4·cout, cin, 2, 2] that the 3x3 transposed kernel means.
-    torch::Tensor phase_kernel() const;
     torch::Tensor weight, bias;
-    torch::Tensor taps;  // for each phase and 2x2 offset, the 3x3 tap (3: zero)
 };
 TORCH_MODULE(UpConv);
 

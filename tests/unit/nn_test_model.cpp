@@ -351,33 +351,50 @@ TEST_CASE("A's standardised input undoes per-dimension scale") {
     CHECK(max_abs_diff(aux_input(code, false), code) == 0);
 }
 
-TEST_CASE("the sub-pixel up-convolution is ConvTranspose2d(3, stride 2, padding 1, output padding 1)") {
+TEST_CASE("the up-convolution is ConvTranspose2d(3, stride 2, padding 1, output padding 1)") {
     torch::manual_seed(8);
-    for (auto [cin, cout, side] : {std::tuple{5, 3, 4}, std::tuple{8, 6, 7}, std::tuple{3, 3, 1}}) {
-        UpConv up(cin, cout);
-        torch::nn::ConvTranspose2d ref(
-            torch::nn::ConvTranspose2dOptions(cin, cout, 3).stride(2).padding(1).output_padding(1));
-        {
+    for (bool channels_last : {false, true})
+        for (auto [cin, cout, side] : {std::tuple{5, 3, 4}, std::tuple{8, 6, 7}, std::tuple{3, 3, 1}}) {
+            INFO("channels-last " << channels_last << ", " << cin << " -> " << cout << " at " << side);
+            UpConv up(cin, cout);
+            torch::nn::ConvTranspose2d ref(
+                torch::nn::ConvTranspose2dOptions(cin, cout, 3).stride(2).padding(1).output_padding(1));
+            {
+                torch::NoGradGuard ng;
+                ref->weight.copy_(up->weight);
+                ref->bias.copy_(up->bias);
+            }
+            if (channels_last) to_channels_last(*up);
+            auto x = torch::randn({2, cin, side, side});
+            if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+            x.requires_grad_(true);
+            auto x_ref = x.detach().contiguous().requires_grad_(true);
+            auto out = up->forward(x), out_ref = ref->forward(x_ref);
+            REQUIRE(out.sizes() == out_ref.sizes());
+            CHECK(max_abs_diff(out, out_ref) < 1e-5);
+            // Gradients too: a fixed random upstream gradient through both.
+            auto g = torch::randn(out.sizes());
+            (out * g).sum().backward();
+            (out_ref * g).sum().backward();
+            CHECK(max_abs_diff(x.grad(), x_ref.grad()) < 1e-5);
+            CHECK(max_abs_diff(up->weight.grad(), ref->weight.grad()) < 1e-4);
+            CHECK(max_abs_diff(up->bias.grad(), ref->bias.grad()) < 1e-4);
+            // In bf16 under autocast: the same layer to bf16 precision, with
+            // gradients reaching the fp32 parameters.
+            up->weight.mutable_grad() = torch::Tensor();
+            {
+                Autocast ac(true);
+                auto out16 = up->forward(x);
+                CHECK(out16.scalar_type() == torch::kBFloat16);
+                CHECK(max_abs_diff(out16.to(torch::kFloat32), out_ref) < 0.05 * out_ref.abs().max().item<double>());
+                (out16.to(torch::kFloat32) * g).sum().backward();
+            }
+            CHECK(up->weight.grad().scalar_type() == torch::kFloat32);
+            CHECK(max_abs_diff(up->weight.grad(), ref->weight.grad()) < 0.05 * ref->weight.grad().abs().max().item<double>());
+            // Without gradients (the tools' path) the output is the same.
             torch::NoGradGuard ng;
-            ref->weight.copy_(up->weight);
-            ref->bias.copy_(up->bias);
+            CHECK(max_abs_diff(up->forward(x), out_ref) < 1e-5);
         }
-        auto x = torch::randn({2, cin, side, side}, torch::requires_grad());
-        auto x_ref = x.detach().clone().requires_grad_(true);
-        auto out = up->forward(x), out_ref = ref->forward(x_ref);
-        REQUIRE(out.sizes() == out_ref.sizes());
-        CHECK(max_abs_diff(out, out_ref) < 1e-5);
-        // Gradients too: a fixed random upstream gradient through both.
-        auto g = torch::randn(out.sizes());
-        (out * g).sum().backward();
-        (out_ref * g).sum().backward();
-        CHECK(max_abs_diff(x.grad(), x_ref.grad()) < 1e-5);
-        CHECK(max_abs_diff(up->weight.grad(), ref->weight.grad()) < 1e-4);
-        CHECK(max_abs_diff(up->bias.grad(), ref->bias.grad()) < 1e-4);
-        // Without gradients (the tools' path) the output is the same.
-        torch::NoGradGuard ng;
-        CHECK(max_abs_diff(up->forward(x), out_ref) < 1e-5);
-    }
     // Its parameters carry ConvTranspose2d's names, so model files are unchanged.
     auto names = UpConv(4, 2)->named_parameters().keys();
     CHECK(names == std::vector<std::string>{"weight", "bias"});
