@@ -200,10 +200,12 @@ static int bench_cache(const std::string& dir, int threads) {
     return 0;
 }
 
-// `ifgan-bench step VARIANT [STEPS [THREADS]]`: the paper configuration's
-// bf16 step alone (VARIANT authors or attached-label), for profiling.
-static int bench_one_step(const std::string& variant, int steps, int threads) {
+// `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: the paper
+// configuration's bf16 step alone (VARIANT authors or attached-label), with
+// ifgan-train's allocator settings unless `default-malloc`.
+static int bench_one_step(const std::string& variant, int steps, int threads, bool keep_memory) {
     set_threads(threads);
+    if (keep_memory) keep_freed_memory();
     TrainConfig tc = recipe("paper");
     tc.precision = Precision::bf16;
     if (variant == "attached-label") {
@@ -221,9 +223,11 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (argc > 2 && mode == "cache") return bench_cache(argv[2], argc > 3 ? std::atoi(argv[3]) : default_threads());
     if (argc > 2 && mode == "step")
-        return bench_one_step(argv[2], argc > 3 ? std::atoi(argv[3]) : 6, argc > 4 ? std::atoi(argv[4]) : default_threads());
+        return bench_one_step(argv[2], argc > 3 ? std::atoi(argv[3]) : 6, argc > 4 ? std::atoi(argv[4]) : default_threads(),
+                              !(argc > 5 && std::string(argv[5]) == "default-malloc"));
     int threads = argc > 1 ? std::atoi(argv[1]) : default_threads();
     set_threads(threads);
+    keep_freed_memory();  // as ifgan-train
     double p32 = matmul_gflops(torch::kFloat32, 2048), p16 = matmul_gflops(torch::kBFloat16, 2048);
     emit({{"measure", "matmul_peak"}, {"n", 2048}, {"threads", threads}, {"fp32_gflops", p32},
           {"bf16_gflops", p16}, {"blas", blas_library()}});

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 SIZE, NZ, FILTERS, BATCH, K = 64, 100, 64, 64, 1
 STEPS, WARMUP = 6, 2
-CHANNELS_LAST = False
+CHANNELS_LAST = "--channels-last" in sys.argv
 
 
 def conv_stack(f):
@@ -127,7 +127,8 @@ def make_step(detached, label_fed):
 
 
 def main():
-    threads = int(sys.argv[1]) if len(sys.argv) > 1 else torch.get_num_threads()
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    threads = int(numbers[0]) if numbers else torch.get_num_threads()
     torch.set_num_threads(threads)
     for variant, detached, label_fed in (("authors", True, False), ("attached-label", False, True)):
         step = make_step(detached, label_fed)

@@ -1,6 +1,9 @@
 // The lean Model interface of model.hpp, over the LibTorch networks.
+#include <malloc.h>
+
 #include <cstdio>
 #include <fstream>
+#include <limits>
 
 #include "nn/checkpoint.hpp"
 #include "nn/model.hpp"
@@ -86,6 +89,16 @@ void Model::classify(const uint8_t* chw, size_t n, float* probs) const {
 void set_threads(int n) {
     if (n < 1) n = 1;
     torch::set_num_threads(n);
+}
+
+void keep_freed_memory() {
+    // A training step allocates and frees the same large activations every
+    // step. glibc maps blocks above its (adaptive) threshold afresh each time
+    // and trims the heap's top, so every step faults in and zeroes them
+    // again. Serve blocks up to 32 MiB (the most glibc accepts) from the heap
+    // and keep what is freed there.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 }
 
 std::string blas_library() {

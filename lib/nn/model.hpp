@@ -63,6 +63,9 @@ private:
 
 // LibTorch's intra-op threads (it picks 1 here by default) and OpenMP's.
 void set_threads(int n);
+// For a training process: freed memory stays in the heap for the next step
+// instead of being returned and faulted in again (docs/performance.md).
+void keep_freed_memory();
 // The BLAS library this process loaded (from /proc/self/maps), for a warning
 // when it is Debian's slow reference implementation.
 std::string blas_library();

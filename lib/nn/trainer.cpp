@@ -390,6 +390,7 @@ int TrainingRun::run() {
 int run_training(TrainConfig c) {
     validate(c);
     set_threads(c.threads);
+    keep_freed_memory();
     return TrainingRun(std::move(c)).run();
 }
 
