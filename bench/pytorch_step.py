@@ -3,12 +3,14 @@ to put ifgan-train's step beside it in the same run on the same machine.
 
 Same networks (docs/model.md), losses, optimisers, batch, image size and
 precision as ifgan's paper configuration; idiomatic PyTorch otherwise
-(nn.ConvTranspose2d, one autocast region, NCHW tensors; CHANNELS_LAST below
-switches the layout). Two variants: the authors' (y-hat head on detached features, decoder fed
+(nn.ConvTranspose2d, one autocast region, NCHW tensors, or channels-last
+ones with --channels-last; --keep-freed-memory gives glibc's allocator the
+settings ifgan-train uses). Two variants: the authors' (y-hat head on detached features, decoder fed
 y-hat) and the attached head with the decoder fed the label.
 
-    /usr/bin/python3 bench/pytorch_step.py [THREADS]   # JSON Lines on stdout
+    /usr/bin/python3 bench/pytorch_step.py [THREADS] [--channels-last] [--keep-freed-memory]
 """
+import ctypes
 import json
 import sys
 import time
@@ -20,6 +22,15 @@ import torch.nn.functional as F
 SIZE, NZ, FILTERS, BATCH, K = 64, 100, 64, 64, 1
 STEPS, WARMUP = 6, 2
 CHANNELS_LAST = "--channels-last" in sys.argv
+KEEP_FREED_MEMORY = "--keep-freed-memory" in sys.argv
+
+
+def keep_freed_memory():
+    """mallopt as ifgan-train calls it: blocks up to 32 MiB from the heap, no trimming."""
+    libc = ctypes.CDLL("libc.so.6")
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
+    libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1)
 
 
 def conv_stack(f):
@@ -130,6 +141,8 @@ def main():
     numbers = [a for a in sys.argv[1:] if a.isdigit()]
     threads = int(numbers[0]) if numbers else torch.get_num_threads()
     torch.set_num_threads(threads)
+    if KEEP_FREED_MEMORY:
+        keep_freed_memory()
     for variant, detached, label_fed in (("authors", True, False), ("attached-label", False, True)):
         step = make_step(detached, label_fed)
         for _ in range(WARMUP):
@@ -139,7 +152,7 @@ def main():
             step()
         sec = (time.perf_counter() - t) / STEPS
         print(json.dumps({"measure": "pytorch_step", "variant": variant, "precision": "bf16",
-                          "layout": "channels_last" if CHANNELS_LAST else "nchw", "batch": BATCH, "threads": threads,
+                          "layout": ("channels_last" if CHANNELS_LAST else "nchw") + ("+kept_memory" if KEEP_FREED_MEMORY else ""), "batch": BATCH, "threads": threads,
                           "torch": torch.__version__, "ms_per_step": sec * 1000, "images_per_s": BATCH / sec}),
               flush=True)
 

@@ -15,16 +15,33 @@ emit() { jq -cn "$@"; }
 if [[ -z ${BENCH_SKIP_STEPS:-} ]]; then
     echo "bench: matmul peak and training steps" >&2
     "$root/build/ifgan-bench" "$threads" | tee "$work/steps.jsonl"
-    # The same step written in plain PyTorch (Debian's python3-torch, the
-    # same LibTorch and oneDNN), and the ratio, from this run.
-    echo "bench: the PyTorch step beside it" >&2
-    /usr/bin/python3 "$root/bench/pytorch_step.py" "$threads" | tee "$work/pytorch.jsonl"
-    jq -s -c '(map(select(.measure == "pytorch_step")) | map({(.variant): .images_per_s}) | add) as $pt |
-        map(select(.measure == "train_step" and (.config | startswith("paper-")))) | .[] |
-        (.config | ltrimstr("paper-")) as $v |
-        {measure: "ratio_to_pytorch", variant: $v, ifgan_images_per_s: .images_per_s,
-         pytorch_images_per_s: $pt[$v], ratio: (.images_per_s / $pt[$v])}' "$work/steps.jsonl" "$work/pytorch.jsonl"
 fi
+
+if [[ -z ${BENCH_SKIP_PYTORCH:-} ]]; then
+    # The same step written in plain PyTorch (Debian's python3-torch, the
+    # same LibTorch and oneDNN): NCHW, channels-last, and channels-last with
+    # ifgan-train's allocator settings; and ifgan's step, taken in turns
+    # in three rounds so that a drift of the machine's speed reaches both
+    # sides alike; the ratio of each round, and their median.
+    echo "bench: ifgan's step and the PyTorch step, in turns" >&2
+    for round in 1 2 3; do
+        for v in authors attached-label; do "$root/build/ifgan-bench" step $v 6 "$threads"; done |
+            jq -c --argjson r $round '. + {round: $r}' | tee -a "$work/rounds.jsonl"
+        for flags in "" --channels-last "--channels-last --keep-freed-memory"; do
+            # shellcheck disable=SC2086
+            /usr/bin/python3 "$root/bench/pytorch_step.py" "$threads" $flags |
+                jq -c --argjson r $round '. + {round: $r}' | tee -a "$work/rounds.jsonl"
+        done
+    done
+    jq -s -c 'def median: sort | .[length / 2 | floor];
+        (map(select(.measure == "train_step")) | map({key: "\(.round) \(.config | ltrimstr("paper-"))", value: .images_per_s}) | from_entries) as $ifgan |
+        map(select(.measure == "pytorch_step")) | group_by([.variant, .layout]) | .[] |
+        (map({round, ratio: ($ifgan["\(.round) \(.variant)"] / .images_per_s), ifgan: $ifgan["\(.round) \(.variant)"], pytorch: .images_per_s})) as $r |
+        {measure: "ratio_to_pytorch", variant: .[0].variant, pytorch_layout: .[0].layout,
+         rounds: [$r[] | {round, ifgan_images_per_s: .ifgan, pytorch_images_per_s: .pytorch, ratio}],
+         median_ratio: ($r | map(.ratio) | median)}' "$work/rounds.jsonl"
+fi
+[[ -n ${BENCH_ONLY_STEPS:-} ]] && exit 0
 
 echo "bench: data" >&2
 t=$(now); ifgan-synth --out "$work/faces" --count 2000 --seed 1 2>/dev/null; s=$(since $t)
