@@ -19,15 +19,16 @@ fi
 
 if [[ -z ${BENCH_SKIP_PYTORCH:-} ]]; then
     # The same step written in plain PyTorch (Debian's python3-torch, the
-    # same LibTorch and oneDNN): NCHW, channels-last, and channels-last with
-    # ifgan-train's allocator settings; and ifgan's step, taken in turns
-    # in three rounds so that a drift of the machine's speed reaches both
-    # sides alike; the ratio of each round, and their median.
+    # same LibTorch and oneDNN): as written (NCHW), and at its best here
+    # (channels-last, with ifgan-train's allocator settings); and ifgan's
+    # step, taken in turns in three rounds so that a drift of the machine's
+    # speed reaches both sides alike; the ratio of each round, and their
+    # median.
     echo "bench: ifgan's step and the PyTorch step, in turns" >&2
     for round in 1 2 3; do
         for v in authors attached-label; do "$root/build/ifgan-bench" step $v 6 "$threads"; done |
             jq -c --argjson r $round '. + {round: $r}' | tee -a "$work/rounds.jsonl"
-        for flags in "" --channels-last "--channels-last --keep-freed-memory"; do
+        for flags in "" "--channels-last --keep-freed-memory"; do
             # shellcheck disable=SC2086
             /usr/bin/python3 "$root/bench/pytorch_step.py" "$threads" $flags |
                 jq -c --argjson r $round '. + {round: $r}' | tee -a "$work/rounds.jsonl"
