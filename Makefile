@@ -163,12 +163,16 @@ $(B)/bench.o: bench/bench.cpp $(PCH)
 	$(CXX) $(CPPFLAGS) $(TORCH_INC) $(CXXFLAGS) $(PCH_FLAGS) -c $< -o $@
 $(B)/ifgan-bench: $(B)/bench.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ $(TORCH_LIBS) $(IO_LIBS) -o $@
+$(B)/onednn-conv: bench/onednn_conv.cpp
+	@mkdir -p $(B)
+	$(CXX) $(CXXFLAGS) $< -ldnnl -o $@
 
 # The bench alone needs python3-torch (bench/pytorch_step.py, the PyTorch step
-# ifgan's is measured against); no tool depends on it.
+# ifgan's is measured against) and libdnnl-dev (bench/onednn_conv.cpp, oneDNN
+# called directly); no tool depends on them.
 bench:
-	@bash scripts/deps.sh python3-torch
-	@$(MAKE) --no-print-directory -j$(NPROC) all $(B)/ifgan-bench >&2
+	@bash scripts/deps.sh python3-torch libdnnl-dev
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(B)/ifgan-bench $(B)/onednn-conv >&2
 	@bash scripts/bench.sh
 
 results: deps

@@ -221,6 +221,40 @@ static int bench_cache(const std::string& dir, int threads) {
     return 0;
 }
 
+// `ifgan-bench conv BATCH CIN COUT SIDE`: one layer of the conv stack in
+// bf16, channels-last, as ifgan calls it through LibTorch (forward, input
+// gradient, weight gradient), beside bench/onednn_conv.cpp's direct calls.
+static int bench_conv(int n, int cin, int cout, int side) {
+    const auto CL = torch::MemoryFormat::ChannelsLast;
+    auto x = torch::randn({n, cin, side, side}).to(torch::kBFloat16).contiguous(CL);
+    auto w = torch::randn({cout, cin, kStackKernel, kStackKernel}).to(torch::kBFloat16);
+    auto b = torch::randn({cout}).to(torch::kBFloat16);
+    auto y = torch::conv2d(x, w, b, kStackStride, kStackPadding);
+    auto g = torch::randn_like(y).contiguous(CL);
+    auto backward = [&](std::array<bool, 3> mask) {
+        return at::convolution_backward(g, x, w, c10::IntArrayRef{cout}, {kStackStride, kStackStride},
+                                        {kStackPadding, kStackPadding}, {1, 1}, false, {0, 0}, 1, mask);
+    };
+    auto best_ms = [](auto&& run) {
+        run();
+        double best = 1e30;
+        for (int i = 0; i < 5; ++i) {
+            auto t = Clock::now();
+            run();
+            best = std::min(best, seconds_since(t) * 1000);
+        }
+        return best;
+    };
+    const int64_t out = side / 2;
+    emit({{"measure", "onednn_conv"}, {"path", "LibTorch"}, {"layout", "channels-last"}, {"batch", n}, {"cin", cin},
+          {"cout", cout}, {"side", side},
+          {"forward_ms", best_ms([&] { torch::conv2d(x, w, b, kStackStride, kStackPadding); })},
+          {"input_gradient_ms", best_ms([&] { backward({true, false, false}); })},
+          {"weight_gradient_ms", best_ms([&] { backward({false, true, true}); })},
+          {"gflop", 2.0 * n * cin * cout * 25 * double(out * out) / 1e9}});
+    return 0;
+}
+
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: the paper
 // configuration's bf16 step alone (VARIANT authors or attached-label), with
 // ifgan-train's allocator settings unless `default-malloc`.
@@ -243,6 +277,11 @@ static int bench_one_step(const std::string& variant, int steps, int threads, bo
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (argc > 2 && mode == "cache") return bench_cache(argv[2], argc > 3 ? std::atoi(argv[3]) : default_threads());
+    if (argc > 5 && mode == "conv") {
+        set_threads(argc > 6 ? std::atoi(argv[6]) : default_threads());
+        keep_freed_memory();  // as ifgan-train: LibTorch allocates oneDNN's scratchpad on every call
+        return bench_conv(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]));
+    }
     if (argc > 2 && mode == "step")
         return bench_one_step(argv[2], argc > 3 ? std::atoi(argv[3]) : 6, argc > 4 ? std::atoi(argv[4]) : default_threads(),
                               !(argc > 5 && std::string(argv[5]) == "default-malloc"));

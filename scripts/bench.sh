@@ -44,6 +44,14 @@ if [[ -z ${BENCH_SKIP_PYTORCH:-} ]]; then
 fi
 [[ -n ${BENCH_ONLY_STEPS:-} ]] && exit 0
 
+echo "bench: D's convolution layers through LibTorch and through oneDNN directly" >&2
+for layer in "192 64 128 32" "192 128 256 16" "192 256 512 8"; do
+    # shellcheck disable=SC2086
+    "$root/build/ifgan-bench" conv $layer "$threads"
+    # shellcheck disable=SC2086
+    OMP_NUM_THREADS=$threads "$root/build/onednn-conv" $layer
+done
+
 echo "bench: data" >&2
 t=$(now); ifgan-synth --out "$work/faces" --count 2000 --seed 1 2>/dev/null; s=$(since $t)
 emit --argjson s "$s" '{measure: "synth", faces: 2000, counterfactuals: 600, seconds: $s, faces_per_s: (2000 / $s)}'
