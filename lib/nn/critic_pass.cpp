@@ -37,6 +37,10 @@ void accumulate(torch::Tensor& param, const torch::Tensor& grad) {
 
 CriticPass::CriticPass(Critic& D, const torch::Tensor& x, const torch::Tensor& fakes, bool bf16)
     : D_(D), bf16_(bf16), real_rows_(x.size(0)), fakes_(fakes) {
+    // The per-image scaling needs one logit per image: the discriminator's
+    // shape, not the k-output classifier's.
+    if (D_->fc->weight.size(0) != 1) throw Error("CriticPass: D must have one output, not " +
+                                                 std::to_string(D_->fc->weight.size(0)));
     torch::NoGradGuard no_graph;
     auto as_run = [&](const torch::Tensor& t) { return bf16_ ? t.to(torch::kBFloat16) : t; };
     torch::Tensor h = as_run(torch::cat({x, fakes.detach()}, 0)).contiguous(kChannelsLast);

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "nn/checkpoint.hpp"
+#include "nn/critic_pass.hpp"
 #include "nn/losses.hpp"
 #include "nn/model.hpp"
 #include "nn/networks.hpp"
@@ -214,6 +215,9 @@ TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
         // D's share alone: its gradients are D's loss's, not zero.
         for (auto& p : n.D->parameters()) CHECK(p.grad().abs().sum().item<double>() > 0);
     }
+    // The per-image scaling needs one logit per image: a k-output critic is refused.
+    Critic classifier(32, 4, 2);
+    CHECK_THROWS_WITH(CriticPass(classifier, x, x, false), Catch::Contains("one output"));
 }
 
 TEST_CASE("D's pass by hand in bf16 stays within bf16 rounding of autograd's") {
