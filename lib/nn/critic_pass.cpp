@@ -36,13 +36,13 @@ void accumulate(torch::Tensor& param, const torch::Tensor& grad) {
 }  // namespace
 
 CriticPass::CriticPass(Critic& D, const torch::Tensor& x, const torch::Tensor& fakes, bool bf16)
-    : D_(D), bf16_(bf16), real_rows_(x.size(0)), fakes_(fakes) {
+    : D_(D), real_rows_(x.size(0)), fakes_(fakes) {
     // The per-image scaling needs one logit per image: the discriminator's
     // shape, not the k-output classifier's.
     if (D_->fc->weight.size(0) != 1) throw Error("CriticPass: D must have one output, not " +
                                                  std::to_string(D_->fc->weight.size(0)));
     torch::NoGradGuard no_graph;
-    auto as_run = [&](const torch::Tensor& t) { return bf16_ ? t.to(torch::kBFloat16) : t; };
+    auto as_run = [&](const torch::Tensor& t) { return bf16 ? t.to(torch::kBFloat16) : t; };
     torch::Tensor h = as_run(torch::cat({x, fakes.detach()}, 0)).contiguous(kChannelsLast);
     for (auto* conv : conv_layers(D_)) {
         torch::Tensor w = as_run(conv->weight);
@@ -56,7 +56,7 @@ CriticPass::CriticPass(Critic& D, const torch::Tensor& x, const torch::Tensor& f
     logits_ = torch::linear(features_, fc_weight_, as_run(D_->fc->bias)).to(torch::kFloat32).requires_grad_();
 }
 
-torch::Tensor CriticPass::backward(const torch::Tensor& gen_grad, const torch::Tensor& dis_grad) {
+torch::Tensor CriticPass::backward(const torch::Tensor& eg_grad, const torch::Tensor& dis_grad) {
     torch::NoGradGuard no_graph;
     dis_grad_ = dis_grad;
     const auto dt = features_.scalar_type();
@@ -74,7 +74,7 @@ torch::Tensor CriticPass::backward(const torch::Tensor& gen_grad, const torch::T
     torch::Tensor fake_grad = std::get<0>(conv_backward(output_grads_[0].slice(0, real_rows_),
                                                         inputs_[0].slice(0, real_rows_), weights_[0],
                                                         {true, false, false}));
-    return fake_grad.to(torch::kFloat32) * gen_grad.view({fake_rows, 1, 1, 1});
+    return fake_grad.to(torch::kFloat32) * eg_grad.slice(0, real_rows_).view({fake_rows, 1, 1, 1});
 }
 
 void CriticPass::accumulate_weight_gradients() {

@@ -27,17 +27,16 @@ public:
     const torch::Tensor& logits() const { return logits_; }
     const torch::Tensor& fakes() const { return fakes_; }
 
-    // The one backward pass through D's layers. `gen_grad` (rows of the
-    // fakes) and `dis_grad` (all rows): the gradients of E+G's loss and of
-    // D's loss with respect to logits(). Returns E+G's gradient with respect
-    // to fakes(); D's weight gradients wait for accumulate_weight_gradients().
-    torch::Tensor backward(const torch::Tensor& gen_grad, const torch::Tensor& dis_grad);
+    // The one backward pass through D's layers. `eg_grad` and `dis_grad`:
+    // the gradients of E+G's loss and of D's loss with respect to logits().
+    // Returns E+G's gradient with respect to fakes(); D's weight gradients
+    // wait for accumulate_weight_gradients().
+    torch::Tensor backward(const torch::Tensor& eg_grad, const torch::Tensor& dis_grad);
     // Adds D's loss's gradients to D's parameters' .grad (after backward()).
     void accumulate_weight_gradients();
 
 private:
     Critic D_;
-    bool bf16_;
     int64_t real_rows_;
     torch::Tensor fakes_, logits_, features_, fc_weight_, dis_grad_;
     std::vector<torch::Tensor> inputs_, outputs_, weights_;  // per conv layer, as run

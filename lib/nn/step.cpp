@@ -146,10 +146,9 @@ void ifgan_backward(Networks& n, const StepLosses& l, const std::function<void()
         // D's pass by hand: the gradients of both losses at D's logits, one
         // pass back through D, and E+G's share entering at x̂ and x̃.
         const torch::Tensor& d = l.critic->logits();
-        torch::Tensor gen_grad = torch::autograd::grad({l.eg}, {d}, {}, true)[0];
+        torch::Tensor eg_grad = torch::autograd::grad({l.eg}, {d}, {}, true)[0];
         torch::Tensor dis_grad = torch::autograd::grad({l.dis}, {d}, {}, true)[0];
-        const int64_t real_rows = d.size(0) - l.critic->fakes().size(0);
-        torch::Tensor fake_grad = l.critic->backward(gen_grad.slice(0, real_rows), dis_grad);
+        torch::Tensor fake_grad = l.critic->backward(eg_grad, dis_grad);
         torch::autograd::backward({l.eg, l.critic->fakes()}, {torch::ones({}), fake_grad}, true, false, eg_params);
     } else {
         torch::autograd::backward({l.eg}, {}, true, false, eg_params);

@@ -182,12 +182,21 @@ static std::vector<torch::Tensor> step_gradients(Networks& n, const torch::Tenso
     return out;
 }
 
+// The tiny model and batch in channels-last, as ifgan-train runs them.
+struct ChannelsLastStep {
+    Networks n;
+    torch::Tensor x, y;
+};
+static ChannelsLastStep channels_last_step(uint64_t seed) {
+    torch::manual_seed(seed);
+    ChannelsLastStep s{make_networks(tiny_config()), tiny_images().contiguous(torch::MemoryFormat::ChannelsLast),
+                       tiny_labels()};
+    for (auto& m : s.n.modules()) to_channels_last(*m);
+    return s;
+}
+
 TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
-    torch::manual_seed(12);
-    Networks n = make_networks(tiny_config());
-    for (auto& m : n.modules()) to_channels_last(*m);
-    auto x = tiny_images().contiguous(torch::MemoryFormat::ChannelsLast);
-    auto y = tiny_labels();
+    auto [n, x, y] = channels_last_step(12);
     for (int variant = 0; variant < 4; ++variant) {
         StepWeights w;
         w.label_input = variant == 1;
@@ -221,11 +230,7 @@ TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
 }
 
 TEST_CASE("D's pass by hand in bf16 stays within bf16 rounding of autograd's") {
-    torch::manual_seed(13);
-    Networks n = make_networks(tiny_config());
-    for (auto& m : n.modules()) to_channels_last(*m);
-    auto x = tiny_images().contiguous(torch::MemoryFormat::ChannelsLast);
-    auto y = tiny_labels();
+    auto [n, x, y] = channels_last_step(13);
     StepWeights w;
     w.bf16 = true;
     w.critic_by_hand = false;
