@@ -49,6 +49,76 @@ double ssim(const float* a, const float* b, int w, int h) {
     return total / double(count);
 }
 
+namespace {
+
+// Rec. 601 luminance of pixel i of a planar image.
+double luma(const float* img, size_t plane, size_t i) {
+    return 0.299 * img[i] + 0.587 * img[plane + i] + 0.114 * img[2 * plane + i];
+}
+
+// The 4-neighbour Laplacian of the luminance at (x, y), inside the border.
+double laplacian(const float* img, int w, size_t plane, int x, int y) {
+    const size_t i = size_t(y) * w + x;
+    return luma(img, plane, i - 1) + luma(img, plane, i + 1) + luma(img, plane, i - w) + luma(img, plane, i + w) -
+           4 * luma(img, plane, i);
+}
+
+bool changed(const float* truth, const float* orig, size_t plane, size_t i) {
+    for (int c = 0; c < 3; ++c)
+        if (std::fabs(double(truth[c * plane + i]) - double(orig[c * plane + i])) > kChangedThreshold) return true;
+    return false;
+}
+
+}  // namespace
+
+Sharpness sharpness(const float* edit, const float* truth, const float* orig, int w, int h) {
+    const size_t plane = size_t(w) * h;
+    double se = 0, see = 0, st = 0, stt = 0;
+    size_t n = 0;
+    for (int y = 1; y < h - 1; ++y)
+        for (int x = 1; x < w - 1; ++x) {
+            if (!changed(truth, orig, plane, size_t(y) * w + x)) continue;
+            double le = laplacian(edit, w, plane, x, y), lt = laplacian(truth, w, plane, x, y);
+            se += le, see += le * le, st += lt, stt += lt * lt;
+            ++n;
+        }
+    Sharpness s;
+    if (!n) return s;
+    const double dn = double(n);
+    s.edit = see - se * se / dn;  // n times the variance
+    s.truth = stt - st * st / dn;
+    s.pixels = n;
+    return s;
+}
+
+double grid_amplitude(const float* img, int w, int h) {
+    // cos and sin of 2 pi f k at f = 1/2 and 1/4: period-2 and period-4 patterns.
+    auto wave = [](int period, int k, bool sine) {
+        const double a = 2 * M_PI * double(k % period) / period;
+        return sine ? std::sin(a) : std::cos(a);
+    };
+    const size_t plane = size_t(w) * h;
+    double power = 0;
+    for (int c = 0; c < 3; ++c) {
+        const float* p = img + c * plane;
+        // Frequencies (fx, fy) as periods; 0 means constant along that axis.
+        for (auto [px, py] : {std::pair{2, 0}, {0, 2}, {2, 2}, {4, 0}, {0, 4}, {4, 4}}) {
+            double re = 0, im = 0;
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x) {
+                    // e^{-i(ax + by)} = (cos ax - i sin ax)(cos by - i sin by).
+                    double cx = px ? wave(px, x, false) : 1, sx = px ? wave(px, x, true) : 0;
+                    double cy = py ? wave(py, y, false) : 1, sy = py ? wave(py, y, true) : 0;
+                    double v = p[size_t(y) * w + x];
+                    re += v * (cx * cy - sx * sy);
+                    im -= v * (sx * cy + cx * sy);
+                }
+            power += (re * re + im * im) / (double(plane) * double(plane));
+        }
+    }
+    return std::sqrt(power / 3);
+}
+
 void LogisticProbe::fit(const std::vector<float>& x, const std::vector<uint8_t>& y, size_t d, int iters, double l2) {
     d_ = d;
     size_t n = y.size();

@@ -14,6 +14,29 @@ double psnr_from_mse(double mse);
 // C1 = (0.01)^2, C2 = (0.03)^2 (Wang et al. 2004), valid windows only.
 double ssim(const float* a, const float* b, int w, int h);
 
+// The detail a person sees, for an edit against the true counterfactual.
+// Both are sums, so that a measure pools over many faces by adding.
+struct Sharpness {
+    // Over the pixels where the truth differs from the original (by more
+    // than kChangedThreshold in some channel): the variance of the discrete
+    // Laplacian of the edit's and of the truth's luminance, times the pixels.
+    double edit = 0, truth = 0;
+    size_t pixels = 0;
+    void add(const Sharpness& o) { edit += o.edit, truth += o.truth, pixels += o.pixels; }
+    // Edit over truth: 1 as sharp as the truth, below 1 blurred; -1 when no
+    // pixel changed.
+    double ratio() const { return pixels && truth > 0 ? edit / truth : -1.0; }
+};
+constexpr double kChangedThreshold = 0.05;
+Sharpness sharpness(const float* edit, const float* truth, const float* orig, int w, int h);
+
+// The amplitude of a pattern locked to the pixel grid with period 2 or 4 (a
+// stride-2 up-convolution's overlap leaves one): per channel, the magnitude
+// of the Fourier coefficients at frequencies 1/2 and 1/4 along each axis and
+// both, divided by the pixel count, combined in quadrature. A pattern
+// a * (-1)^(x+y) has amplitude a; a smooth image has about 0.
+double grid_amplitude(const float* img, int w, int h);
+
 // L2-regularised logistic regression on standardised features, trained by
 // full-batch gradient descent: the leakage probe.
 class LogisticProbe {

@@ -60,14 +60,16 @@ struct Prepared {
     std::vector<size_t> idx, probe_idx;  // the evaluated split; the probe's train images
     CacheOptions co;
     Floats orig, rec;
+    std::vector<uint8_t> chw;  // the prepared faces, as the model reads them
     std::vector<float> mu, yp, j_orig, j_rec, probe_mu;
     size_t n() const { return idx.size(); }
     const ModelConfig& c() const { return m.config(); }
 
+    // Every face edited from its encoding to the attributes y.
     Floats decode(const std::vector<float>& y) const {
         Floats out(n(), orig.pix);
         for_each_batch(n(), size_t(o.batch), [&](size_t s, size_t k) {
-            m.decode(&mu[s * size_t(c().nz)], &y[s * c().k()], k, out.at(s));
+            m.edit(&chw[s * orig.pix], &mu[s * size_t(c().nz)], &yp[s * c().k()], &y[s * c().k()], k, out.at(s));
         });
         return out;
     }
@@ -109,6 +111,7 @@ Prepared prepare(const EvalOptions& o) {
     p.co.threads = o.threads;
     ImageCache imgs = build_cache(p.ds, p.idx, p.co);
     p.orig = floats_of(imgs.pixels(), imgs.count, imgs.image_bytes());
+    p.chw.assign(imgs.pixels(), imgs.pixels() + imgs.count * imgs.image_bytes());
     p.encode(imgs, p.mu, p.yp);
     p.rec = p.decode(p.yp);
     p.j_orig = p.judge_all(imgs.pixels());
@@ -131,7 +134,9 @@ struct AttributeResult {
     double majority = 0, probe = -1, mlp_probe = -1;  // < 0: not measured
     size_t probe_train = 0;
     size_t cf_found = 0;
-    double cf_mse = 0, cf_psnr = 0, rec_mse = 0, rec_psnr = 0;
+    double cf_mse = 0, cf_psnr = 0, cf_ssim = 0, rec_mse = 0, rec_psnr = 0;
+    Sharpness sharp;                   // where the truth changes the face
+    double grid_edit = 0, grid_truth = 0;  // summed over the faces
     Floats flipped, counterfactual;  // each face with the attribute flipped; the true flipped face
 };
 
@@ -202,6 +207,10 @@ void compare_counterfactuals(const Prepared& p, AttributeResult& r, size_t show)
         r.cf_psnr += psnr_from_mse(e);
         r.rec_mse += er;
         r.rec_psnr += psnr_from_mse(er);
+        r.cf_ssim += ssim(r.flipped.at(i), truth.data(), p.c().size, p.c().size);
+        r.sharp.add(sharpness(r.flipped.at(i), truth.data(), p.orig.at(i), p.c().size, p.c().size));
+        r.grid_edit += grid_amplitude(r.flipped.at(i), p.c().size, p.c().size);
+        r.grid_truth += grid_amplitude(truth.data(), p.c().size, p.c().size);
         if (i < show) std::copy(truth.begin(), truth.end(), r.counterfactual.at(i));
         ++r.cf_found;
     }
@@ -227,7 +236,12 @@ ojson attribute_report(const AttributeResult& r) {
         const double f = double(r.cf_found);
         j["counterfactual"] = {{"count", r.cf_found},     {"edit_mse", r.cf_mse / f},   {"edit_psnr", r.cf_psnr / f},
                                {"rec_mse", r.rec_mse / f}, {"rec_psnr", r.rec_psnr / f},
-                               {"ratio", r.rec_mse > 0 ? r.cf_mse / r.rec_mse : 0.0}};
+                               {"ratio", r.rec_mse > 0 ? r.cf_mse / r.rec_mse : 0.0},
+                               {"edit_ssim", r.cf_ssim / f},
+                               {"sharpness", r.sharp.ratio() < 0 ? ojson(nullptr) : ojson(r.sharp.ratio())},
+                               {"changed_pixels", double(r.sharp.pixels) / f},
+                               {"grid", {{"edit", r.grid_edit / f}, {"truth", r.grid_truth / f},
+                                         {"ratio", r.grid_truth > 0 ? r.grid_edit / r.grid_truth : 0.0}}}};
     }
     return j;
 }
@@ -313,6 +327,11 @@ std::string report_table(const ojson& report) {
             const ojson& cf = r["counterfactual"];
             std::snprintf(line, sizeof line, "    counterfactual MSE %.5f vs reconstruction %.5f (ratio %.2f)\n",
                           cf["edit_mse"].get<double>(), cf["rec_mse"].get<double>(), cf["ratio"].get<double>());
+            t += line;
+            std::snprintf(line, sizeof line,
+                          "    against the truth  PSNR %.2f dB  SSIM %.3f  sharpness %.2f  grid %.2fx the truth's\n",
+                          cf["edit_psnr"].get<double>(), cf["edit_ssim"].get<double>(),
+                          cf["sharpness"].is_null() ? -1.0 : cf["sharpness"].get<double>(), cf["grid"]["ratio"].get<double>());
             t += line;
         }
     }

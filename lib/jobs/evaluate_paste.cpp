@@ -16,6 +16,7 @@
 #include "core/align.hpp"
 #include "core/dataset.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/util.hpp"
 #include "jobs/evaluate.hpp"
 #include "nn/model.hpp"
@@ -70,10 +71,23 @@ std::vector<uint8_t> chw_of(const Image& img) {
     return v;
 }
 
+std::vector<float> planar_floats(const Image& img) {
+    std::vector<uint8_t> chw = chw_of(img);
+    std::vector<float> v(chw.size());
+    unit_floats_from_bytes(chw.data(), chw.size(), v.data());
+    return v;
+}
+
+Sharpness image_sharpness(const Image& edit, const Image& truth, const Image& orig) {
+    return sharpness(planar_floats(edit).data(), planar_floats(truth).data(), planar_floats(orig).data(), edit.width,
+                     edit.height);
+}
+
 // Counts of one mode (paste or crop) for one attribute.
 struct ModeTally {
     size_t hit[2] = {0, 0}, count[2] = {0, 0}, kept = 0, kept_n = 0, cf = 0;
     double cf_edit = 0, cf_unedited = 0;
+    Sharpness sharp;  // where the true counterfactual differs from the photo
     ojson json() const {
         ojson j;
         j["edit"] = {{"to_1", count[0] ? double(hit[1]) / double(count[0]) : 0.0},
@@ -83,7 +97,8 @@ struct ModeTally {
             j["counterfactual"] = {{"count", cf},
                                    {"edit_mse", cf_edit / double(cf)},
                                    {"unedited_mse", cf_unedited / double(cf)},
-                                   {"ratio", cf_unedited > 0 ? cf_edit / cf_unedited : 0.0}};
+                                   {"ratio", cf_unedited > 0 ? cf_edit / cf_unedited : 0.0},
+                                   {"sharpness", sharp.ratio() < 0 ? ojson(nullptr) : ojson(sharp.ratio())}};
         return j;
     }
 };
@@ -160,13 +175,13 @@ struct PasteRun {
         std::vector<float> j_orig = judge_faces(judged_orig, n);
         std::vector<float> z(n * nz), y(n * K), rec(n * pix), edit(n * pix);
         m.encode(faces.data(), n, false, 1, z.data(), y.data());
-        m.decode(z.data(), y.data(), n, rec.data());
+        m.edit(faces.data(), z.data(), y.data(), y.data(), n, rec.data());
         for (size_t a = 0; a < K; ++a) {
             const std::string& name = c.attrs[a];
             const size_t ja = judge_index(name);
             std::vector<float> ye = y;
             for (size_t i = 0; i < n; ++i) ye[i * K + a] = float(1 - wild.labels[s + i][ja]);
-            m.decode(z.data(), ye.data(), n, edit.data());
+            m.edit(faces.data(), z.data(), y.data(), ye.data(), n, edit.data());
             std::vector<uint8_t> crop_bytes(n * pix), paste_view;
             bytes_from_unit_floats(edit.data(), n * pix, crop_bytes.data());
             std::vector<Image> pasted(n);
@@ -188,11 +203,14 @@ struct PasteRun {
                 if (truth.width != photos[i].width || truth.height != photos[i].height)
                     throw Error(cf + ": not the size of its photo");
                 paste[a].cf_edit += photo_mse(pasted[i], truth), paste[a].cf_unedited += photo_mse(photos[i], truth);
+                paste[a].sharp.add(image_sharpness(pasted[i], truth, photos[i]));
                 ++paste[a].cf;
                 Image truth_face = warp_affine(truth, to_model[i], c.size, c.size);
                 Image edit_face = from_chw(&crop_bytes[i * pix], c.size, c.size);
                 crop[a].cf_edit += photo_mse(edit_face, truth_face);
-                crop[a].cf_unedited += photo_mse(from_chw(&faces[i * pix], c.size, c.size), truth_face);
+                const Image face = from_chw(&faces[i * pix], c.size, c.size);
+                crop[a].cf_unedited += photo_mse(face, truth_face);
+                crop[a].sharp.add(image_sharpness(edit_face, truth_face, face));
                 ++crop[a].cf;
                 if (a == 0 && s + i < sheet_rows) add_sheet_row(photos[i], pasted[i], truth);
             }
@@ -232,6 +250,10 @@ std::string paste_table(const ojson& p) {
         std::snprintf(b, sizeof b, "%5.1f%%", 100 * v.get<double>());
         return std::string(b);
     };
+    auto sharp_of = [](const ojson& mode) {
+        const ojson& v = mode["counterfactual"]["sharpness"];
+        return v.is_null() ? -1.0 : v.get<double>();
+    };
     for (const auto& [name, a] : p["attributes"].items()) {
         const ojson &ps = a["paste"], &cr = a["crop"];
         t += "  " + name + "\n    edit success  to 1 " + pct(ps["edit"]["to_1"]) + "  to 0 " + pct(ps["edit"]["to_0"]) +
@@ -240,9 +262,10 @@ std::string paste_table(const ojson& p) {
         if (ps.contains("counterfactual")) {
             char line[200];
             std::snprintf(line, sizeof line,
-                          "    to the truth  MSE %.5f vs unedited %.5f (ratio %.2f)  | ratio %.2f\n",
+                          "    to the truth  MSE %.5f vs unedited %.5f (ratio %.2f), sharpness %.2f  | ratio %.2f, sharpness %.2f\n",
                           ps["counterfactual"]["edit_mse"].get<double>(), ps["counterfactual"]["unedited_mse"].get<double>(),
-                          ps["counterfactual"]["ratio"].get<double>(), cr["counterfactual"]["ratio"].get<double>());
+                          ps["counterfactual"]["ratio"].get<double>(), sharp_of(ps), cr["counterfactual"]["ratio"].get<double>(),
+                          sharp_of(cr));
             t += line;
         }
     }

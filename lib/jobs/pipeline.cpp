@@ -10,6 +10,7 @@
 #include "core/cli.hpp"  // write_stdout
 #include "core/align.hpp"
 #include "core/image.hpp"
+#include "core/log.hpp"
 #include "core/util.hpp"
 
 namespace ifgan {
@@ -253,6 +254,7 @@ struct PasteSource {
     std::string path;
     int width = 0, height = 0;
     Affine to_model;
+    bool aligned = false;  // by landmarks (ifgan-align), not a crop of the file
     std::vector<float> y0;
 };
 
@@ -268,10 +270,23 @@ PasteSource paste_source(const ModelConfig& c, const Record& r, const std::strin
         std::array<double, 6> t = s.at("to_model").get<std::array<double, 6>>();
         p.to_model = affine_from_array(t);
         for (const auto& a : c.attrs) p.y0.push_back(s.at("y").at(a).get<float>());
+        p.aligned = s.contains("landmarks");
     } catch (const std::exception&) {
         throw Error(where + ": a damaged \"source\" (path, width, height, to_model, y)");
     }
     return p;
+}
+
+// The face as ifgan-encode gave it to the model (a decoder with skips reads
+// its features again): the photo warped by the transform its landmarks
+// gave, or the file cropped and resized as the model was trained.
+void source_face(const PasteSource& s, const ModelConfig& c, uint8_t* chw) {
+    if (!s.aligned) return to_chw(load_prepared(s.path, parse_crop(c.crop), c.size), chw);
+    Image photo = read_image(s.path);
+    if (photo.width != s.width || photo.height != s.height)
+        throw Error(s.path + ": is " + std::to_string(photo.width) + "x" + std::to_string(photo.height) + " now, " +
+                    std::to_string(s.width) + "x" + std::to_string(s.height) + " when it was encoded");
+    to_chw(warp_affine(photo, s.to_model, c.size, c.size), chw);
 }
 
 }  // namespace
@@ -357,13 +372,25 @@ size_t paste_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
         const size_t n = pending.size();
         if (n == 0) return;
         std::vector<float> z2(2 * n * nz), y2(2 * n * k), img(2 * n * pix);
+        std::vector<uint8_t> faces(m.has_skips() ? 2 * n * pix : 0);
         for (size_t i = 0; i < n; ++i) {
             std::copy_n(&z[i * nz], nz, &z2[i * nz]);
             std::copy_n(&z[i * nz], nz, &z2[(n + i) * nz]);
             std::copy_n(&y[i * k], k, &y2[i * k]);
             std::copy(pending[i].src.y0.begin(), pending[i].src.y0.end(), &y2[(n + i) * k]);
+            if (!m.has_skips()) continue;
+            source_face(pending[i].src, c, &faces[i * pix]);
+            std::copy_n(&faces[i * pix], pix, &faces[(n + i) * pix]);
         }
-        m.decode(z2.data(), y2.data(), 2 * n, img.data());
+        if (m.has_skips()) {
+            // From the unedited estimate to the edit, and to itself.
+            std::vector<float> y0(2 * n * k);
+            std::copy_n(&y2[n * k], n * k, y0.begin());
+            std::copy_n(&y2[n * k], n * k, y0.begin() + long(n * k));
+            m.edit(faces.data(), z2.data(), y0.data(), y2.data(), 2 * n, img.data());
+        } else {
+            m.decode(z2.data(), y2.data(), 2 * n, img.data());
+        }
         write_pasted(pending, img.data(), pix, c.size, o);
         made += n;
         pending.clear();
@@ -399,6 +426,42 @@ size_t paste_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     return made;
 }
 
+namespace {
+
+// A model with skips edits each record's face from its unedited estimate;
+// a record without a source photo (its face came on stdin) is decoded from
+// (y, z) alone, which the first such record says on stderr.
+void decode_with_skips(const Model& m, const std::vector<Record>& recs, const std::string& stream,
+                       const std::vector<float>& z, const std::vector<float>& y, std::vector<float>& img, bool& told) {
+    const ModelConfig& c = m.config();
+    const size_t n = recs.size(), pix = 3 * size_t(c.size) * c.size, k = c.k(), nz = size_t(c.nz);
+    std::vector<size_t> with;  // the records with a source, edited together
+    std::vector<uint8_t> faces;
+    std::vector<float> zs, y0, ys;
+    for (size_t i = 0; i < n; ++i) {
+        const std::string where = stream + ":" + std::to_string(recs[i].line);
+        if (!recs[i].extra.contains("source")) {
+            if (!told) message(where + ": no source photo in the record: decoded without the model's skips");
+            told = true;
+            m.decode(&z[i * nz], &y[i * k], 1, &img[i * pix]);
+            continue;
+        }
+        PasteSource src = paste_source(c, recs[i], where);
+        with.push_back(i);
+        faces.resize(with.size() * pix);
+        source_face(src, c, &faces[(with.size() - 1) * pix]);
+        y0.insert(y0.end(), src.y0.begin(), src.y0.end());
+        zs.insert(zs.end(), &z[i * nz], &z[i * nz] + nz);
+        ys.insert(ys.end(), &y[i * k], &y[i * k] + k);
+    }
+    if (with.empty()) return;
+    std::vector<float> out(with.size() * pix);
+    m.edit(faces.data(), zs.data(), y0.data(), ys.data(), with.size(), out.data());
+    for (size_t j = 0; j < with.size(); ++j) std::copy_n(&out[j * pix], pix, &img[with[j] * pix]);
+}
+
+}  // namespace
+
 size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     if (o.paste) return paste_stream(m, in, o);
     const ModelConfig& c = m.config();
@@ -408,11 +471,15 @@ size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     std::vector<std::string> names;  // their output files
     std::vector<float> z, y;  // the pending records' decoder inputs, checked as they arrive
     size_t made = 0;
+    bool told = false;
     auto flush = [&] {
         if (pending.empty()) return;
         const size_t n = pending.size();
         std::vector<float> img(n * pix);
-        m.decode(z.data(), y.data(), n, img.data());
+        if (m.has_skips())
+            decode_with_skips(m, pending, in.name(), z, y, img, told);
+        else
+            m.decode(z.data(), y.data(), n, img.data());
         for (size_t i = 0; i < n; ++i) out.add(pending[i], names[i], from_chw_float(&img[i * pix], c.size, c.size));
         made += n;
         pending.clear();

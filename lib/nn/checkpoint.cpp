@@ -13,6 +13,7 @@ json config_to_json(const ModelConfig& c) {
     json j = {{"kind", c.kind}, {"size", c.size}, {"nz", c.nz},      {"f", c.f},
               {"detached_head", c.detached_head}, {"crop", c.crop}, {"attributes", c.attrs}};
     if (c.erases()) j["erase"] = c.erase;
+    if (c.skips) j["skips"] = c.skips;
     if (!c.frame.empty()) j["frame"] = c.frame;
     return j;
 }
@@ -29,6 +30,9 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
         c.attrs = j.at("attributes").get<std::vector<std::string>>();
         c.erase = j.value("erase", std::string("none"));
         if (c.erase != "none" && c.erase != "leace") throw Error(file + ": unknown eraser '" + c.erase + "'");
+        c.skips = j.value("skips", 0);
+        if (c.skips < 0 || c.skips >= stack_depth(c.size))
+            throw Error(file + ": damaged model metadata: " + std::to_string(c.skips) + " skips at " + std::to_string(c.size) + " px");
         c.frame = j.value("frame", std::vector<double>());
         if (!c.frame.empty() && c.frame.size() != 10) throw Error(file + ": damaged model metadata: a frame of " + std::to_string(c.frame.size()) + " numbers");
         return c;
@@ -115,7 +119,7 @@ std::string fingerprint(const Networks& n, const json& meta) {
 }
 
 std::string save_model(const std::string& path, const Networks& n, json meta, const TrainingState& state) {
-    meta["format"] = n.config.erases() ? 2 : 1;
+    meta["format"] = n.config.skips ? 3 : n.config.erases() ? 2 : 1;
     meta["config"] = config_to_json(n.config);
     meta["checksums"] = section_checksums(n);
     meta["fingerprint"] = fingerprint(n, meta);
@@ -240,6 +244,8 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
     ModelConfig c = config_from_json(m.meta["config"], path);
     if (!want_kind.empty() && c.kind != want_kind)
         throw Error(path + ": is a '" + c.kind + "' model; this needs a '" + want_kind + "' model");
+    // A decoder with skips edits from the encoder's features.
+    if (c.skips && (parts & kPartDecoder)) parts |= kPartEncoder;
     try {
         m.nets = make_networks(c, parts);
         auto get = [&](const char* key, const auto& holder) {

@@ -71,6 +71,21 @@ void Model::decode(const float* z, const float* y, size_t n, float* out) const {
     std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), out);
 }
 
+void Model::edit(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n, float* out) const {
+    if (!has_skips()) return decode(z, y_to, n, out);
+    Networks& nets = impl_->m.nets;
+    if (nets.E.is_empty() || nets.G.is_empty()) throw Error(impl_->path + ": editing needs the encoder and the decoder");
+    torch::NoGradGuard ng;
+    const ModelConfig& c = config();
+    const int64_t N = int64_t(n), K = int64_t(c.k());
+    EncoderOut e = nets.E->forward(images_to_tensor(chw, n, c.size));
+    auto zt = torch::from_blob(const_cast<float*>(z), {N, c.nz}, torch::kFloat32);
+    auto from = torch::from_blob(const_cast<float*>(y_from), {N, K}, torch::kFloat32);
+    auto to = torch::from_blob(const_cast<float*>(y_to), {N, K}, torch::kFloat32);
+    torch::Tensor img = torch::sigmoid(edit_logits(nets, e, zt, from, to)).contiguous();
+    std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), out);
+}
+
 void Model::classify(const uint8_t* chw, size_t n, float* probs) const {
     Networks& nets = impl_->m.nets;
     torch::NoGradGuard ng;

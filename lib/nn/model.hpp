@@ -8,9 +8,10 @@
 
 namespace ifgan {
 
-// Format 2 adds the eraser of a model trained with --erase leace; a model
-// without one is written as format 1, which older versions read.
-inline constexpr int kModelFormat = 2;
+// Format 2 adds the eraser of a model trained with --erase leace, format 3
+// the decoder's skips; a model with neither is written as format 1, which
+// older versions read.
+inline constexpr int kModelFormat = 3;
 
 struct ModelConfig {
     std::string kind = "ifgan";  // or "classifier"
@@ -18,6 +19,10 @@ struct ModelConfig {
     bool detached_head = true;  // the ŷ head reads stop-gradient features
     std::string crop = "none";
     std::string erase = "none";  // or "leace": every code passes the model's eraser
+    // How many of the encoder's finest feature maps reach the decoder, gated
+    // by where the edit changes the face (docs/model.md, "Skips"); 0: none,
+    // the paper's decoder, which sees only (y, z).
+    int skips = 0;
     std::vector<std::string> attrs;
     // Where the training faces' five landmarks lie on average, in input
     // pixels (x1 y1 ... x5 y5), when the data set lists them; empty when not
@@ -50,7 +55,14 @@ public:
     // probabilities.
     void encode(const uint8_t* chw, size_t n, bool sample, uint64_t seed, float* z, float* y) const;
     // z is n x nz, y is n x k (any real values); out is n x 3 x size x size in [0,1].
+    // A model with skips decodes here from (y, z) alone, without its skips.
     void decode(const float* z, const float* y, size_t n, float* out) const;
+    // The edit of n prepared images (chw, as for encode) whose encoding is
+    // (z, y_from), decoded with the attributes y_to. A model with skips also
+    // gives the decoder the images' own features wherever the edit leaves
+    // the face as it was; otherwise this is decode(z, y_to).
+    void edit(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n, float* out) const;
+    bool has_skips() const { return config().skips > 0; }
     // P(attribute | image), n x k: the ŷ head of an ifgan model, or a classifier's logits.
     void classify(const uint8_t* chw, size_t n, float* probs) const;
 

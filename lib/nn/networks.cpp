@@ -31,7 +31,17 @@ ConvStackImpl::ConvStackImpl(int size, int f) {
 
 torch::Tensor ConvStackImpl::forward(torch::Tensor x) { return layers->forward(x).flatten(1); }
 
-EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head) {
+torch::Tensor ConvStackImpl::forward(torch::Tensor x, int keep, std::vector<torch::Tensor>& maps) {
+    maps.clear();
+    // Conv2d and ReLU alternate: the map of layer i is after child 2i + 1.
+    for (size_t i = 0; i < layers->size(); ++i) {
+        x = layers->begin()[i].forward(x);
+        if (i % 2 == 1 && int(maps.size()) < keep) maps.push_back(x);
+    }
+    return x.flatten(1);
+}
+
+EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head), skips(c.skips) {
     convs = register_module("convs", ConvStack(c.size, c.f));
     int64_t n = convs->out_features;
     mu_head = register_module("mu", torch::nn::Linear(n, c.nz));
@@ -40,8 +50,12 @@ EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head) {
 }
 
 EncoderOut EncoderImpl::forward(torch::Tensor x) {
-    torch::Tensor h = convs->forward(x);
-    return {mu_head->forward(h), logvar_head->forward(h), head(h)};
+    EncoderOut o;
+    torch::Tensor h = skips ? convs->forward(x, skips, o.skips) : convs->forward(x);
+    o.mu = mu_head->forward(h);
+    o.logvar = logvar_head->forward(h);
+    o.y_logits = head(h);
+    return o;
 }
 
 UpConvImpl::UpConvImpl(int64_t cin, int64_t cout) {
@@ -97,8 +111,10 @@ torch::Tensor UpConvImpl::forward(const torch::Tensor& x) {
     return TransposedConv::apply(x, weight, bias);
 }
 
-DecoderImpl::DecoderImpl(const ModelConfig& c) {
+DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
     int depth = stack_depth(c.size);
+    stages = depth - 1;
+    if (skips < 0 || skips > stages) throw UsageError("--skips must be 0 to " + std::to_string(stages) + " at " + std::to_string(c.size) + " px");
     c0 = int64_t(c.f) << (depth - 1);
     fc = register_module("fc", torch::nn::Linear(int64_t(c.k()) + c.nz, c0 * 16));
     deconvs = register_module("deconvs", torch::nn::Sequential());
@@ -110,11 +126,68 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) {
         in /= 2;
     }
     deconvs->push_back(UpConv(in, 3));
+    if (!skips) return;
+    // Encoder map i (f << i channels) meets the decoder's stage of its
+    // resolution, which has as many channels.
+    skip_proj = register_module("skip_proj", torch::nn::ModuleList());
+    skip_bn = register_module("skip_bn", torch::nn::ModuleList());
+    for (int i = 0; i < skips; ++i) {
+        const int64_t ch = int64_t(c.f) << i;
+        skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, ch, 1)));
+        skip_bn->push_back(torch::nn::BatchNorm2d(ch));
+    }
 }
 
 torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z) {
     torch::Tensor h = torch::relu(fc->forward(torch::cat({y, z}, 1)));
     return deconvs->forward(h.view({h.size(0), c0, 4, 4}));
+}
+
+torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z, const Skips& s) {
+    torch::Tensor h = torch::relu(fc->forward(torch::cat({y, z}, 1)));
+    h = h.view({h.size(0), c0, 4, 4});
+    for (int j = 0; j < stages; ++j) {
+        h = deconvs->begin()[3 * j].forward(h);
+        const int i = stages - 1 - j;  // the encoder map of this resolution
+        if (i >= skips) {
+            h = torch::relu(deconvs->begin()[3 * j + 1].forward(h));
+            continue;
+        }
+        h = torch::relu(skip_bn[size_t(i)]->as<torch::nn::BatchNorm2dImpl>()->forward(h));
+        h = h + s.gates[size_t(i)].to(h.scalar_type()) * skip_proj[size_t(i)]->as<torch::nn::Conv2dImpl>()->forward(s.maps[size_t(i)]);
+    }
+    return deconvs->begin()[3 * stages].forward(h);
+}
+
+std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips) {
+    torch::NoGradGuard ng;
+    torch::Tensor d = (to.to(torch::kFloat32) - from.to(torch::kFloat32)).abs().amax(1, true);
+    torch::Tensor withheld = ((d - kGateLow) / (kGateHigh - kGateLow)).clamp(0, 1);
+    std::vector<torch::Tensor> gates;
+    int64_t rf = 1;  // the receptive field of encoder map i, in pixels
+    for (int i = 0; i < skips; ++i) {
+        const int64_t factor = int64_t(2) << i;
+        rf += (kStackKernel - 1) << i;
+        const int64_t radius = (rf / 2 + factor - 1) / factor;
+        torch::Tensor m = torch::max_pool2d(withheld, {factor, factor}, {factor, factor});
+        m = torch::max_pool2d(m, {2 * radius + 1, 2 * radius + 1}, {1, 1}, {radius, radius});
+        gates.push_back(1 - m);
+    }
+    return gates;
+}
+
+torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
+                          const torch::Tensor& y_from, const torch::Tensor& y_to) {
+    if (!n.config.skips) return n.G->forward(y_to, code);
+    std::vector<torch::Tensor> gates;
+    if (torch::equal(y_from, y_to)) {
+        for (const auto& m : e.skips) gates.push_back(torch::ones({m.size(0), 1, m.size(2), m.size(3)}));
+    } else {
+        torch::Tensor both = torch::sigmoid(n.G->forward(torch::cat({y_from, y_to}), torch::cat({code, code})));
+        const int64_t B = code.size(0);
+        gates = skip_gates(both.narrow(0, 0, B), both.narrow(0, B, B), n.config.skips);
+    }
+    return n.G->forward(y_to, code, Skips{e.skips, gates});
 }
 
 CriticImpl::CriticImpl(int size, int f, int outputs) {

@@ -18,6 +18,9 @@ constexpr int64_t kStackKernel = 5, kStackStride = 2, kStackPadding = 2;
 struct ConvStackImpl : torch::nn::Module {
     ConvStackImpl(int size, int f);
     torch::Tensor forward(torch::Tensor x);  // -> flattened features
+    // The same, keeping the feature maps of the first `keep` layers (after
+    // their ReLU) in `maps`, finest first.
+    torch::Tensor forward(torch::Tensor x, int keep, std::vector<torch::Tensor>& maps);
     int64_t out_features = 0;
     torch::nn::Sequential layers{nullptr};
 };
@@ -25,6 +28,7 @@ TORCH_MODULE(ConvStack);
 
 struct EncoderOut {
     torch::Tensor mu, logvar, y_logits;
+    std::vector<torch::Tensor> skips;  // the finest feature maps, for a decoder with skips
 };
 
 struct EncoderImpl : torch::nn::Module {
@@ -35,6 +39,7 @@ struct EncoderImpl : torch::nn::Module {
     ConvStack convs{nullptr};
     torch::nn::Linear mu_head{nullptr}, logvar_head{nullptr}, y_head{nullptr};
     bool detached;
+    int skips;
 };
 TORCH_MODULE(Encoder);
 
@@ -54,12 +59,26 @@ struct UpConvImpl : torch::nn::Module {
 };
 TORCH_MODULE(UpConv);
 
+// What a decoder with skips is given beside (y, z): the encoder's feature
+// maps (EncoderOut::skips) and for each a gate [N, 1, H, W] in [0, 1], 1
+// where the map passes, 0 where the decoder draws from (y, z) alone.
+struct Skips {
+    const std::vector<torch::Tensor>& maps;
+    std::vector<torch::Tensor> gates;
+};
+
 struct DecoderImpl : torch::nn::Module {
     DecoderImpl(const ModelConfig& c);
     torch::Tensor forward(torch::Tensor y, torch::Tensor z);  // -> image logits
+    // With skips: after each up-convolution at a skipped map's resolution,
+    // its own BatchNorm (the statistics with skips differ) and ReLU, then
+    // h + gate * Conv1x1(map).
+    torch::Tensor forward(torch::Tensor y, torch::Tensor z, const Skips& s);
     torch::nn::Linear fc{nullptr};
     torch::nn::Sequential deconvs{nullptr};
+    torch::nn::ModuleList skip_proj{nullptr}, skip_bn{nullptr};  // one per skip, finest first
     int64_t c0;
+    int stages, skips;
 };
 TORCH_MODULE(Decoder);
 
@@ -95,6 +114,20 @@ struct Networks {
     std::vector<std::shared_ptr<torch::nn::Module>> modules() const;
 };
 Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
+
+// The gates of a decoder with skips, from where its images without skips
+// change between the attributes of the encoding and the edit's (both in
+// [0, 1]): a pixel is withheld in proportion to the largest change of its
+// channels from kGateLow (passes) to kGateHigh (withheld), and each map is
+// withheld over the pixels its receptive field reaches.
+constexpr double kGateLow = 0.05, kGateHigh = 0.15;
+std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips);
+// The edit of an encoding `e` (its code as the decoder sees it) from the
+// attributes y_from to y_to, as image logits: G(y_to, code), with the
+// encoder's maps where the change leaves the face alone on a model with
+// skips. y_from == y_to is the reconstruction.
+torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
+                          const torch::Tensor& y_from, const torch::Tensor& y_to);
 
 // Puts every 4-D parameter and buffer in channels-last (NHWC) order, the
 // layout oneDNN's convolutions prefer.

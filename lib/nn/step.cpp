@@ -51,9 +51,28 @@ static torch::Tensor shard_noise(at::IntArrayRef sizes, const StepWeights& w, at
     return torch::randn(all, gen, torch::kFloat32).narrow(0, sizes[0] * w.shard, sizes[0]);
 }
 
+// The reconstruction through the skips: the gates are those of an edit
+// that flips every attribute (from G's image on `dec_y` to its image on
+// 1 - y, without skips) for the first half of the batch, open for the
+// second, so that G learns both to draw the withheld region from (ŷ, z) in
+// the context the maps give and to pass the maps where nothing changes.
+static torch::Tensor skip_reconstruction(Networks& n, const EncoderOut& e, const torch::Tensor& z,
+                                         const torch::Tensor& dec_y, const torch::Tensor& y, const torch::Tensor& xr) {
+    torch::Tensor flipped;
+    {
+        torch::NoGradGuard ng;
+        flipped = torch::sigmoid(n.G->forward(1 - y, z.detach()));
+    }
+    std::vector<torch::Tensor> gates = skip_gates(xr.detach(), flipped, n.config.skips);
+    const int64_t B = z.size(0), edited = (B + 1) / 2;
+    for (auto& g : gates) g.narrow(0, edited, B - edited).fill_(1);
+    return n.G->forward(dec_y, z, Skips{e.skips, gates}).to(torch::kFloat32);
+}
+
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          at::Generator& gen) {
     torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
+    torch::Tensor xs_rec_logits;
     torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits, a_in;
     std::shared_ptr<CriticPass> critic;
     {
@@ -76,6 +95,9 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // Pass 2, G on (ŷ, z): the reconstruction x̂ (L_rec, L_gen, D's loss, β term).
         xr_logits = n.G->forward(dec_y, z).to(torch::kFloat32);
         torch::Tensor xr = torch::sigmoid(xr_logits);
+        // With skips, pass 2b: G with the encoder's maps, withheld where
+        // flipping the attributes changes G's own image (L_rec_skip).
+        if (n.config.skips) xs_rec_logits = skip_reconstruction(n, e, z, dec_y, y, xr);
         // Pass 3, G on (y, z_p): a sample x̃ for the real labels (L_gen, D's loss).
         torch::Tensor zp = shard_noise(mu.sizes(), w, gen);
         torch::Tensor xs = torch::sigmoid(n.G->forward(y, zp)).to(torch::kFloat32);
@@ -117,6 +139,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     StepLosses l;
     l.critic = critic;
     l.rec = loss::reconstruction(xr_logits, x);
+    l.rec_skip = xs_rec_logits.defined() ? loss::reconstruction(xs_rec_logits, x) : torch::zeros({});
     l.kl = loss::kl(mu, logvar);
     l.cls = loss::classification(y_logits, y);
     l.cls_rec = !yrec_logits.defined() ? torch::zeros({})
@@ -131,9 +154,9 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // is then the sum over the global batch, and the class terms, batch
         // means, average as they are.
         const double s = double(w.shards);
-        l.rec = l.rec * s, l.kl = l.kl * s, l.gen = l.gen * s, l.dis = l.dis * s;
+        l.rec = l.rec * s, l.rec_skip = l.rec_skip * s, l.kl = l.kl * s, l.gen = l.gen * s, l.dis = l.dis * s;
     }
-    l.eg = l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
+    l.eg = l.rec + l.rec_skip + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
     return l;
 }
 

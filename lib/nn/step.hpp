@@ -40,8 +40,11 @@ StepWeights step_weights(const TrainConfig& c);
 
 struct StepLosses {
     torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
+    // With skips: BCE(G(ŷ, z, maps, gates), x), the gates those of flipping
+    // every attribute for half the batch and open for the other half.
+    torch::Tensor rec_skip;
     torch::Tensor adv;  // E's γ term (see Adversary)
-    torch::Tensor eg;   // rec + α kl + ρ cls + β cls_rec + γ adv + δ gen
+    torch::Tensor eg;   // rec + rec_skip + α kl + ρ cls + β cls_rec + γ adv + δ gen
     std::shared_ptr<CriticPass> critic;  // D's pass, when run by hand
 };
 

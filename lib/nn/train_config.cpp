@@ -60,7 +60,7 @@ void require(bool ok, const OptionInfo& i, const std::string& what) {
 // The checks of one option, by its type; the cross-option checks follow in validate().
 struct RangeCheck {
     void operator()(const int& v, const OptionInfo& i) const {
-        bool may_be_zero = std::string(i.flag) == "val-limit";
+        bool may_be_zero = std::string(i.flag) == "val-limit" || std::string(i.flag) == "skips";
         require(v >= (may_be_zero ? 0 : 1), i, may_be_zero ? "must not be negative" : "must be at least 1");
     }
     void operator()(const long& v, const OptionInfo& i) const { require(v >= 0, i, "must not be negative"); }
@@ -91,6 +91,8 @@ void validate(const TrainConfig& c) {
     while (s > 4 && s % 2 == 0) s /= 2, ++depth;
     if (s != 4 || depth < 2 || c.size > 512)
         throw UsageError("--size must be 4 times a power of two, from 16 to 512 (32, 64, 128)");
+    if (c.skips > depth - 1)
+        throw UsageError("--skips must be at most " + std::to_string(depth - 1) + " at --size " + std::to_string(c.size));
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
     if (c.world_size < 1) throw UsageError("--world-size must be at least 1");
     if (c.rank >= c.world_size)

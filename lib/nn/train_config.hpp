@@ -97,6 +97,7 @@ struct TrainConfig {
     int val_limit = 2000;
     // The model.
     int size = 64, nz = 100, f = 64;
+    int skips = 0;  // encoder maps the decoder is given, gated (ModelConfig::skips)
     Head head = Head::detached;
     // The losses: the paper's weights and terms.
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
@@ -156,6 +157,8 @@ void visit_options(C& c, V&& v) {
     v(c.size, OptionInfo{"size", "PX", "image side: 32, 64 or 128", G::model, Keep::logged});
     v(c.nz, OptionInfo{"nz", "N", "identity code size", G::model, Keep::logged});
     v(c.f, OptionInfo{"filters", "N", "base number of filters (also spelt --f)", G::model, Keep::logged});
+    v(c.skips, OptionInfo{"skips", "N", "encoder feature maps passed to the decoder where an edit leaves the face "
+                                        "alone (0: none, the paper)", G::model, Keep::logged});
     v(c.head, OptionInfo{"head", "HEAD", "detached (the paper) or attached", G::model, Keep::restored});
     v(c.alpha, OptionInfo{"alpha", "X", "weight of the KL term", G::losses, Keep::restored});
     v(c.beta, OptionInfo{"beta", "X", "weight of classifying reconstructions", G::losses, Keep::restored});

@@ -116,7 +116,7 @@ public:
         }
         for (auto* o : {eg.get(), a.get(), d.get()}) o->step();
         Terms t;
-        for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"kl", l.kl}, {"cls", l.cls},
+        for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"rec_skip", l.rec_skip}, {"kl", l.kl}, {"cls", l.cls},
                                 {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"adv", l.adv}, {"gen", l.gen},
                                 {"dis", l.dis}, {"eg", l.eg}})
             t.add(name, v.item<double>());
@@ -134,21 +134,25 @@ public:
         const size_t n = d.val.count;
         const int size = d.val.size;
         Accuracy y_acc, a_acc;
-        double sq = 0;
+        double sq = 0, sq_skips = 0;
         for_each_batch(n, kValBatch, [&](size_t s, size_t m) {
             torch::Tensor x = images_to_tensor(d.val.image(s), m, size);
             torch::Tensor y = labels_tensor(d.ds, d.val_idx, s, m);
             EncoderOut e = nets.E->forward(x);
             y_acc.add(e.y_logits, y);
-            torch::Tensor code = nets.erased(e.mu);
-            sq += (torch::sigmoid(nets.G->forward(torch::sigmoid(e.y_logits), code)) - x).pow(2).sum().item<double>();
+            torch::Tensor code = nets.erased(e.mu), yp = torch::sigmoid(e.y_logits);
+            sq += (torch::sigmoid(nets.G->forward(yp, code)) - x).pow(2).sum().item<double>();
+            if (nets.config.skips) sq_skips += (torch::sigmoid(edit_logits(nets, e, code, yp, yp)) - x).pow(2).sum().item<double>();
             a_acc.add(nets.A->forward(aux_input(code, w.aux_standardize)), y);
         });
-        return {{"val_images", n},
-                {"accuracy", y_acc.by_name(d.ds.attrs, n)},
-                {"majority", majority(d)},
-                {"rec_mse", sq / (double(n) * 3 * size * size)},
-                {"aux_accuracy", a_acc.by_name(d.ds.attrs, n)}};
+        json j = {{"val_images", n},
+                  {"accuracy", y_acc.by_name(d.ds.attrs, n)},
+                  {"majority", majority(d)},
+                  {"rec_mse", sq / (double(n) * 3 * size * size)},
+                  {"aux_accuracy", a_acc.by_name(d.ds.attrs, n)}};
+        // With skips, rec_mse is G's without them; this is the model's own.
+        if (nets.config.skips) j["rec_mse_skips"] = sq_skips / (double(n) * 3 * size * size);
+        return j;
     }
 
     void publish(const TrainData& d) override {
@@ -173,12 +177,12 @@ public:
             torch::Tensor x = images_to_tensor(d.val.image(0), m, d.val.size);
             EncoderOut e = nets.E->forward(x);
             torch::Tensor yp = torch::sigmoid(e.y_logits), code = nets.erased(e.mu);
-            cols = {x, torch::sigmoid(nets.G->forward(yp, code))};
+            cols = {x, torch::sigmoid(edit_logits(nets, e, code, yp, yp))};
             for (size_t a = 0; a < d.ds.k(); ++a)
                 for (float v : {0.0f, 1.0f}) {
                     torch::Tensor yy = yp.clone();
                     yy.select(1, int64_t(a)).fill_(v);
-                    cols.push_back(torch::sigmoid(nets.G->forward(yy, code)));
+                    cols.push_back(torch::sigmoid(edit_logits(nets, e, code, yp, yy)));
                 }
         }
         std::vector<Image> cells;

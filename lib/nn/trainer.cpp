@@ -130,6 +130,7 @@ void TrainingRun::start_fresh() {
     m.size = c.size;
     m.nz = c.nz;
     m.f = c.f;
+    m.skips = c.skips;
     m.detached_head = c.head == Head::detached;
     m.crop = c.crop;
     m.erase = enum_name(c.erase);
@@ -160,6 +161,7 @@ void TrainingRun::resume() {
     c.size = mc.size;
     c.nz = mc.nz;
     c.f = mc.f;
+    c.skips = mc.skips;
     c.head = mc.detached_head ? Head::detached : Head::attached;
     gen = at::detail::createCPUGenerator(c.seed);
     data = load_data(mc.attrs);
@@ -323,6 +325,7 @@ void TrainingRun::end_epoch(double seconds) {
     for (auto& [a, acc] : v["accuracy"].items()) line += ", " + a + " acc " + fixed(acc.get<double>(), 3);
     if (v.contains("rec_mse")) {
         line += ", rec MSE " + fixed(v["rec_mse"].get<double>(), 5);
+        if (v.contains("rec_mse_skips")) line += " (with skips " + fixed(v["rec_mse_skips"].get<double>(), 5) + ")";
         for (auto& [a, acc] : v["aux_accuracy"].items()) line += ", A(z) " + a + " " + fixed(acc.get<double>(), 3);
     }
     message(line);

@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include <algorithm>
+
+#include "core/image.hpp"
 #include "core/metrics.hpp"
+#include "core/synth.hpp"
 #include "core/util.hpp"
 
 using namespace ifgan;
@@ -62,4 +66,87 @@ TEST_CASE("the logistic probe finds separable structure and not noise") {
     draw(xt, yt, false);
     p.fit(x, y, d);
     CHECK(std::abs(p.accuracy(xt, yt) - 0.5) < 0.05);
+}
+
+namespace {
+
+// A face and its true counterfactual (Smiling flipped), planar floats.
+struct FacePair {
+    std::vector<float> orig, truth;
+    int size = 64;
+};
+FacePair smiling_pair(uint64_t index) {
+    FacePair f;
+    FaceParams p = draw_face(7, index), q = p;
+    q.attr[0] = !q.attr[0];  // Smiling
+    auto planar = [&](const Image& im) {
+        std::vector<uint8_t> chw(size_t(3) * f.size * f.size);
+        to_chw(im, chw.data());
+        std::vector<float> v(chw.size());
+        unit_floats_from_bytes(chw.data(), chw.size(), v.data());
+        return v;
+    };
+    f.orig = planar(render_face(p, f.size));
+    f.truth = planar(render_face(q, f.size));
+    return f;
+}
+
+// A 3x3 box blur of each channel (edges clamped).
+std::vector<float> box_blur(const std::vector<float>& img, int s) {
+    std::vector<float> out(img.size());
+    for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < s; ++y)
+            for (int x = 0; x < s; ++x) {
+                double sum = 0;
+                for (int j = -1; j <= 1; ++j)
+                    for (int i = -1; i <= 1; ++i) {
+                        int xx = std::clamp(x + i, 0, s - 1), yy = std::clamp(y + j, 0, s - 1);
+                        sum += img[size_t((c * s + yy) * s + xx)];
+                    }
+                out[size_t((c * s + y) * s + x)] = float(sum / 9);
+            }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("sharpness: the truth scores 1, a blurred copy less, no change no score") {
+    Sharpness pooled, blurred;
+    for (uint64_t i = 0; i < 4; ++i) {
+        FacePair f = smiling_pair(i);
+        Sharpness s = sharpness(f.truth.data(), f.truth.data(), f.orig.data(), f.size, f.size);
+        REQUIRE(s.pixels > 20);  // the mouth changed
+        CHECK(s.ratio() == Approx(1.0));
+        pooled.add(s);
+        blurred.add(sharpness(box_blur(f.truth, f.size).data(), f.truth.data(), f.orig.data(), f.size, f.size));
+    }
+    CHECK(pooled.ratio() == Approx(1.0));
+    CHECK(blurred.pixels == pooled.pixels);
+    CHECK(blurred.ratio() < 0.5);
+    FacePair f = smiling_pair(0);
+    CHECK(sharpness(f.orig.data(), f.orig.data(), f.orig.data(), f.size, f.size).ratio() == -1.0);
+}
+
+TEST_CASE("grid amplitude: hand-worked patterns, a face, a face with a grid added") {
+    const int s = 16;
+    std::vector<float> img(3 * s * s, 0.5f);
+    CHECK(grid_amplitude(img.data(), s, s) == Approx(0.0).margin(1e-12));
+    for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < s; ++y)
+            for (int x = 0; x < s; ++x) img[size_t((c * s + y) * s + x)] = 0.5f + 0.1f * (((x + y) % 2) ? -1.0f : 1.0f);
+    CHECK(grid_amplitude(img.data(), s, s) == Approx(0.1));
+    // cos(pi x / 2) splits between frequencies 1/4 and 3/4: half its amplitude at 1/4.
+    for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < s; ++y)
+            for (int x = 0; x < s; ++x) img[size_t((c * s + y) * s + x)] = 0.5f + 0.2f * float(std::cos(M_PI * x / 2));
+    CHECK(grid_amplitude(img.data(), s, s) == Approx(0.1));
+    FacePair f = smiling_pair(1);
+    const double face = grid_amplitude(f.truth.data(), f.size, f.size);
+    CHECK(face < 0.005);
+    std::vector<float> gridded = f.truth;
+    for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < f.size; ++y)
+            for (int x = 0; x < f.size; ++x) gridded[size_t((c * f.size + y) * f.size + x)] += (x % 2) ? -0.02f : 0.02f;
+    CHECK(grid_amplitude(gridded.data(), f.size, f.size) > 0.015);
+    CHECK(grid_amplitude(gridded.data(), f.size, f.size) > 4 * face);
 }

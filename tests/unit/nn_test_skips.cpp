@@ -1,0 +1,125 @@
+// The decoder's gated skips: the gates, the edit through them, the model
+// file, and the training term.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "nn/checkpoint.hpp"
+#include "nn/model.hpp"
+#include "nn/networks.hpp"
+#include "nn/step.hpp"
+
+using namespace ifgan;
+
+namespace {
+
+ModelConfig skip_config(int skips) {
+    ModelConfig c;
+    c.size = 32;
+    c.nz = 8;
+    c.f = 4;
+    c.skips = skips;
+    c.attrs = {"A0"};
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("skip gates: open where nothing changes, shut over a change's receptive field") {
+    torch::Tensor from = torch::full({1, 3, 64, 64}, 0.5f), to = from.clone();
+    CHECK(skip_gates(from, to, 3)[0].min().item<float>() == 1.0f);
+    // One pixel of one channel changed by 0.2 (above kGateHigh): withheld.
+    to[0][1][20][21] = 0.7f;
+    auto g = skip_gates(from, to, 3);
+    REQUIRE(g.size() == 3);
+    CHECK(g[0].sizes() == torch::IntArrayRef({1, 1, 32, 32}));
+    CHECK(g[1].sizes() == torch::IntArrayRef({1, 1, 16, 16}));
+    CHECK(g[2].sizes() == torch::IntArrayRef({1, 1, 8, 8}));
+    // Map 0 (32x32, 5 px receptive field): the pixel's cell (10, 10) and one
+    // cell around it are shut, the rest open.
+    CHECK(g[0].sum().item<float>() == Approx(32 * 32 - 9));
+    CHECK(g[0][0][0][10][10].item<float>() == 0.0f);
+    CHECK(g[0][0][0][9][11].item<float>() == 0.0f);
+    CHECK(g[0][0][0][10][12].item<float>() == 1.0f);
+    // Map 1 (16x16, 13 px): two cells around cell (5, 5).
+    CHECK(g[1].sum().item<float>() == Approx(16 * 16 - 25));
+    CHECK(g[1][0][0][3][7].item<float>() == 0.0f);
+    CHECK(g[1][0][0][2][5].item<float>() == 1.0f);
+    // Below kGateLow nothing is withheld; halfway up the ramp, half.
+    to[0][1][20][21] = 0.5f + float(kGateLow) * 0.9f;
+    CHECK(skip_gates(from, to, 1)[0].min().item<float>() == 1.0f);
+    to[0][1][20][21] = 0.5f + float(kGateLow + kGateHigh) / 2;
+    CHECK(skip_gates(from, to, 1)[0].min().item<float>() == Approx(0.5f).margin(1e-5));
+}
+
+TEST_CASE("a decoder with skips: the maps change the image only where the gates are open") {
+    torch::manual_seed(11);
+    ModelConfig c = skip_config(2);
+    Networks n = make_networks(c);
+    n.E->eval(), n.G->eval();
+    torch::NoGradGuard ng;
+    torch::Tensor x = torch::rand({2, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}});
+    EncoderOut e = n.E->forward(x);
+    REQUIRE(e.skips.size() == 2);
+    CHECK(e.skips[0].sizes() == torch::IntArrayRef({2, 4, 16, 16}));
+    CHECK(e.skips[1].sizes() == torch::IntArrayRef({2, 8, 8, 8}));
+    // The reconstruction (y_from == y_to) passes every map.
+    std::vector<torch::Tensor> open = {torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
+    torch::Tensor rec = edit_logits(n, e, e.mu, y, y);
+    CHECK((rec - n.G->forward(y, e.mu, Skips{e.skips, open})).abs().max().item<double>() == 0.0);
+    // Other maps with the gates shut give the same image; with them open, another.
+    std::vector<torch::Tensor> shut = {torch::zeros({2, 1, 16, 16}), torch::zeros({2, 1, 8, 8})};
+    EncoderOut other = n.E->forward(torch::rand({2, 3, 32, 32}));
+    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, shut}), b = n.G->forward(y, e.mu, Skips{other.skips, shut});
+    CHECK((a - b).abs().max().item<double>() == 0.0);
+    CHECK((n.G->forward(y, e.mu, Skips{other.skips, open}) - rec).abs().max().item<double>() > 1e-4);
+    // Without skips the model's decoder is the paper's.
+    ModelConfig plain = skip_config(0);
+    torch::manual_seed(11);
+    Networks p = make_networks(plain);
+    p.E->eval(), p.G->eval();
+    CHECK(p.G->named_parameters().size() + 8 == n.G->named_parameters().size());  // 2 x (1x1 conv + BatchNorm)
+    EncoderOut pe = p.E->forward(x);
+    CHECK(pe.skips.empty());
+    CHECK((edit_logits(p, pe, pe.mu, y, 1 - y) - p.G->forward(1 - y, pe.mu)).abs().max().item<double>() == 0.0);
+}
+
+TEST_CASE("a model with skips: the file round trip, Model::edit, and the step's skip term") {
+    torch::manual_seed(12);
+    ModelConfig c = skip_config(1);
+    Networks n = make_networks(c);
+    char dir[] = "/tmp/ifgan-skips-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/m.ifgan";
+    save_model(path, n, {{"step", 0}});
+    CHECK(load_model(path, kPartAll, "").meta["format"] == 3);
+    Model m = Model::load(path, kPartDecoder);  // the encoder comes with a decoder that needs it
+    CHECK(m.has_skips());
+    std::vector<uint8_t> img(3 * 32 * 32);
+    for (size_t i = 0; i < img.size(); ++i) img[i] = uint8_t(i * 13);
+    std::vector<float> z(8), y(1), out(img.size()), ref(img.size());
+    m.encode(img.data(), 1, false, 1, z.data(), y.data());
+    float y1 = 1 - y[0];
+    m.edit(img.data(), z.data(), y.data(), &y1, 1, out.data());
+    {
+        n.E->eval(), n.G->eval();
+        torch::NoGradGuard ng;
+        EncoderOut e = n.E->forward(images_to_tensor(img.data(), 1, 32));
+        torch::Tensor t = torch::sigmoid(edit_logits(n, e, e.mu, torch::sigmoid(e.y_logits), torch::full({1, 1}, y1)));
+        for (size_t i = 0; i < ref.size(); ++i) CHECK(out[i] == Approx(t.flatten()[int64_t(i)].item<float>()).margin(1e-5));
+    }
+    n.E->train(), n.G->train();
+    // The step: L_rec_skip is part of E and G's loss, and reaches the maps' layers.
+    StepWeights w;
+    w.delta = 0;
+    auto gen = at::detail::createCPUGenerator(3);
+    StepLosses l = ifgan_forward(n, torch::rand({4, 3, 32, 32}), torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}}), w, gen);
+    CHECK(l.rec_skip.item<double>() > 0);
+    ifgan_backward(n, l);
+    auto proj = n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight;
+    REQUIRE(proj.grad().defined());
+    CHECK(proj.grad().abs().sum().item<double>() > 0);
+    // The first encoder layer's gradient includes the skip term's.
+    auto first = n.E->convs->layers->begin()->ptr()->parameters()[0];
+    CHECK(first.grad().abs().sum().item<double>() > 0);
+    std::system(("rm -rf " + std::string(dir)).c_str());
+}
