@@ -64,8 +64,8 @@ emit --argjson s "$s" '{measure: "synth", faces: 2000, counterfactuals: 600, sec
 "$root/build/ifgan-bench" cache "$work/faces" "$threads"
 
 echo "bench: a 64x64 paper-configuration model (weights do not matter for speed)" >&2
-ifgan-train --data "$work/faces" --attr Smiling --out "$work/m.ifgan" --steps 1 --no-cache 2>/dev/null
-train_rss=$(rss ifgan-train --data "$work/faces" --attr Smiling --out "$work/r.ifgan" --steps 10 --no-cache --batch 64)
+ifgan-train --data "$work/faces" --attr Smiling --recipe paper --out "$work/m.ifgan" --steps 1 --no-cache 2>/dev/null
+train_rss=$(rss ifgan-train --data "$work/faces" --attr Smiling --recipe paper --out "$work/r.ifgan" --steps 10 --no-cache --batch 64)
 emit --argjson k "$train_rss" '{measure: "peak_rss", tool: "ifgan-train", config: "paper", mib: ($k / 1024)}'
 
 ls "$work"/faces/img_align_celeba/*.png > "$work/all.txt"

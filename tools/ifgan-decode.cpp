@@ -13,25 +13,21 @@ using namespace ifgan;
 static int decode_main(int argc, char** argv) {
     cxxopts::Options opts("ifgan-decode", "Decode latent records into images.");
     opts.positional_help("[RECORDS.jsonl|-]");
-    opts.add_options()("m,model", "model file (.ifgan)", cxxopts::value<std::string>())(
+    add_model_option(opts);
+    add_compute_options(opts, "records");
+    add_paste_style_options(opts);
+    opts.add_options()(
         "out", "write <stem of id><suffix>.png files into DIR", cxxopts::value<std::string>())(
         "o", "'-': write the one image as PNG to stdout", cxxopts::value<std::string>())(
         "suffix", "file name suffix with --out", cxxopts::value<std::string>()->default_value("-edit"))(
         "sheet", "also write every image into one grid (a row per id)", cxxopts::value<std::string>())(
         "paste", "with --out: paste each edit into its source photo, written at the photo's own size and format")(
-        "feather", "with --paste: share of the face square over which the edit fades in (0 to 0.5)",
-        cxxopts::value<double>()->default_value("0.1"))(
-        "replace", "with --paste: where edit and reconstruction differ by this much, the edit replaces the photo "
-                   "(0: only add the difference)",
-        cxxopts::value<double>()->default_value("0.15"))(
         "force", "decode records made by another model")(
-        "batch", "records per batch", cxxopts::value<int>()->default_value("64"))(
-        "threads", "threads (default: the cores, half of them inside a pipe)",
-        cxxopts::value<int>()->default_value(std::to_string(default_compute_threads())))(
         "input", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"input"});
     auto r = parse_options(opts, argc, argv);
-    if (!r.count("model")) throw UsageError("--model FILE is required");
+    const std::string model = model_path(r);
+    const ComputeOptions co = compute_options(r);
     DecodeOptions o;
     if (r.count("out")) o.out_dir = r["out"].as<std::string>();
     if (r.count("o")) {
@@ -43,17 +39,15 @@ static int decode_main(int argc, char** argv) {
     if (o.to_stdout && !o.out_dir.empty()) throw UsageError("-o - and --out DIR exclude each other");
     o.suffix = r["suffix"].as<std::string>();
     o.paste = r.count("paste") > 0;
-    o.style.feather = r["feather"].as<double>();
-    o.style.replace = r["replace"].as<double>();
-    o.style.check();
+    o.style = paste_style_options(r);
     if (o.paste && (o.out_dir.empty() || o.to_stdout || !o.sheet.empty()))
         throw UsageError("--paste writes photos into --out DIR (not -o - or --sheet)");
     o.force = r.count("force") > 0;
-    o.batch = r["batch"].as<int>();
+    o.batch = co.batch;
     std::vector<std::string> files = positional(r, "input");
-    o.threads = r["threads"].as<int>();
+    o.threads = co.threads;
     set_threads(o.threads);
-    Model m = Model::load(r["model"].as<std::string>(), kPartDecoder, "ifgan");
+    Model m = Model::load(model, kPartDecoder, "ifgan");
     std::ifstream file;
     std::string name;
     std::istream& in = open_input(files, file, name);

@@ -14,7 +14,10 @@ using namespace ifgan;
 
 static int eval_main(int argc, char** argv) {
     cxxopts::Options opts("ifgan-eval", "Evaluate edits, reconstructions, classification and leakage of an ifgan model.");
-    opts.add_options()("m,model", "ifgan model", cxxopts::value<std::string>())(
+    add_model_option(opts, "ifgan model");
+    add_compute_options(opts);
+    add_paste_style_options(opts);
+    opts.add_options()(
         "classifier", "independent judge (ifgan-train --kind classifier)", cxxopts::value<std::string>())(
         "data", "labelled data set", cxxopts::value<std::string>())(
         "split", "train, val, test or all", cxxopts::value<std::string>()->default_value("test"))(
@@ -27,17 +30,14 @@ static int eval_main(int argc, char** argv) {
         "no-mlp-probe", "skip the nonlinear (MLP) leakage probe")(
         "paste", "also measure edits pasted into the data set's photos in the wild (DATA/wild)")(
         "paste-sheet", "with --paste: write photo / pasted edit / true counterfactual rows to FILE",
-        cxxopts::value<std::string>())(
-        "feather", "with --paste: as ifgan-decode --feather", cxxopts::value<double>()->default_value("0.1"))(
-        "replace", "with --paste: as ifgan-decode --replace", cxxopts::value<double>()->default_value("0.15"))(
-        "batch", "images per batch", cxxopts::value<int>()->default_value("128"))(
-        "threads", "threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())));
+        cxxopts::value<std::string>());
     auto r = parse_options(opts, argc, argv);
     if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
-    for (const char* k : {"model", "classifier", "data"})
-        if (!r.count(k)) throw UsageError(std::string("--") + k + " is required");
     EvalOptions o;
-    o.model = r["model"].as<std::string>();
+    o.model = model_path(r);
+    for (const char* k : {"classifier", "data"})
+        if (!r.count(k)) throw UsageError(std::string("--") + k + " is required");
+    const ComputeOptions co = compute_options(r);
     o.judge = r["classifier"].as<std::string>();
     o.data = r["data"].as<std::string>();
     o.split = r["split"].as<std::string>();
@@ -46,14 +46,12 @@ static int eval_main(int argc, char** argv) {
     o.limit = r["limit"].as<size_t>();
     o.probe_train = r["probe-train"].as<size_t>();
     o.mlp_probe = r.count("no-mlp-probe") == 0;
-    o.batch = std::max(1, r["batch"].as<int>());
-    o.threads = r["threads"].as<int>();
+    o.batch = co.batch;
+    o.threads = co.threads;
     const bool paste = r.count("paste") > 0;
     if (!paste && (r.count("paste-sheet") || r.count("feather") || r.count("replace")))
         throw UsageError("--paste-sheet, --feather and --replace go with --paste");
-    o.paste_style.feather = r["feather"].as<double>();
-    o.paste_style.replace = r["replace"].as<double>();
-    o.paste_style.check();
+    o.paste_style = paste_style_options(r);
     set_threads(o.threads);
     // The curves first: a bad log is found before minutes of evaluation.
     HtmlReport page;

@@ -62,6 +62,7 @@ cxxopts::ParseResult parse_options(cxxopts::Options& opts, int argc, char** argv
 
 std::vector<std::string> input_list(const std::vector<std::string>& args) {
     if (!args.empty()) return args;
+    check_stdin();
     std::vector<std::string> out;
     std::string line;
     while (std::getline(std::cin, line)) {
@@ -74,6 +75,7 @@ std::vector<std::string> input_list(const std::vector<std::string>& args) {
 std::istream& open_input(const std::vector<std::string>& files, std::ifstream& holder, std::string& name) {
     if (files.size() > 1) throw UsageError("at most one input file (default: stdin)");
     if (files.empty() || files[0] == "-") {
+        check_stdin();
         name = "stdin";
         return std::cin;
     }
@@ -95,6 +97,30 @@ int default_compute_threads() {
     };
     int n = default_threads();
     return (is_pipe(0) || is_pipe(1)) ? std::max(1, n / 2) : n;
+}
+
+void add_model_option(cxxopts::Options& opts, const std::string& help) {
+    opts.add_options()("m,model", help, cxxopts::value<std::string>(), "FILE");
+}
+
+std::string model_path(const cxxopts::ParseResult& r) {
+    if (!r.count("model")) throw UsageError("--model FILE is required");
+    return r["model"].as<std::string>();
+}
+
+void add_compute_options(cxxopts::Options& opts, const std::string& what) {
+    opts.add_options()("batch", what + " per batch", cxxopts::value<int>()->default_value("64"), "N")(
+        "threads", "threads (default: the cores, half of them inside a pipe)",
+        cxxopts::value<int>()->default_value(std::to_string(default_compute_threads())), "N");
+}
+
+ComputeOptions compute_options(const cxxopts::ParseResult& r) {
+    ComputeOptions c;
+    c.batch = r["batch"].as<int>();
+    c.threads = r["threads"].as<int>();
+    if (c.batch < 1) throw UsageError("--batch must be at least 1");
+    if (c.threads < 1) throw UsageError("--threads must be at least 1");
+    return c;
 }
 
 void write_stdout(const void* data, size_t size) {

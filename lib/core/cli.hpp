@@ -38,6 +38,19 @@ std::istream& open_input(const std::vector<std::string>& files, std::ifstream& h
 // threads per stage on two cores, 302 with one).
 int default_compute_threads();
 
+// The options several tools share, declared and checked here once.
+// -m/--model FILE, required: model_path() throws UsageError without it.
+void add_model_option(cxxopts::Options& opts, const std::string& help = "model file (.ifgan)");
+std::string model_path(const cxxopts::ParseResult& r);
+// --batch N (`what` per batch, default 64) and --threads N (default:
+// default_compute_threads()); compute_options() reads them, and a value
+// below 1 is a UsageError naming the option.
+struct ComputeOptions {
+    int batch = 64, threads = 1;
+};
+void add_compute_options(cxxopts::Options& opts, const std::string& what = "images");
+ComputeOptions compute_options(const cxxopts::ParseResult& r);
+
 // Writes all bytes to stdout or throws; EPIPE ends the tool quietly.
 void write_stdout(const void* data, size_t size);
 inline void write_stdout(const std::string& s) { write_stdout(s.data(), s.size()); }

@@ -24,6 +24,16 @@ bool is_directory(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool is_stream(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode);
+}
+
+void check_stdin() {
+    struct stat st;
+    if (::fstat(0, &st) == 0 && S_ISDIR(st.st_mode)) throw Error("stdin: is a directory");
+}
+
 std::vector<uint8_t> read_file(const std::string& path) {
     if (is_directory(path)) throw Error(path + ": is a directory");
     FILE* f = std::fopen(path.c_str(), "rb");

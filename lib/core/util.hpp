@@ -58,6 +58,11 @@ private:
 
 void make_dirs(const std::string& dir);
 bool is_directory(const std::string& path);
+// A pipe, a socket or a device: bytes that can be read once, as they come.
+bool is_stream(const std::string& path);
+// Throws Error when standard input is a directory (reading it would look
+// like an empty input).
+void check_stdin();
 bool file_exists(const std::string& path);
 
 // 64-bit FNV-1a, chainable; used for cache keys and model fingerprints.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cxxopts.hpp>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -61,9 +63,12 @@ FaceSource plain_source(const std::string& path, const ModelConfig& c) {
 ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig& c, int threads, size_t first,
                        std::vector<FaceSource>* sources) {
     Crop crop = parse_crop(c.crop);
-    std::vector<std::string> files;  // read in parallel by build_cache
+    // Read in parallel by build_cache. A pipe or device (`<(cat face.png)`)
+    // can be read only once: it is read below, as stdin is.
+    auto streamed = [](const std::string& p) { return p == "-" || is_stream(p); };
+    std::vector<std::string> files;
     for (const auto& p : inputs)
-        if (p != "-" && !is_align_record(p)) files.push_back(p);
+        if (!streamed(p) && !is_align_record(p)) files.push_back(p);
     if (std::count(inputs.begin(), inputs.end(), "-") > 1) throw UsageError("'-' (stdin) may be named only once");
     CacheOptions co;
     co.size = c.size;
@@ -82,9 +87,15 @@ ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig
         uint8_t* dst = out.data.data() + i * out.image_bytes();
         FaceSource src;
         if (inputs[i] == "-") {
+            check_stdin();
             std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
             to_chw(prepare(decode_image(bytes.data(), bytes.size(), "stdin"), crop, c.size), dst);
             src.id = "-";
+        } else if (streamed(inputs[i])) {
+            // No source: what it held cannot be read again (--paste, skips).
+            std::vector<uint8_t> bytes = read_file(inputs[i]);
+            to_chw(prepare(decode_image(bytes.data(), bytes.size(), inputs[i]), crop, c.size), dst);
+            src.id = inputs[i];
         } else if (is_align_record(inputs[i])) {
             Image face;
             src = align_source(inputs[i], "stdin:" + std::to_string(first + i + 1), c, face);
@@ -290,6 +301,28 @@ void source_face(const PasteSource& s, const ModelConfig& c, uint8_t* chw) {
 }
 
 }  // namespace
+
+void add_paste_style_options(cxxopts::Options& opts, const std::string& group) {
+    const PasteStyle d;
+    auto number = [](double v) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%g", v);
+        return std::string(b);
+    };
+    opts.add_options(group)("feather", "with --paste: share of the face square over which the edit fades in (0 to 0.5)",
+                            cxxopts::value<double>()->default_value(number(d.feather)), "X")(
+        "replace", "with --paste: where edit and reconstruction differ by this much, the edit replaces the photo "
+                   "(0: only add the difference)",
+        cxxopts::value<double>()->default_value(number(d.replace)), "X");
+}
+
+PasteStyle paste_style_options(const cxxopts::ParseResult& r) {
+    PasteStyle s;
+    s.feather = r["feather"].as<double>();
+    s.replace = r["replace"].as<double>();
+    s.check();
+    return s;
+}
 
 void PasteStyle::check() const {
     if (!(feather >= 0 && feather <= 0.5)) throw UsageError("--feather must be between 0 and 0.5");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/align.hpp"
+#include "core/cxxopts_fwd.hpp"
 #include "core/dataset.hpp"
 #include "core/latent.hpp"
 #include "nn/model.hpp"
@@ -46,6 +47,10 @@ struct PasteStyle {
     double replace = 0.15;  // where edit and reconstruction differ by this much, the edit replaces the photo (0: never)
     void check() const;     // UsageError naming the option
 };
+// --feather and --replace, their defaults PasteStyle's; read and checked by
+// paste_style_options().
+void add_paste_style_options(cxxopts::Options& opts, const std::string& group = "");
+PasteStyle paste_style_options(const cxxopts::ParseResult& r);
 
 struct DecodeOptions {
     std::string out_dir, suffix = "-edit", sheet;

@@ -15,6 +15,8 @@ namespace ifgan {
 
 using nlohmann::json;
 
+const char* recipe_choices() { return "fast, paper or classifier"; }
+
 TrainConfig recipe(const std::string& name) {
     TrainConfig c;
     if (name == "paper") return c;  // the defaults are the paper
@@ -29,7 +31,7 @@ TrainConfig recipe(const std::string& name) {
         c.f = 32;
         return c;
     }
-    if (name != "fast") throw UsageError("--recipe must be paper or fast");
+    if (name != "fast") throw UsageError(std::string("--recipe must be ") + recipe_choices());
     // Chosen by measurement on synthetic faces (docs/recipe-search.md). Each
     // departure from the paper, and why:
     c.optimizer = Optimizer::adam;  // RMSprop 2e-4 left the ŷ head near chance for epochs

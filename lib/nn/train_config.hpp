@@ -199,10 +199,16 @@ void visit_options(C& c, V&& v) {
                                     G::experimental, Keep::restored});
 }
 
-// The named recipes: "paper" (the defaults), "fast" (measured; the man page
-// and docs/recipe-search.md say why each value), and "classifier", the
-// default of --kind classifier. UsageError otherwise.
+// The named recipes: "fast" (measured; the man page and
+// docs/recipe-search.md say why each value), "paper" (the struct's own
+// defaults: the paper and its authors' code), and "classifier", the default
+// of --kind classifier. UsageError otherwise.
 TrainConfig recipe(const std::string& name);
+// ifgan-train's recipe when none is named: the one that learns the edit in
+// its default number of epochs (docs/results.md).
+inline constexpr const char* kDefaultRecipe = "fast";
+// "fast, paper or classifier", for --help and messages.
+const char* recipe_choices();
 
 // Throws UsageError naming the first option that is out of range. Run
 // before any work is done.

@@ -14,7 +14,7 @@ export PATH="$build:$PATH"
     set -e
     cd "$FIXTURE"
     ifgan-synth --out data --count 160 --size 32 --seed 9 --attrs Smiling,Eyeglasses
-    tiny="--size 32 --f 4 --nz 8 --batch 16 --epochs 1 --no-cache --val-limit 16"
+    tiny="--recipe paper --size 32 --f 4 --nz 8 --batch 16 --epochs 1 --no-cache --val-limit 16"
     ifgan-train --data data --attr Smiling $tiny --out tiny.ifgan
     ifgan-train --data data --attr Smiling $tiny --seed 2 --out other.ifgan
     ifgan-train --data data --kind classifier $tiny --out judge.ifgan

@@ -3,7 +3,7 @@
 # number of ranks, and the usage errors.
 source "$IFGAN_ROOT/tests/shell/lib.sh"
 D=$FIXTURE/data
-T="--size 32 --f 4 --nz 8 --epochs 3 --no-cache --val-limit 16 --log-every 1 --steps 20 --threads 1"
+T="--recipe paper --size 32 --f 4 --nz 8 --epochs 3 --no-cache --val-limit 16 --log-every 1 --steps 20 --threads 1"
 trace() { jq -r "select(.loss) | .loss.$2" "$1"; }
 # The pid of rank R among PID's children (by RANK in its environment).
 rank_pid() {
@@ -57,7 +57,7 @@ grep -q "resuming r.ifgan at step 6" err.txt || fail "resume at step 6"
 [[ $(jq -c 'select(.loss) | .step' r.jsonl | tail -1) == 9 ]] || fail "resumed to step 9"
 
 # A lost rank: the launcher names it and the run ends with status 1, fast.
-long="--size 32 --f 4 --nz 8 --epochs 200 --no-cache --val-limit 16 --threads 1 --batch 8"
+long="--recipe paper --size 32 --f 4 --nz 8 --epochs 200 --no-cache --val-limit 16 --threads 1 --batch 8"
 ifgan-train --data $D --attr Smiling $long --nproc 2 --dist-timeout 30 --out k.ifgan 2>kerr.txt &
 launcher=$!
 for i in $(seq 100); do r1=$(rank_pid $launcher 1); [[ -n $r1 ]] && break; sleep 0.1; done

@@ -25,6 +25,31 @@ expect_err "a: is a directory"
 expect_status 1 ifgan-encode -m $M a
 expect_err "a: is a directory"
 
+# A directory on stdin is an error in every tool that reads stdin, not an empty input.
+expect_status 1 ifgan-flip --toggle Smiling < a
+expect_err "stdin: is a directory"
+expect_status 1 ifgan-decode -m $M --out x < a
+expect_err "stdin: is a directory"
+expect_status 1 ifgan-encode -m $M < a
+expect_err "stdin: is a directory"
+expect_status 1 ifgan-classify -m $M < a
+expect_err "stdin: is a directory"
+
+# A pipe as an image path is read as it comes (once), like stdin: same code.
+ifgan-encode -m $M <(cat $IMG/000001.png) | jq -c .z > piped.txt
+ifgan-encode -m $M $IMG/000001.png | jq -c .z > named.txt
+cmp piped.txt named.txt || fail "a pipe as an image path gave another code"
+ifgan-encode -m $M <(cat $IMG/000001.png) | jq -e 'has("source") | not' > /dev/null || fail "a pipe recorded as a source"
+
+# --batch and --threads below 1 are usage errors naming the option, in every tool.
+for tool in "ifgan-encode -m $M $IMG/000001.png" "ifgan-decode -m $M --out x" "ifgan-classify -m $M $IMG/000001.png" \
+            "ifgan-eval -m $M --classifier $FIXTURE/judge.ifgan --data $FIXTURE/data"; do
+    expect_status 2 $tool --batch 0
+    expect_err "--batch must be at least 1"
+    expect_status 2 $tool --threads -3
+    expect_err "--threads must be at least 1"
+done
+
 # A PNG whose header claims 32767 x 32767 pixels is refused before decoding.
 mkimg bomb 32767 32767 bomb.png
 expect_status 1 ifgan-encode -m $M bomb.png

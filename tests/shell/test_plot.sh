@@ -8,7 +8,7 @@ expect_err "no log given"
 expect_status 2 ifgan-plot --no-such-option x.jsonl
 
 # A short run that logs every 2 steps: steps and two validations.
-tiny="--size 32 --f 4 --nz 8 --batch 16 --epochs 2 --no-cache --val-limit 16 --log-every 2"
+tiny="--recipe paper --size 32 --f 4 --nz 8 --batch 16 --epochs 2 --no-cache --val-limit 16 --log-every 2"
 ifgan-train --data "$FIXTURE/data" --attr Smiling $tiny --out m.ifgan --log train.jsonl 2>/dev/null
 ifgan-plot train.jsonl -o curves.svg
 ifgan-plot train.jsonl -o curves.png

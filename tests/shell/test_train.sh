@@ -1,7 +1,7 @@
 # ifgan-train: logs, checkpoints, resume equals an uninterrupted run, signals, errors.
 source "$IFGAN_ROOT/tests/shell/lib.sh"
 D=$FIXTURE/data
-tiny="--size 32 --f 4 --nz 8 --batch 16 --val-limit 16 --no-cache --log-every 1"
+tiny="--recipe paper --size 32 --f 4 --nz 8 --batch 16 --val-limit 16 --no-cache --log-every 1"
 
 # Two epochs straight, against one epoch then --resume to two: identical losses.
 ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out full.ifgan --log full.jsonl 2>/dev/null
@@ -26,7 +26,7 @@ file sheets/epoch-001.png | grep -q "PNG image data, 206 x 546" || fail "sample 
 # SIGINT: the step finishes, the checkpoint is written, status 130; resume continues.
 ifgan-synth --out big --count 2000 --size 32 --attrs Smiling 2>/dev/null
 set +e
-ifgan-train --data big --attr Smiling --size 32 --f 8 --nz 8 --batch 16 --epochs 3 --out sig.ifgan --no-cache 2> sig.txt &
+ifgan-train --data big --attr Smiling --recipe paper --size 32 --f 8 --nz 8 --batch 16 --epochs 3 --out sig.ifgan --no-cache 2> sig.txt &
 pid=$!
 for i in $(seq 100); do grep -q "val:" sig.txt && break; sleep 0.1; done
 sleep 1
@@ -37,7 +37,7 @@ set -e
 [[ $rc == 130 ]] || { cat sig.txt; fail "SIGINT exit status $rc"; }
 grep -q "interrupted at step" sig.txt || fail "interrupt message"
 [[ -f sig.ifgan && ! -f sig.ifgan.tmp ]] || fail "checkpoint after SIGINT"
-ifgan-train --data big --attr Smiling --size 32 --f 8 --nz 8 --batch 16 --epochs 1 --out sig.ifgan --resume --no-cache 2> resumed.txt
+ifgan-train --data big --attr Smiling --recipe paper --size 32 --f 8 --nz 8 --batch 16 --epochs 1 --out sig.ifgan --resume --no-cache 2> resumed.txt
 grep -q "resuming sig.ifgan" resumed.txt || fail "resume after SIGINT"
 
 # Errors: one line, non-zero.
