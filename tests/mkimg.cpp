@@ -3,6 +3,7 @@
 //   mkimg KIND IN OUT         KIND: gray rgba gray16 rgb16 palette jpeg cmyk png
 //   mkimg diffbox A B         the box of the pixels where A and B differ
 //   mkimg bomb W H OUT        a PNG whose header claims W x H pixels (no pixels follow)
+//   mkimg port                a TCP port the OS says is free on the loopback now
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <zlib.h>
 
 #include "core/image.hpp"
+#include "core/launch.hpp"
 #include "core/util.hpp"
 
 using namespace ifgan;
@@ -79,6 +81,7 @@ static void write_png_bomb(const std::string& out, uint32_t w, uint32_t h) {
 }
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::string(argv[1]) == "port") return std::printf("%d\n", free_local_port()), 0;
     if (argc == 4 && std::string(argv[1]) == "diffbox") {
         // The smallest box holding every pixel that differs: "x0 y0 x1 y1", or "none".
         Image a = read_image(argv[2]), b = read_image(argv[3]);

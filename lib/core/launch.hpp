@@ -20,4 +20,10 @@ int launch_local_ranks(const std::vector<std::string>& argv, int n, double grace
 // A TCP port free on the loopback now.
 int free_local_port();
 
+// The signal a rank reports when one or more ranks were signalled in a
+// step: `own` when it received one, else the lowest signalled rank's
+// (`by_rank[r]`: the signal rank r received, 0 for none); 0 when none was.
+// A real signal's number, never a mix of several.
+int agreed_signal(const std::vector<double>& by_rank, int own);
+
 }  // namespace ifgan

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/launch.hpp"
 #include "core/log.hpp"
 #include "core/util.hpp"
 #include "nn/train.hpp"
@@ -26,7 +27,10 @@ namespace {
 constexpr double kImageWaitSeconds = 3600;
 
 std::atomic<int> g_signal{0};
-void on_stop_signal(int sig) { g_signal = sig; }
+// The first signal counts: it is the one reported.
+void on_stop_signal(int sig) {
+    if (!g_signal) g_signal = sig;
+}
 
 // SIGINT and SIGTERM set g_signal for the scope, so that the loop can finish
 // its step and write a checkpoint.
@@ -257,12 +261,17 @@ bool TrainingRun::share_step(Terms& t) {
     if (!dist) return g_signal != 0;
     std::vector<double> v;
     for (auto& p : t.v) v.push_back(p.second);
-    v.push_back(g_signal ? double(g_signal) : 0.0);  // a signal number, or 0
-    v.push_back(g_signal ? 1.0 : 0.0);
+    // One slot per rank for the signal it received (0: none), so that the
+    // sum tells every rank which signal each got: the ranks agree to stop
+    // and report a real signal, their own or the lowest signalled rank's.
+    const size_t slots = v.size();
+    v.resize(slots + size_t(world()), 0.0);
+    v[slots + size_t(dist->rank())] = double(g_signal);
     v = dist->sum(v);
     for (size_t i = 0; i < t.v.size(); ++i) t.v[i].second = v[i] / double(world());
-    if (v.back() > 0 && !stop_signal) stop_signal = g_signal ? int(g_signal) : int(v[v.size() - 2] / v.back());
-    return v.back() > 0;
+    const int agreed = agreed_signal(std::vector<double>(v.begin() + long(slots), v.end()), g_signal);
+    if (agreed && !stop_signal) stop_signal = agreed;
+    return agreed != 0;
 }
 
 // Steps from batch_pos to the end of the epoch, or until a signal (on any

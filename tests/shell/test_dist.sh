@@ -71,7 +71,7 @@ set +e; wait $launcher; status=$?; set -e
 grep -q "rank 1 was killed by signal" kerr.txt || { cat kerr.txt; fail "the lost rank named"; }
 grep -q "lost the other ranks" kerr.txt || { cat kerr.txt; fail "rank 0's message"; }
 # Without the launcher: two processes by the environment; one is killed.
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(mkimg port)
 WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --out m.ifgan 2>m0.txt &
 r0=$!
 WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --out m.ifgan 2>m1.txt &
@@ -83,7 +83,7 @@ set +e; wait $r0; status=$?; wait $r1; set -e
 grep -q "rank 0: lost the other ranks during" m0.txt || { cat m0.txt; fail "rank 0's message"; }
 
 # A rank that hangs (stopped): the other gives up after --dist-timeout.
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(mkimg port)
 WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --dist-timeout 4 --out h.ifgan 2>h0.txt &
 r0=$!
 WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --dist-timeout 4 --out h.ifgan 2>h1.txt &
@@ -109,6 +109,26 @@ grep -q "interrupted at step" ierr.txt || fail "interrupt message"
 ifgan-train --data $D --attr Smiling $T --batch 8 --resume --steps 1000000 --epochs 1 --out i.ifgan 2>/dev/null ||
     fail "the interrupted run resumes"
 
+# SIGINT to rank 0 and SIGTERM to rank 1 of three: every rank stops, and
+# rank 2 reports a signal one of them received (the lowest signalled rank's),
+# never a mix of the two numbers.
+port=$(mkimg port)
+for r in 0 1 2; do
+    WORLD_SIZE=3 RANK=$r MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
+        ifgan-train --data $D --attr Smiling $long --out s3.ifgan --log s3.jsonl 2>s3-$r.txt &
+    pids[$r]=$!
+done
+until [[ -f s3.jsonl ]] && grep -q '"loss"' s3.jsonl; do
+    kill -0 ${pids[0]} 2>/dev/null || fail "rank 0 ended before its first log line: $(cat s3-0.txt)"
+    sleep 0.1
+done
+kill -INT ${pids[0]}
+kill -TERM ${pids[1]}
+for r in 0 1 2; do set +e; wait ${pids[$r]}; st[$r]=$?; set -e; done
+for r in 0 1 2; do
+    (( st[r] == 130 || st[r] == 143 )) || { cat s3-$r.txt; fail "rank $r exited ${st[r]}, not SIGINT's or SIGTERM's status"; }
+done
+
 # Usage errors: exit 2, nothing started.
 expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan --world-size 2 --rank 2
 expect_err "--rank 2 is not below --world-size 2"
@@ -118,5 +138,5 @@ expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan --dist-tim
 RANK=x expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan
 # Nobody at rank 0's address: a clear error within the timeout.
 expect_status 1 ifgan-train --data $D --attr Smiling $T --out u.ifgan --world-size 2 --rank 1 \
-    --master 127.0.0.1:$(( 20000 + RANDOM % 20000 )) --dist-timeout 2
+    --master 127.0.0.1:$(mkimg port) --dist-timeout 2
 expect_err "cannot join the group"
