@@ -31,7 +31,7 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
         c.erase = j.value("erase", std::string("none"));
         if (c.erase != "none" && c.erase != "leace") throw Error(file + ": unknown eraser '" + c.erase + "'");
         c.skips = j.value("skips", 0);
-        if (c.skips < 0 || c.skips >= stack_depth(c.size))
+        if (c.skips < 0 || c.skips > stack_depth(c.size))
             throw Error(file + ": damaged model metadata: " + std::to_string(c.skips) + " skips at " + std::to_string(c.size) + " px");
         c.frame = j.value("frame", std::vector<double>());
         if (!c.frame.empty() && c.frame.size() != 10) throw Error(file + ": damaged model metadata: a frame of " + std::to_string(c.frame.size()) + " numbers");

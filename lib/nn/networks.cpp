@@ -43,6 +43,9 @@ torch::Tensor ConvStackImpl::forward(torch::Tensor x, int keep, std::vector<torc
 
 EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head), skips(c.skips) {
     convs = register_module("convs", ConvStack(c.size, c.f));
+    // Level 0 of the skips, at the image's own resolution: the stack's first
+    // map is already at half of it.
+    if (skips) skip_in = register_module("skip_in", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, c.f, 3).padding(1)));
     int64_t n = convs->out_features;
     mu_head = register_module("mu", torch::nn::Linear(n, c.nz));
     logvar_head = register_module("logvar", torch::nn::Linear(n, c.nz));
@@ -51,7 +54,8 @@ EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head), skip
 
 EncoderOut EncoderImpl::forward(torch::Tensor x) {
     EncoderOut o;
-    torch::Tensor h = skips ? convs->forward(x, skips, o.skips) : convs->forward(x);
+    torch::Tensor h = skips ? convs->forward(x, skips - 1, o.skips) : convs->forward(x);
+    if (skips) o.skips.insert(o.skips.begin(), torch::relu(skip_in->forward(x)));
     o.mu = mu_head->forward(h);
     o.logvar = logvar_head->forward(h);
     o.y_logits = head(h);
@@ -114,7 +118,7 @@ torch::Tensor UpConvImpl::forward(const torch::Tensor& x) {
 DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
     int depth = stack_depth(c.size);
     stages = depth - 1;
-    if (skips < 0 || skips > stages) throw UsageError("--skips must be 0 to " + std::to_string(stages) + " at " + std::to_string(c.size) + " px");
+    if (skips < 0 || skips > depth) throw UsageError("--skips must be 0 to " + std::to_string(depth) + " at " + std::to_string(c.size) + " px");
     c0 = int64_t(c.f) << (depth - 1);
     fc = register_module("fc", torch::nn::Linear(int64_t(c.k()) + c.nz, c0 * 16));
     deconvs = register_module("deconvs", torch::nn::Sequential());
@@ -127,12 +131,14 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
     }
     deconvs->push_back(UpConv(in, 3));
     if (!skips) return;
-    // Encoder map i (f << i channels) meets the decoder's stage of its
-    // resolution, which has as many channels.
+    // The map of level i >= 1 (f << (i - 1) channels) meets the decoder's
+    // stage of its resolution, which has as many channels; level 0 (f
+    // channels) is added to the image logits. A BatchNorm per level from 1.
     skip_proj = register_module("skip_proj", torch::nn::ModuleList());
     skip_bn = register_module("skip_bn", torch::nn::ModuleList());
-    for (int i = 0; i < skips; ++i) {
-        const int64_t ch = int64_t(c.f) << i;
+    skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(c.f, 3, 1)));
+    for (int i = 1; i < skips; ++i) {
+        const int64_t ch = int64_t(c.f) << (i - 1);
         skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, ch, 1)));
         skip_bn->push_back(torch::nn::BatchNorm2d(ch));
     }
@@ -146,17 +152,29 @@ torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z) {
 torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z, const Skips& s) {
     torch::Tensor h = torch::relu(fc->forward(torch::cat({y, z}, 1)));
     h = h.view({h.size(0), c0, 4, 4});
+    auto passed = [&](int level, const torch::Tensor& like) {
+        torch::Tensor m = skip_proj[size_t(level)]->as<torch::nn::Conv2dImpl>()->forward(s.maps[size_t(level)]);
+        return s.gates[size_t(level)].to(like.scalar_type()) * m;
+    };
     for (int j = 0; j < stages; ++j) {
         h = deconvs->begin()[3 * j].forward(h);
-        const int i = stages - 1 - j;  // the encoder map of this resolution
-        if (i >= skips) {
+        const int level = stages - j;  // this stage's resolution is the image's / 2^level
+        if (level >= skips) {
             h = torch::relu(deconvs->begin()[3 * j + 1].forward(h));
             continue;
         }
-        h = torch::relu(skip_bn[size_t(i)]->as<torch::nn::BatchNorm2dImpl>()->forward(h));
-        h = h + s.gates[size_t(i)].to(h.scalar_type()) * skip_proj[size_t(i)]->as<torch::nn::Conv2dImpl>()->forward(s.maps[size_t(i)]);
+        h = torch::relu(skip_bn[size_t(level - 1)]->as<torch::nn::BatchNorm2dImpl>()->forward(h));
+        h = h + passed(level, h);
     }
-    return deconvs->begin()[3 * stages].forward(h);
+    h = deconvs->begin()[3 * stages].forward(h);
+    return h + passed(0, h);
+}
+
+int64_t skip_receptive_field(int level) {
+    if (level == 0) return 3;  // skip_in, 3x3
+    int64_t rf = 1;
+    for (int i = 0; i < level; ++i) rf += (kStackKernel - 1) << i;
+    return rf;
 }
 
 std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips) {
@@ -164,12 +182,10 @@ std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Te
     torch::Tensor d = (to.to(torch::kFloat32) - from.to(torch::kFloat32)).abs().amax(1, true);
     torch::Tensor withheld = ((d - kGateLow) / (kGateHigh - kGateLow)).clamp(0, 1);
     std::vector<torch::Tensor> gates;
-    int64_t rf = 1;  // the receptive field of encoder map i, in pixels
-    for (int i = 0; i < skips; ++i) {
-        const int64_t factor = int64_t(2) << i;
-        rf += (kStackKernel - 1) << i;
+    for (int level = 0; level < skips; ++level) {
+        const int64_t factor = int64_t(1) << level, rf = skip_receptive_field(level);
         const int64_t radius = (rf / 2 + factor - 1) / factor;
-        torch::Tensor m = torch::max_pool2d(withheld, {factor, factor}, {factor, factor});
+        torch::Tensor m = factor > 1 ? torch::max_pool2d(withheld, {factor, factor}, {factor, factor}) : withheld;
         m = torch::max_pool2d(m, {2 * radius + 1, 2 * radius + 1}, {1, 1}, {radius, radius});
         gates.push_back(1 - m);
     }

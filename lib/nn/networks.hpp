@@ -28,7 +28,10 @@ TORCH_MODULE(ConvStack);
 
 struct EncoderOut {
     torch::Tensor mu, logvar, y_logits;
-    std::vector<torch::Tensor> skips;  // the finest feature maps, for a decoder with skips
+    // For a decoder with skips, level 0 first: level i at the image's
+    // resolution / 2^i; level 0 from skip_in, level i >= 1 the conv stack's
+    // map i - 1 (after its ReLU).
+    std::vector<torch::Tensor> skips;
 };
 
 struct EncoderImpl : torch::nn::Module {
@@ -38,6 +41,7 @@ struct EncoderImpl : torch::nn::Module {
     torch::Tensor head(torch::Tensor features) { return y_head->forward(detached ? features.detach() : features); }
     ConvStack convs{nullptr};
     torch::nn::Linear mu_head{nullptr}, logvar_head{nullptr}, y_head{nullptr};
+    torch::nn::Conv2d skip_in{nullptr};  // level 0's map, with skips
     bool detached;
     int skips;
 };
@@ -70,9 +74,9 @@ struct Skips {
 struct DecoderImpl : torch::nn::Module {
     DecoderImpl(const ModelConfig& c);
     torch::Tensor forward(torch::Tensor y, torch::Tensor z);  // -> image logits
-    // With skips: after each up-convolution at a skipped map's resolution,
+    // With skips: after each up-convolution at a skipped level's resolution,
     // its own BatchNorm (the statistics with skips differ) and ReLU, then
-    // h + gate * Conv1x1(map).
+    // h + gate * Conv1x1(map); level 0's gated Conv1x1 is added to the logits.
     torch::Tensor forward(torch::Tensor y, torch::Tensor z, const Skips& s);
     torch::nn::Linear fc{nullptr};
     torch::nn::Sequential deconvs{nullptr};
@@ -121,6 +125,8 @@ Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
 // channels from kGateLow (passes) to kGateHigh (withheld), and each map is
 // withheld over the pixels its receptive field reaches.
 constexpr double kGateLow = 0.05, kGateHigh = 0.15;
+// The pixels a level's map reads across: 3 for level 0, 5, 13, 29, ... for the conv stack's maps.
+int64_t skip_receptive_field(int level);
 std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips);
 // The edit of an encoding `e` (its code as the decoder sees it) from the
 // attributes y_from to y_to, as image logits: G(y_to, code), with the

@@ -93,8 +93,8 @@ void validate(const TrainConfig& c) {
     while (s > 4 && s % 2 == 0) s /= 2, ++depth;
     if (s != 4 || depth < 2 || c.size > 512)
         throw UsageError("--size must be 4 times a power of two, from 16 to 512 (32, 64, 128)");
-    if (c.skips > depth - 1)
-        throw UsageError("--skips must be at most " + std::to_string(depth - 1) + " at --size " + std::to_string(c.size));
+    if (c.skips > depth)
+        throw UsageError("--skips must be at most " + std::to_string(depth) + " at --size " + std::to_string(c.size));
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
     if (c.world_size < 1) throw UsageError("--world-size must be at least 1");
     if (c.rank >= c.world_size)

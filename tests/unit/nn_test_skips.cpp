@@ -27,23 +27,30 @@ ModelConfig skip_config(int skips) {
 TEST_CASE("skip gates: open where nothing changes, shut over a change's receptive field") {
     torch::Tensor from = torch::full({1, 3, 64, 64}, 0.5f), to = from.clone();
     CHECK(skip_gates(from, to, 3)[0].min().item<float>() == 1.0f);
+    CHECK(skip_receptive_field(0) == 3);
+    CHECK(skip_receptive_field(1) == 5);
+    CHECK(skip_receptive_field(2) == 13);
+    CHECK(skip_receptive_field(3) == 29);
     // One pixel of one channel changed by 0.2 (above kGateHigh): withheld.
     to[0][1][20][21] = 0.7f;
     auto g = skip_gates(from, to, 3);
     REQUIRE(g.size() == 3);
-    CHECK(g[0].sizes() == torch::IntArrayRef({1, 1, 32, 32}));
-    CHECK(g[1].sizes() == torch::IntArrayRef({1, 1, 16, 16}));
-    CHECK(g[2].sizes() == torch::IntArrayRef({1, 1, 8, 8}));
-    // Map 0 (32x32, 5 px receptive field): the pixel's cell (10, 10) and one
-    // cell around it are shut, the rest open.
-    CHECK(g[0].sum().item<float>() == Approx(32 * 32 - 9));
-    CHECK(g[0][0][0][10][10].item<float>() == 0.0f);
-    CHECK(g[0][0][0][9][11].item<float>() == 0.0f);
-    CHECK(g[0][0][0][10][12].item<float>() == 1.0f);
-    // Map 1 (16x16, 13 px): two cells around cell (5, 5).
-    CHECK(g[1].sum().item<float>() == Approx(16 * 16 - 25));
-    CHECK(g[1][0][0][3][7].item<float>() == 0.0f);
-    CHECK(g[1][0][0][2][5].item<float>() == 1.0f);
+    CHECK(g[0].sizes() == torch::IntArrayRef({1, 1, 64, 64}));
+    CHECK(g[1].sizes() == torch::IntArrayRef({1, 1, 32, 32}));
+    CHECK(g[2].sizes() == torch::IntArrayRef({1, 1, 16, 16}));
+    // Level 0 (64x64, 3 px receptive field): the pixel and its 8 neighbours.
+    CHECK(g[0].sum().item<float>() == Approx(64 * 64 - 9));
+    CHECK(g[0][0][0][19][22].item<float>() == 0.0f);
+    CHECK(g[0][0][0][20][23].item<float>() == 1.0f);
+    // Level 1 (32x32, 5 px): the pixel's cell (10, 10) and one cell around it.
+    CHECK(g[1].sum().item<float>() == Approx(32 * 32 - 9));
+    CHECK(g[1][0][0][10][10].item<float>() == 0.0f);
+    CHECK(g[1][0][0][9][11].item<float>() == 0.0f);
+    CHECK(g[1][0][0][10][12].item<float>() == 1.0f);
+    // Level 2 (16x16, 13 px): two cells around cell (5, 5).
+    CHECK(g[2].sum().item<float>() == Approx(16 * 16 - 25));
+    CHECK(g[2][0][0][3][7].item<float>() == 0.0f);
+    CHECK(g[2][0][0][2][5].item<float>() == 1.0f);
     // Below kGateLow nothing is withheld; halfway up the ramp, half.
     to[0][1][20][21] = 0.5f + float(kGateLow) * 0.9f;
     CHECK(skip_gates(from, to, 1)[0].min().item<float>() == 1.0f);
@@ -53,21 +60,22 @@ TEST_CASE("skip gates: open where nothing changes, shut over a change's receptiv
 
 TEST_CASE("a decoder with skips: the maps change the image only where the gates are open") {
     torch::manual_seed(11);
-    ModelConfig c = skip_config(2);
+    ModelConfig c = skip_config(3);
     Networks n = make_networks(c);
     n.E->eval(), n.G->eval();
     torch::NoGradGuard ng;
     torch::Tensor x = torch::rand({2, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}});
     EncoderOut e = n.E->forward(x);
-    REQUIRE(e.skips.size() == 2);
-    CHECK(e.skips[0].sizes() == torch::IntArrayRef({2, 4, 16, 16}));
-    CHECK(e.skips[1].sizes() == torch::IntArrayRef({2, 8, 8, 8}));
+    REQUIRE(e.skips.size() == 3);
+    CHECK(e.skips[0].sizes() == torch::IntArrayRef({2, 4, 32, 32}));
+    CHECK(e.skips[1].sizes() == torch::IntArrayRef({2, 4, 16, 16}));
+    CHECK(e.skips[2].sizes() == torch::IntArrayRef({2, 8, 8, 8}));
     // The reconstruction (y_from == y_to) passes every map.
-    std::vector<torch::Tensor> open = {torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
+    std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
     torch::Tensor rec = edit_logits(n, e, e.mu, y, y);
     CHECK((rec - n.G->forward(y, e.mu, Skips{e.skips, open})).abs().max().item<double>() == 0.0);
     // Other maps with the gates shut give the same image; with them open, another.
-    std::vector<torch::Tensor> shut = {torch::zeros({2, 1, 16, 16}), torch::zeros({2, 1, 8, 8})};
+    std::vector<torch::Tensor> shut = {torch::zeros({2, 1, 32, 32}), torch::zeros({2, 1, 16, 16}), torch::zeros({2, 1, 8, 8})};
     EncoderOut other = n.E->forward(torch::rand({2, 3, 32, 32}));
     torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, shut}), b = n.G->forward(y, e.mu, Skips{other.skips, shut});
     CHECK((a - b).abs().max().item<double>() == 0.0);
@@ -77,7 +85,8 @@ TEST_CASE("a decoder with skips: the maps change the image only where the gates 
     torch::manual_seed(11);
     Networks p = make_networks(plain);
     p.E->eval(), p.G->eval();
-    CHECK(p.G->named_parameters().size() + 8 == n.G->named_parameters().size());  // 2 x (1x1 conv + BatchNorm)
+    // Three 1x1 convolutions and two BatchNorms, two parameters each.
+    CHECK(p.G->named_parameters().size() + 10 == n.G->named_parameters().size());
     EncoderOut pe = p.E->forward(x);
     CHECK(pe.skips.empty());
     CHECK((edit_logits(p, pe, pe.mu, y, 1 - y) - p.G->forward(1 - y, pe.mu)).abs().max().item<double>() == 0.0);
@@ -85,7 +94,7 @@ TEST_CASE("a decoder with skips: the maps change the image only where the gates 
 
 TEST_CASE("a model with skips: the file round trip, Model::edit, and the step's skip term") {
     torch::manual_seed(12);
-    ModelConfig c = skip_config(1);
+    ModelConfig c = skip_config(2);
     Networks n = make_networks(c);
     char dir[] = "/tmp/ifgan-skips-XXXXXX";
     REQUIRE(mkdtemp(dir));
@@ -115,9 +124,12 @@ TEST_CASE("a model with skips: the file round trip, Model::edit, and the step's 
     StepLosses l = ifgan_forward(n, torch::rand({4, 3, 32, 32}), torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}}), w, gen);
     CHECK(l.rec_skip.item<double>() > 0);
     ifgan_backward(n, l);
-    auto proj = n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight;
-    REQUIRE(proj.grad().defined());
-    CHECK(proj.grad().abs().sum().item<double>() > 0);
+    for (size_t level = 0; level < 2; ++level) {
+        auto proj = n.G->skip_proj[level]->as<torch::nn::Conv2dImpl>()->weight;
+        REQUIRE(proj.grad().defined());
+        CHECK(proj.grad().abs().sum().item<double>() > 0);
+    }
+    CHECK(n.E->skip_in->weight.grad().abs().sum().item<double>() > 0);
     // The first encoder layer's gradient includes the skip term's.
     auto first = n.E->convs->layers->begin()->ptr()->parameters()[0];
     CHECK(first.grad().abs().sum().item<double>() > 0);
