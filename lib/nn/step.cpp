@@ -56,8 +56,15 @@ static torch::Tensor shard_noise(at::IntArrayRef sizes, const StepWeights& w, at
 // 1 - y, without skips) for the first half of the batch, open for the
 // second, so that G learns both to draw the withheld region from (ŷ, z) in
 // the context the maps give and to pass the maps where nothing changes.
-static torch::Tensor skip_reconstruction(Networks& n, const EncoderOut& e, const torch::Tensor& z,
-                                         const torch::Tensor& dec_y, const torch::Tensor& y, const torch::Tensor& xr) {
+// In the same pass, the first half edited: 1 - y through the same gates,
+// for the β term, so that G draws the attribute it is given there rather
+// than the one the context around the withheld region implies.
+struct SkipPass {
+    torch::Tensor rec_logits;     // B reconstructions
+    torch::Tensor edits, targets; // the first half edited, and the attributes asked for
+};
+static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor& z, const torch::Tensor& dec_y,
+                          const torch::Tensor& y, const torch::Tensor& xr) {
     torch::Tensor flipped;
     {
         torch::NoGradGuard ng;
@@ -65,14 +72,27 @@ static torch::Tensor skip_reconstruction(Networks& n, const EncoderOut& e, const
     }
     std::vector<torch::Tensor> gates = skip_gates(xr.detach(), flipped, n.config.skips);
     const int64_t B = z.size(0), edited = (B + 1) / 2;
-    for (auto& g : gates) g.narrow(0, edited, B - edited).fill_(1);
-    return n.G->forward(dec_y, z, Skips{e.skips, gates}).to(torch::kFloat32);
+    std::vector<torch::Tensor> maps;
+    for (size_t i = 0; i < gates.size(); ++i) {
+        torch::Tensor shut = gates[i].narrow(0, 0, edited).clone();
+        gates[i].narrow(0, edited, B - edited).fill_(1);
+        gates[i] = torch::cat({gates[i], shut});
+        maps.push_back(torch::cat({e.skips[i], e.skips[i].narrow(0, 0, edited)}));
+    }
+    SkipPass p;
+    p.targets = (1 - y).narrow(0, 0, edited);
+    torch::Tensor out = n.G->forward(torch::cat({dec_y, p.targets}), torch::cat({z, z.narrow(0, 0, edited)}),
+                                     Skips{maps, gates}).to(torch::kFloat32);
+    p.rec_logits = out.narrow(0, 0, B);
+    p.edits = torch::sigmoid(out.narrow(0, B, edited));
+    return p;
 }
 
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          at::Generator& gen) {
     torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
-    torch::Tensor xs_rec_logits;
+    SkipPass skip;
+    torch::Tensor beta_labels;  // what the β term's images should show
     torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits, a_in;
     std::shared_ptr<CriticPass> critic;
     {
@@ -97,7 +117,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         torch::Tensor xr = torch::sigmoid(xr_logits);
         // With skips, pass 2b: G with the encoder's maps, withheld where
         // flipping the attributes changes G's own image (L_rec_skip).
-        if (n.config.skips) xs_rec_logits = skip_reconstruction(n, e, z, dec_y, y, xr);
+        if (n.config.skips) skip = skip_pass(n, e, z, dec_y, y, xr);
         // Pass 3, G on (y, z_p): a sample x̃ for the real labels (L_gen, D's loss).
         torch::Tensor zp = shard_noise(mu.sizes(), w, gen);
         torch::Tensor xs = torch::sigmoid(n.G->forward(y, zp)).to(torch::kFloat32);
@@ -118,10 +138,15 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
             d_rec = d.slice(0, B, 2 * B);
             d_samp = d.slice(0, 2 * B, 3 * B);
         }
-        // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples) for the β term. With the detached head only the
+        // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples, the edits
+        // through the skips with skips) for the β term. With the detached head only the
         // head learns from it, so the conv stack runs without a graph.
         if (w.beta != 0) {
-            torch::Tensor target = w.beta_samples ? torch::cat({xr, xs}, 0) : xr;
+            std::vector<torch::Tensor> images = {xr}, labels = {y};
+            if (w.beta_samples) images.push_back(xs), labels.push_back(y);
+            if (skip.edits.defined()) images.push_back(skip.edits), labels.push_back(skip.targets);
+            torch::Tensor target = torch::cat(images, 0);
+            beta_labels = torch::cat(labels, 0);
             torch::Tensor feats;
             if (n.config.detached_head) {
                 torch::NoGradGuard ng;
@@ -139,11 +164,10 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     StepLosses l;
     l.critic = critic;
     l.rec = loss::reconstruction(xr_logits, x);
-    l.rec_skip = xs_rec_logits.defined() ? loss::reconstruction(xs_rec_logits, x) : torch::zeros({});
+    l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x) : torch::zeros({});
     l.kl = loss::kl(mu, logvar);
     l.cls = loss::classification(y_logits, y);
-    l.cls_rec = !yrec_logits.defined() ? torch::zeros({})
-                : loss::classification(yrec_logits, w.beta_samples ? torch::cat({y, y}, 0) : y);
+    l.cls_rec = !yrec_logits.defined() ? torch::zeros({}) : loss::classification(yrec_logits, beta_labels);
     l.aux = loss::classification(a_logits, y);
     l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp) : torch::zeros({});
     l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp) : torch::zeros({});
