@@ -167,7 +167,10 @@ torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z, const Skips
         h = h + passed(level, h);
     }
     h = deconvs->begin()[3 * stages].forward(h);
-    return h + passed(0, h);
+    h = h + passed(0, h);
+    if (!s.plain.defined()) return h;
+    torch::Tensor g = s.gates[0].to(h.scalar_type());
+    return g * h + (1 - g) * s.plain.to(h.scalar_type());
 }
 
 int64_t skip_receptive_field(int level) {
@@ -196,14 +199,16 @@ torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor&
                           const torch::Tensor& y_from, const torch::Tensor& y_to) {
     if (!n.config.skips) return n.G->forward(y_to, code);
     std::vector<torch::Tensor> gates;
+    torch::Tensor plain;
     if (torch::equal(y_from, y_to)) {
         for (const auto& m : e.skips) gates.push_back(torch::ones({m.size(0), 1, m.size(2), m.size(3)}));
     } else {
-        torch::Tensor both = torch::sigmoid(n.G->forward(torch::cat({y_from, y_to}), torch::cat({code, code})));
+        torch::Tensor both = n.G->forward(torch::cat({y_from, y_to}), torch::cat({code, code}));
         const int64_t B = code.size(0);
-        gates = skip_gates(both.narrow(0, 0, B), both.narrow(0, B, B), n.config.skips);
+        plain = both.narrow(0, B, B);
+        gates = skip_gates(torch::sigmoid(both.narrow(0, 0, B)), torch::sigmoid(plain), n.config.skips);
     }
-    return n.G->forward(y_to, code, Skips{e.skips, gates});
+    return n.G->forward(y_to, code, Skips{e.skips, gates, plain});
 }
 
 CriticImpl::CriticImpl(int size, int f, int outputs) {

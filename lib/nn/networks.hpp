@@ -69,6 +69,9 @@ TORCH_MODULE(UpConv);
 struct Skips {
     const std::vector<torch::Tensor>& maps;
     std::vector<torch::Tensor> gates;
+    // The decoder's logits without maps for the same (y, z): where level 0's
+    // gate is shut the output is these, blended by that gate.
+    torch::Tensor plain;
 };
 
 struct DecoderImpl : torch::nn::Module {

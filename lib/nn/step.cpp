@@ -64,13 +64,14 @@ struct SkipPass {
     torch::Tensor edits, targets; // the first half edited, and the attributes asked for
 };
 static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor& z, const torch::Tensor& dec_y,
-                          const torch::Tensor& y, const torch::Tensor& xr) {
+                          const torch::Tensor& y, const torch::Tensor& xr_logits) {
     torch::Tensor flipped;
     {
         torch::NoGradGuard ng;
-        flipped = torch::sigmoid(n.G->forward(1 - y, z.detach()));
+        flipped = n.G->forward(1 - y, z.detach()).to(torch::kFloat32);
     }
-    std::vector<torch::Tensor> gates = skip_gates(xr.detach(), flipped, n.config.skips);
+    std::vector<torch::Tensor> gates =
+        skip_gates(torch::sigmoid(xr_logits.detach()), torch::sigmoid(flipped), n.config.skips);
     const int64_t B = z.size(0), edited = (B + 1) / 2;
     std::vector<torch::Tensor> maps;
     for (size_t i = 0; i < gates.size(); ++i) {
@@ -81,8 +82,11 @@ static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor&
     }
     SkipPass p;
     p.targets = (1 - y).narrow(0, 0, edited);
+    // Where level 0 is withheld, G's own images without maps: the
+    // reconstruction (with its gradient) and the flipped one.
+    torch::Tensor plain = torch::cat({xr_logits, flipped.narrow(0, 0, edited)});
     torch::Tensor out = n.G->forward(torch::cat({dec_y, p.targets}), torch::cat({z, z.narrow(0, 0, edited)}),
-                                     Skips{maps, gates}).to(torch::kFloat32);
+                                     Skips{maps, gates, plain}).to(torch::kFloat32);
     p.rec_logits = out.narrow(0, 0, B);
     p.edits = torch::sigmoid(out.narrow(0, B, edited));
     return p;
@@ -117,7 +121,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         torch::Tensor xr = torch::sigmoid(xr_logits);
         // With skips, pass 2b: G with the encoder's maps, withheld where
         // flipping the attributes changes G's own image (L_rec_skip).
-        if (n.config.skips) skip = skip_pass(n, e, z, dec_y, y, xr);
+        if (n.config.skips) skip = skip_pass(n, e, z, dec_y, y, xr_logits);
         // Pass 3, G on (y, z_p): a sample x̃ for the real labels (L_gen, D's loss).
         torch::Tensor zp = shard_noise(mu.sizes(), w, gen);
         torch::Tensor xs = torch::sigmoid(n.G->forward(y, zp)).to(torch::kFloat32);
