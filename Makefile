@@ -180,10 +180,11 @@ results: deps
 	@bash examples/results.sh
 
 # Fuzzing (libFuzzer, with AddressSanitizer and UBSan) of every parser that
-# reads what a user hands in: latent records, label files, PNG and JPEG.
+# reads what a user hands in: latent records, label files, PNG and JPEG,
+# model files, align records and landmark files.
 #   make fuzz FUZZ_SECONDS=60     seconds per target
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := records labels image model
+FUZZ_TARGETS := records labels image model align
 FUZZ_FLAGS := -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.cpp $(CORE_SRCS) $(wildcard lib/core/*.hpp)
 	@mkdir -p $(B)/fuzz

@@ -1,5 +1,7 @@
 #include "core/align.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -124,6 +126,32 @@ Landmarks transform(const Affine& t, const Landmarks& l) {
 std::map<std::string, Landmarks> read_landmark_file(const std::string& path) {
     std::ifstream f(path);
     if (!f) throw Error(path + ": cannot open");
+    return parse_landmark_file(f, path);
+}
+
+AlignRecord parse_align_record(const std::string& line, const std::string& where) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw Error(where + ": not a JSON record");
+    if (j.contains("error")) throw Error(where + ": the aligner found no face there: " + j["error"].dump());
+    AlignRecord r;
+    try {
+        r.id = j.at("id").get<std::string>();
+        r.source = j.at("source").get<std::string>();
+        const auto& marks = j.at("landmarks");
+        if (!marks.is_array() || marks.size() != 5) throw std::invalid_argument("five landmarks");
+        for (size_t i = 0; i < 5; ++i) {
+            r.landmarks.x[i] = marks[i].at(0).get<double>();
+            r.landmarks.y[i] = marks[i].at(1).get<double>();
+            if (!std::isfinite(r.landmarks.x[i]) || !std::isfinite(r.landmarks.y[i]))
+                throw std::invalid_argument("finite landmarks");
+        }
+    } catch (const std::exception&) {
+        throw Error(where + ": an align record needs \"id\", \"source\" and five [x, y] \"landmarks\"");
+    }
+    return r;
+}
+
+std::map<std::string, Landmarks> parse_landmark_file(std::istream& f, const std::string& path) {
     std::map<std::string, Landmarks> out;
     std::string line;
     size_t n = 0;

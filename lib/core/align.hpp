@@ -6,6 +6,7 @@
 // its centre is (i + 0.5, j + 0.5).
 #pragma once
 #include <array>
+#include <istream>
 #include <map>
 #include <string>
 #include <vector>
@@ -70,6 +71,17 @@ Landmarks transform(const Affine& t, const Landmarks& l);
 // image: NAME x1 y1 ... x5 y5, pixel indices (read as the pixels' centres).
 // Errors name FILE:LINE. Keyed by NAME.
 std::map<std::string, Landmarks> read_landmark_file(const std::string& path);
+// An ifgan-align record (docs/formats.md, "Align records"): the aligned
+// crop's id, the photo it came from, and the five landmarks in the photo.
+// A record with "error" (no face found there), or one that lacks a field,
+// is an Error naming `where`.
+struct AlignRecord {
+    std::string id, source;
+    Landmarks landmarks;
+};
+AlignRecord parse_align_record(const std::string& line, const std::string& where);
+// The same from a stream; `path` names it in messages.
+std::map<std::string, Landmarks> parse_landmark_file(std::istream& in, const std::string& path);
 std::string format_landmark_file(const std::map<std::string, Landmarks>& l);  // integers, as CelebA writes them
 
 // out(p) = src(inverse(to_dst)(p)) for every pixel p of a w x h image,

@@ -27,21 +27,13 @@ bool is_align_record(const std::string& input) {
 // An ifgan-align record: the photo is warped straight onto the model's
 // frame by the similarity that takes its landmarks there (one resampling).
 FaceSource align_source(const std::string& input, const std::string& where, const ModelConfig& c, Image& face) {
-    nlohmann::json j = nlohmann::json::parse(input, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw Error(where + ": not a JSON record");
-    if (j.contains("error")) throw Error(where + ": the aligner found no face there: " + j["error"].dump());
+    AlignRecord r = parse_align_record(input, where);
     FaceSource f;
-    try {
-        f.id = j.at("id").get<std::string>();
-        f.path = j.at("source").get<std::string>();
-        const auto& marks = j.at("landmarks");
-        if (marks.size() != 5) throw Error("");
-        for (size_t i = 0; i < 5; ++i) f.landmarks.x[i] = marks[i].at(0).get<double>(), f.landmarks.y[i] = marks[i].at(1).get<double>();
-        f.has_landmarks = true;
-        f.to_model = fit_similarity(f.landmarks, model_frame(c.frame, c.size));
-    } catch (const std::exception&) {
-        throw Error(where + ": an align record needs \"id\", \"source\" and five [x, y] \"landmarks\"");
-    }
+    f.id = r.id;
+    f.path = r.source;
+    f.landmarks = r.landmarks;
+    f.has_landmarks = true;
+    f.to_model = fit_similarity(f.landmarks, model_frame(c.frame, c.size));
     Image photo = read_image(f.path);
     f.width = photo.width, f.height = photo.height;
     face = warp_affine(photo, f.to_model, c.size, c.size);
