@@ -184,6 +184,9 @@ std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Te
     torch::NoGradGuard ng;
     torch::Tensor d = (to.to(torch::kFloat32) - from.to(torch::kFloat32)).abs().amax(1, true);
     torch::Tensor withheld = ((d - kGateLow) / (kGateHigh - kGateLow)).clamp(0, 1);
+    // Widened: the decoder's soft edges of a change are still the change.
+    const int64_t w = kGateMargin;
+    withheld = torch::max_pool2d(withheld, {2 * w + 1, 2 * w + 1}, {1, 1}, {w, w});
     std::vector<torch::Tensor> gates;
     for (int level = 0; level < skips; ++level) {
         const int64_t factor = int64_t(1) << level, rf = skip_receptive_field(level);

@@ -125,9 +125,11 @@ Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
 // The gates of a decoder with skips, from where its images without skips
 // change between the attributes of the encoding and the edit's (both in
 // [0, 1]): a pixel is withheld in proportion to the largest change of its
-// channels from kGateLow (passes) to kGateHigh (withheld), and each map is
-// withheld over the pixels its receptive field reaches.
+// channels from kGateLow (passes) to kGateHigh (withheld), widened by
+// kGateMargin pixels, and each map is withheld over the pixels its
+// receptive field reaches.
 constexpr double kGateLow = 0.05, kGateHigh = 0.15;
+constexpr int kGateMargin = 2;
 // The pixels a level's map reads across: 3 for level 0, 5, 13, 29, ... for the conv stack's maps.
 int64_t skip_receptive_field(int level);
 std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips);

@@ -38,19 +38,21 @@ TEST_CASE("skip gates: open where nothing changes, shut over a change's receptiv
     CHECK(g[0].sizes() == torch::IntArrayRef({1, 1, 64, 64}));
     CHECK(g[1].sizes() == torch::IntArrayRef({1, 1, 32, 32}));
     CHECK(g[2].sizes() == torch::IntArrayRef({1, 1, 16, 16}));
-    // Level 0 (64x64, 3 px receptive field): the pixel and its 8 neighbours.
-    CHECK(g[0].sum().item<float>() == Approx(64 * 64 - 9));
-    CHECK(g[0][0][0][19][22].item<float>() == 0.0f);
-    CHECK(g[0][0][0][20][23].item<float>() == 1.0f);
-    // Level 1 (32x32, 5 px): the pixel's cell (10, 10) and one cell around it.
-    CHECK(g[1].sum().item<float>() == Approx(32 * 32 - 9));
-    CHECK(g[1][0][0][10][10].item<float>() == 0.0f);
-    CHECK(g[1][0][0][9][11].item<float>() == 0.0f);
-    CHECK(g[1][0][0][10][12].item<float>() == 1.0f);
-    // Level 2 (16x16, 13 px): two cells around cell (5, 5).
-    CHECK(g[2].sum().item<float>() == Approx(16 * 16 - 25));
-    CHECK(g[2][0][0][3][7].item<float>() == 0.0f);
-    CHECK(g[2][0][0][2][5].item<float>() == 1.0f);
+    static_assert(kGateMargin == 2, "the counts below are for a margin of 2 pixels");
+    // The change widened by the margin: pixels 18..22 x 19..23. Level 0
+    // (64x64, 3 px receptive field): one pixel more around that, 7 x 7.
+    CHECK(g[0].sum().item<float>() == Approx(64 * 64 - 49));
+    CHECK(g[0][0][0][17][24].item<float>() == 0.0f);
+    CHECK(g[0][0][0][16][21].item<float>() == 1.0f);
+    CHECK(g[0][0][0][20][25].item<float>() == 1.0f);
+    // Level 1 (32x32, 5 px): cells 9..11 x 9..11, one cell more around: 5 x 5.
+    CHECK(g[1].sum().item<float>() == Approx(32 * 32 - 25));
+    CHECK(g[1][0][0][8][12].item<float>() == 0.0f);
+    CHECK(g[1][0][0][10][13].item<float>() == 1.0f);
+    // Level 2 (16x16, 13 px): cells 4..5 x 4..5, two cells more around: 6 x 6.
+    CHECK(g[2].sum().item<float>() == Approx(16 * 16 - 36));
+    CHECK(g[2][0][0][2][7].item<float>() == 0.0f);
+    CHECK(g[2][0][0][1][5].item<float>() == 1.0f);
     // Below kGateLow nothing is withheld; halfway up the ramp, half.
     to[0][1][20][21] = 0.5f + float(kGateLow) * 0.9f;
     CHECK(skip_gates(from, to, 1)[0].min().item<float>() == 1.0f);
