@@ -48,6 +48,8 @@ TrainConfig recipe(const std::string& name) {
     c.gamma = 2;
     c.delta = 0;                    // with the GAN at this budget: edits 74% / 88% and
                                     // reconstruction MSE 0.038, against 98% / 100% and 0.015
+    c.skips = 3;                    // the face kept where the edit does not change it:
+                                    // 21 -> 32.7 dB, other attributes kept 72.5% -> 98.9%
     return c;
 }
 
