@@ -1,6 +1,7 @@
 #include "nn/networks.hpp"
 
 #include <ATen/autocast_mode.h>
+#include <cmath>
 
 #include "core/util.hpp"
 
@@ -252,6 +253,21 @@ Networks make_networks(const ModelConfig& c, unsigned parts) {
         n.A = Aux(c.nz, int(c.k()));
     }
     return n;
+}
+
+void init_as_torch03(Networks& n) {
+    torch::NoGradGuard ng;
+    for (auto& net : n.modules())
+        for (auto& m : net->modules()) {
+            if (auto* bn = m->as<torch::nn::BatchNorm2dImpl>()) {
+                bn->weight.uniform_(0, 1);
+                bn->bias.zero_();
+            } else if (auto* up = m->as<UpConvImpl>()) {
+                const double bound = 1.0 / std::sqrt(double(up->weight.size(0) * up->weight.size(2) * up->weight.size(3)));
+                up->weight.uniform_(-bound, bound);
+                up->bias.uniform_(-bound, bound);
+            }
+        }
 }
 
 void to_channels_last(torch::nn::Module& m) {

@@ -140,6 +140,13 @@ std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Te
 torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
                           const torch::Tensor& y_from, const torch::Tensor& y_to);
 
+// PyTorch 0.3's initialisation where LibTorch's differs (--init torch03):
+// BatchNorm weights U(0, 1) and biases 0; transposed convolutions' weights
+// and biases U(±1/sqrt(cin·k·k)), the fan-in of their input channels
+// (LibTorch takes the output channels'). Convolutions and linear layers
+// are the same in both.
+void init_as_torch03(Networks& n);
+
 // Puts every 4-D parameter and buffer in channels-last (NHWC) order, the
 // layout oneDNN's convolutions prefer.
 void to_channels_last(torch::nn::Module& m);

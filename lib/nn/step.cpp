@@ -27,6 +27,8 @@ StepWeights step_weights(const TrainConfig& c) {
     w.aux_on_mu = c.aux_input == AuxInput::mu;
     w.aux_standardize = c.aux_standardize;
     w.beta_samples = c.beta_samples;
+    w.bce = c.bce;
+    w.fresh_aux_z = c.aux_z == AuxZ::fresh;
     return w;
 }
 
@@ -37,7 +39,7 @@ static torch::Tensor adversarial_term(const StepWeights& w, const torch::Tensor&
     auto std_mu = [&] { return w.aux_on_mu && w.aux_standardize ? a_in : aux_input(mu, true); };
     switch (w.adversary) {
         case Adversary::paper: return -aux;
-        case Adversary::confusion: return loss::classification(a_logits, torch::full_like(y, 0.5));
+        case Adversary::confusion: return loss::classification(a_logits, torch::full_like(y, 0.5), w.bce);
         case Adversary::linear: return loss::linear_separation(std_mu(), y, 0.1);
     }
     throw Error("unknown adversary");
@@ -107,13 +109,17 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         logvar = e.logvar.to(torch::kFloat32);
         y_logits = e.y_logits.to(torch::kFloat32);
         torch::Tensor z = mu + (0.5 * logvar).exp() * shard_noise(mu.sizes(), w, gen);
+        // What A reads: this z, or another sample from the same posterior.
+        torch::Tensor z_aux = w.fresh_aux_z ? mu + (0.5 * logvar).exp() * shard_noise(mu.sizes(), w, gen) : z;
         // With an eraser (--erase leace) the decoder and A see the code with
         // the attributes linearly erased, by a map refitted to this encoder.
         code_mu = mu;
         if (!n.R.is_empty()) {
             n.R->update(mu, y);
+            z_aux = w.fresh_aux_z ? n.R->forward_training(z_aux) : torch::Tensor();
             z = n.R->forward_training(z);
             code_mu = n.R->forward_training(mu);
+            if (!z_aux.defined()) z_aux = z;
         }
         torch::Tensor dec_y = w.label_input ? y : torch::sigmoid(y_logits);
         // Pass 2, G on (ŷ, z): the reconstruction x̂ (L_rec, L_gen, D's loss, β term).
@@ -162,19 +168,20 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         }
         // Pass 6, A on z (or mu): serves −γ·BCE(A(z), y) for E (through z) and A's own
         // loss (A's parameters only, as if z were detached).
-        a_in = aux_input(w.aux_on_mu ? code_mu : z, w.aux_standardize);
+        a_in = aux_input(w.aux_on_mu ? code_mu : z_aux, w.aux_standardize);
         a_logits = n.A->forward(a_in).to(torch::kFloat32);
     }
     StepLosses l;
     l.critic = critic;
-    l.rec = loss::reconstruction(xr_logits, x);
-    l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x) : torch::zeros({});
+    const loss::Bce f = w.bce;
+    l.rec = loss::reconstruction(xr_logits, x, f);
+    l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x, f) : torch::zeros({});
     l.kl = loss::kl(mu, logvar);
-    l.cls = loss::classification(y_logits, y);
-    l.cls_rec = !yrec_logits.defined() ? torch::zeros({}) : loss::classification(yrec_logits, beta_labels);
-    l.aux = loss::classification(a_logits, y);
-    l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp) : torch::zeros({});
-    l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp) : torch::zeros({});
+    l.cls = loss::classification(y_logits, y, f);
+    l.cls_rec = !yrec_logits.defined() ? torch::zeros({}) : loss::classification(yrec_logits, beta_labels, f);
+    l.aux = loss::classification(a_logits, y, f);
+    l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp, f) : torch::zeros({});
+    l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp, f) : torch::zeros({});
     l.adv = adversarial_term(w, code_mu, a_in, a_logits, y, l.aux);
     if (w.shards > 1) {
         // The batch sums, over this rank's part, scaled to the global batch:

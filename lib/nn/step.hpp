@@ -24,6 +24,10 @@ struct StepWeights {
     // The β term also classifies the samples x̃ = G(y, z_p): with random z_p
     // the decoder can only draw the attribute from y, so it learns to use y.
     bool beta_samples = false;
+    // The authors' numerics: every BCE term in PyTorch 0.3's bounded form;
+    // A and the γ term on a fresh sample of z.
+    BceForm bce = BceForm::logits;
+    bool fresh_aux_z = false;
     // Data parallel: this rank's batch is part `shard` of `shards` equal
     // parts of the global batch. The noise is drawn for the whole global
     // batch and this part taken, so that every rank's generator stays in step

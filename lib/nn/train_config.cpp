@@ -26,6 +26,8 @@ TrainConfig recipe(const std::string& name) {
         // faces, where RMSprop at 2e-4 with 64 filters was seen to fall from
         // 99.3% to 82.3% between its first two epochs.
         c.kind = Kind::classifier;
+        c.bce = BceForm::logits;  // the judge is ifgan's own, not the authors'
+        c.init = Init::libtorch;
         c.optimizer = Optimizer::adam;
         c.lr = 5e-4;
         c.f = 32;
@@ -48,6 +50,9 @@ TrainConfig recipe(const std::string& name) {
     c.gamma = 2;
     c.delta = 0;                    // with the GAN at this budget: edits 74% / 88% and
                                     // reconstruction MSE 0.038, against 98% / 100% and 0.015
+    c.bce = BceForm::logits;        // exact, and it keeps pushing where the bounded form stops
+    c.aux_z = AuxZ::shared;
+    c.init = Init::libtorch;
     c.skips = 3;                    // the face kept where the edit does not change it:
                                     // 21 -> 32.7 dB, other attributes kept 72.5% -> 98.9%
     return c;

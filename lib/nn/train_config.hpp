@@ -38,6 +38,16 @@ enum class Adversary {
 };
 // What A reads: z (the paper) or the posterior mean mu.
 enum class AuxInput { z, mu };
+// How every BCE term is computed (nn/losses.hpp): from logits, exactly, or
+// as PyTorch 0.3 computed it on sigmoid outputs, bounded (the authors' code).
+enum class BceForm { logits, bounded };
+// What z A and E's γ term read: the decoder's sample, or a fresh sample
+// from the same posterior (the authors' code calls re_param again).
+enum class AuxZ { shared, fresh };
+// The networks' initial weights: LibTorch's, or PyTorch 0.3's (BatchNorm
+// weights U(0, 1); transposed convolutions U(±1/sqrt(fan-in)) with the
+// fan-in of their input channels), as the authors' code started from.
+enum class Init { libtorch, torch03 };
 // Beyond the paper: LEACE, closed-form linear erasure of the attributes from
 // the identity code (lib/nn/eraser.hpp, docs/erasure.md).
 enum class Erase { none, leace };
@@ -59,6 +69,9 @@ IFGAN_ENUM_NAMES(Adversary, {Adversary::paper, "paper"}, {Adversary::confusion, 
                  {Adversary::linear, "linear"})
 IFGAN_ENUM_NAMES(AuxInput, {AuxInput::z, "z"}, {AuxInput::mu, "mu"})
 IFGAN_ENUM_NAMES(Erase, {Erase::none, "none"}, {Erase::leace, "leace"})
+IFGAN_ENUM_NAMES(BceForm, {BceForm::logits, "logits"}, {BceForm::bounded, "bounded"})
+IFGAN_ENUM_NAMES(AuxZ, {AuxZ::shared, "shared"}, {AuxZ::fresh, "fresh"})
+IFGAN_ENUM_NAMES(Init, {Init::libtorch, "libtorch"}, {Init::torch03, "torch03"})
 #undef IFGAN_ENUM_NAMES
 
 template <class E>
@@ -105,6 +118,10 @@ struct TrainConfig {
     Adversary adversary = Adversary::paper;
     bool beta_samples = false;  // β also classifies the samples G(y, z_p)
     Erase erase = Erase::none;
+    // The authors' numerics.
+    BceForm bce = BceForm::bounded;
+    AuxZ aux_z = AuxZ::fresh;
+    Init init = Init::torch03;
     // The optimiser.
     Optimizer optimizer = Optimizer::rmsprop;
     double lr = 2e-4;
@@ -173,6 +190,12 @@ void visit_options(C& c, V&& v) {
                           "none (the paper) or leace: erase the attributes linearly from the code the decoder "
                           "and A see, and from every code the model's encoder writes",
                           G::losses, Keep::restored});
+    v(c.bce, OptionInfo{"bce", "FORM", "bounded (PyTorch 0.3's, on sigmoid outputs: the authors' code) or logits (exact)",
+                        G::losses, Keep::restored});
+    v(c.aux_z, OptionInfo{"aux-z", "WHICH", "the z A and the γ term read: fresh (a sample of its own: the authors' "
+                                            "code) or shared (the decoder's)", G::losses, Keep::restored});
+    v(c.init, OptionInfo{"init", "HOW", "initial weights: torch03 (PyTorch 0.3's: the authors' code) or libtorch",
+                         G::model, Keep::logged});
     v(c.beta_samples, OptionInfo{"beta-samples", "", "the β term also classifies the samples G(y, z_p)", G::losses, Keep::restored});
     v(c.optimizer, OptionInfo{"optimizer", "NAME", "rmsprop or adam", G::optimiser, Keep::restored});
     v(c.lr, OptionInfo{"lr", "X", "learning rate", G::optimiser, Keep::restored});

@@ -141,7 +141,9 @@ void TrainingRun::start_fresh() {
     m.attrs = data.ds.attrs;
     m.frame = data.frame;
     torch::manual_seed(c.seed);  // weight initialisation
-    task = make_task(c, make_networks(m, kPartAll));
+    Networks nets = make_networks(m, kPartAll);
+    if (c.init == Init::torch03) init_as_torch03(nets);
+    task = make_task(c, std::move(nets));
 }
 
 void TrainingRun::resume() {
