@@ -177,6 +177,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.rec = loss::reconstruction(xr_logits, x, f);
     l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x, f) : torch::zeros({});
     l.kl = loss::kl(mu, logvar);
+    l.logvar_max = logvar.detach().abs().max();
     l.cls = loss::classification(y_logits, y, f);
     l.cls_rec = !yrec_logits.defined() ? torch::zeros({}) : loss::classification(yrec_logits, beta_labels, f);
     l.aux = loss::classification(a_logits, y, f);

@@ -48,6 +48,7 @@ struct StepLosses {
     // every attribute for half the batch and open for the other half.
     torch::Tensor rec_skip;
     torch::Tensor adv;  // E's γ term (see Adversary)
+    torch::Tensor logvar_max;  // the largest |log σ²| of the batch, for the log (no gradient)
     torch::Tensor eg;   // rec + rec_skip + α kl + ρ cls + β cls_rec + γ adv + δ gen
     std::shared_ptr<CriticPass> critic;  // D's pass, when run by hand
 };

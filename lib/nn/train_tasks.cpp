@@ -118,7 +118,7 @@ public:
         Terms t;
         for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"rec_skip", l.rec_skip}, {"kl", l.kl}, {"cls", l.cls},
                                 {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"adv", l.adv}, {"gen", l.gen},
-                                {"dis", l.dis}, {"eg", l.eg}})
+                                {"dis", l.dis}, {"eg", l.eg}, {"logvar_max", l.logvar_max}})
             t.add(name, v.item<double>());
         return t;
     }
