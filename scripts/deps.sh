@@ -1,7 +1,7 @@
 #!/bin/bash
-# Installs the Debian packages ifgan needs, only those missing, and makes sure
-# the system BLAS is OpenBLAS built with OpenMP (LibTorch's thread pool);
-# Debian's reference BLAS makes the fully connected layers about 5x slower.
+# Installs the Debian packages ifgan needs, only those missing, among them
+# OpenBLAS built with OpenMP (LibTorch's thread pool), which the tools load
+# whatever the system's libblas.so.3 points to.
 set -euo pipefail
 PKGS=(g++ make libtorch-dev libpng-dev libturbojpeg0-dev libcxxopts-dev nlohmann-json3-dev catch2
       libopenblas0-openmp jq groff-base time bc file gnuplot-nox libdlib-dev libdlib-data libgloo-dev "$@")  # "$@": what a target adds (make fuzz: clang)
@@ -20,11 +20,5 @@ if ((${#missing[@]})); then
     apt-get install -y --no-install-recommends "${missing[@]}" ||
         { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
 fi
-BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
-if [[ -e $BLAS ]] && [[ $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3) != "$(readlink -f $BLAS)" ]]; then
-    if [[ $(id -u) -eq 0 ]]; then
-        update-alternatives --set libblas.so.3-x86_64-linux-gnu "$BLAS" >&2
-    else
-        echo "deps: warning: libblas.so.3 is not OpenBLAS (OpenMP); training will be slow" >&2
-    fi
-fi
+# The tools reach OpenBLAS (OpenMP) through their own search path (the
+# Makefile's BLAS_RPATH): the system's libblas.so.3 alternative is left as it is.

@@ -102,3 +102,10 @@ for f in "$IFGAN_ROOT"/tests/fuzz/regressions/model-*; do
     expect_status 1 ifgan-classify -m "$f" $IMG/000001.png
     expect_err "$f: damaged"
 done
+
+# The tools load OpenBLAS (OpenMP) by their own search path, whatever the
+# system's libblas.so.3 alternative points to (the tests leave it alone).
+for t in ifgan-encode ifgan-train ifgan-align; do
+    ldd "$(command -v $t)" | grep -q 'libblas.so.3 => /usr/lib/x86_64-linux-gnu/openblas-openmp/' ||
+        fail "$t does not load OpenBLAS by its own path: $(ldd "$(command -v $t)" | grep blas)"
+done
