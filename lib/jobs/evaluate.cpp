@@ -49,13 +49,11 @@ size_t index_of(const std::vector<std::string>& v, const std::string& s) {
 
 double share(size_t hit, size_t n) { return n ? double(hit) / double(n) : 0.0; }
 
-// The model, the judge, the images and everything computed once for all attributes.
+// The editor, the judge, the images and everything computed once for all attributes.
 struct Prepared {
-    Prepared(const EvalOptions& opts)
-        : o(opts), m(Model::load(o.model, kPartEncoder | kPartDecoder, "ifgan")),
-          judge(Model::load(o.judge, kPartAll, "classifier")) {}
+    Prepared(const EvalOptions& opts, const EvalSubject& subject) : o(opts), s(subject) {}
     const EvalOptions& o;
-    Model m, judge;
+    const EvalSubject& s;
     Dataset ds;
     std::vector<size_t> idx, probe_idx;  // the evaluated split; the probe's train images
     CacheOptions co;
@@ -63,46 +61,45 @@ struct Prepared {
     std::vector<uint8_t> chw;  // the prepared faces, as the model reads them
     std::vector<float> mu, yp, j_orig, j_rec, probe_mu;
     size_t n() const { return idx.size(); }
-    const ModelConfig& c() const { return m.config(); }
+    const ModelConfig& c() const { return s.model; }
+    size_t judge_k() const { return s.judge_attrs.size(); }
 
     // Every face edited from its encoding to the attributes y.
     Floats decode(const std::vector<float>& y) const {
         Floats out(n(), orig.pix);
-        for_each_batch(n(), size_t(o.batch), [&](size_t s, size_t k) {
-            m.edit(&chw[s * orig.pix], &mu[s * size_t(c().nz)], &yp[s * c().k()], &y[s * c().k()], k, out.at(s));
+        for_each_batch(n(), size_t(o.batch), [&](size_t b, size_t k) {
+            s.edit(&chw[b * orig.pix], &mu[b * size_t(c().nz)], &yp[b * c().k()], &y[b * c().k()], k, out.at(b));
         });
         return out;
     }
-    std::vector<float> judge_all(const uint8_t* chw) const {
-        std::vector<float> p(n() * judge.config().k());
-        for_each_batch(n(), size_t(o.batch), [&](size_t s, size_t k) {
-            judge.classify(chw + s * orig.pix, k, &p[s * judge.config().k()]);
+    std::vector<float> judge_all(const uint8_t* faces) const {
+        std::vector<float> p(n() * judge_k());
+        for_each_batch(n(), size_t(o.batch), [&](size_t b, size_t k) {
+            s.judge(faces + b * orig.pix, k, &p[b * judge_k()]);
         });
         return p;
     }
     void encode(const ImageCache& imgs, std::vector<float>& z, std::vector<float>& y) const {
         z.resize(imgs.count * size_t(c().nz));
         y.resize(imgs.count * c().k());
-        for_each_batch(imgs.count, size_t(o.batch), [&](size_t s, size_t k) {
-            m.encode(imgs.image(s), k, false, 1, &z[s * size_t(c().nz)], &y[s * c().k()]);
+        for_each_batch(imgs.count, size_t(o.batch), [&](size_t b, size_t k) {
+            s.encode(imgs.image(b), k, &z[b * size_t(c().nz)], &y[b * c().k()]);
         });
     }
 };
 
-void check_judge(const Prepared& p) {
-    const ModelConfig &c = p.c(), &jc = p.judge.config();
+void check_judge(const EvalOptions& o, const ModelConfig& c, const ModelConfig& jc) {
     if (jc.size != c.size || jc.crop != c.crop)
-        throw Error(p.o.judge + ": the judge works on " + std::to_string(jc.size) + " px '" + jc.crop +
+        throw Error(o.judge + ": the judge works on " + std::to_string(jc.size) + " px '" + jc.crop +
                     "' images, the model on " + std::to_string(c.size) + " px '" + c.crop + "'");
     for (const auto& a : c.attrs)
         if (index_of(jc.attrs, a) == jc.attrs.size())
-            throw Error(p.o.judge + ": the judge does not know attribute '" + a + "'");
+            throw Error(o.judge + ": the judge does not know attribute '" + a + "'");
 }
 
-Prepared prepare(const EvalOptions& o) {
-    Prepared p(o);
-    check_judge(p);
-    p.ds = load_dataset(o.data, p.judge.config().attrs);
+Prepared prepare(const EvalOptions& o, const EvalSubject& s) {
+    Prepared p(o, s);
+    p.ds = load_dataset(o.data, s.judge_attrs);
     p.idx = p.ds.indices(parse_split(o.split));
     if (o.limit && p.idx.size() > o.limit) p.idx.resize(o.limit);
     if (p.idx.empty()) throw Error(o.data + ": the " + o.split + " split is empty");
@@ -142,8 +139,8 @@ struct AttributeResult {
 
 // Decodes every face with the attribute at 0 and at 1 and lets the judge rule.
 void judge_edits(const Prepared& p, size_t a, AttributeResult& r) {
-    const size_t n = p.n(), K = p.c().k(), JK = p.judge.config().k();
-    const size_t ja = index_of(p.judge.config().attrs, r.name), da = index_of(p.ds.attrs, r.name);
+    const size_t n = p.n(), K = p.c().k(), JK = p.judge_k();
+    const size_t ja = index_of(p.s.judge_attrs, r.name), da = index_of(p.ds.attrs, r.name);
     Floats edit[2];
     std::vector<float> j_edit[2];
     for (int t = 0; t < 2; ++t) {
@@ -273,13 +270,30 @@ std::string pct(const ojson& v) {
 }  // namespace
 
 EvalResult evaluate(const EvalOptions& o) {
+    const Model m = Model::load(o.model, kPartEncoder | kPartDecoder, "ifgan");
+    const Model judge = Model::load(o.judge, kPartAll, "classifier");
+    check_judge(o, m.config(), judge.config());
+    EvalSubject s;
+    s.model = m.config();
+    s.judge_attrs = judge.config().attrs;
+    s.model_id = m.fingerprint();
+    s.judge_id = judge.fingerprint();
+    s.encode = [&](const uint8_t* chw, size_t n, float* z, float* y) { m.encode(chw, n, false, 1, z, y); };
+    s.edit = [&](const uint8_t* chw, const float* z, const float* from, const float* to, size_t n, float* out) {
+        m.edit(chw, z, from, to, n, out);
+    };
+    s.judge = [&](const uint8_t* chw, size_t n, float* probs) { judge.classify(chw, n, probs); };
+    return evaluate(o, s);
+}
+
+EvalResult evaluate(const EvalOptions& o, const EvalSubject& subject) {
     Progress bar("evaluating", 2);
-    Prepared p = prepare(o);
+    Prepared p = prepare(o, subject);
     bar.update(1);
     const size_t show = std::min<size_t>(16, p.n());
     const int size = p.c().size;
     EvalResult out;
-    out.report = {{"model", p.m.fingerprint()}, {"model_file", o.model}, {"judge", p.judge.fingerprint()},
+    out.report = {{"model", subject.model_id}, {"model_file", o.model}, {"judge", subject.judge_id},
                   {"data", o.data},             {"split", o.split},      {"count", p.n()}};
     out.report["reconstruction"] = reconstruction_report(p);
     std::vector<Image> sheet;

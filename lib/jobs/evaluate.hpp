@@ -1,8 +1,10 @@
 // ifgan-eval's engine: the paper's edit-success protocol with an independent
 // judge, plus reconstruction, preservation, leakage and counterfactual error.
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/image.hpp"
 #include "jobs/pipeline.hpp"
@@ -23,6 +25,23 @@ struct EvalResult {
     Image sheet;  // rows: originals, reconstructions, per attribute the flipped edits (and true counterfactuals)
 };
 EvalResult evaluate(const EvalOptions& o);
+
+// What the measures ask of an editor and a judge. evaluate(o) makes one of
+// the model files o.model and o.judge; the known-answer tests make one of
+// the truth itself.
+struct EvalSubject {
+    ModelConfig model;  // the editor's size, crop, nz and attributes
+    std::vector<std::string> judge_attrs;
+    std::string model_id, judge_id;  // their fingerprints, for the report
+    // n prepared faces (3 x size x size, uint8) to z (n x nz) and y (n x k).
+    std::function<void(const uint8_t* chw, size_t n, float* z, float* y)> encode;
+    // The faces, encoded as (z, y_from), edited to the attributes y_to.
+    std::function<void(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n,
+                       float* out)> edit;
+    // P(attribute | face), n x judge_attrs.size().
+    std::function<void(const uint8_t* chw, size_t n, float* probs)> judge;
+};
+EvalResult evaluate(const EvalOptions& o, const EvalSubject& s);
 
 // The report as a table for people, one measure a line.
 std::string report_table(const nlohmann::ordered_json& report);

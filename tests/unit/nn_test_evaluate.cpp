@@ -1,0 +1,117 @@
+// The evaluator behind the README's numbers, against known answers: the
+// truth itself given as the edits (an oracle editor) and an oracle judge
+// that knows every image it is shown.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <map>
+
+#include "core/dataset.hpp"
+#include "core/image.hpp"
+#include "core/synth.hpp"
+#include "core/util.hpp"
+#include "jobs/evaluate.hpp"
+
+using namespace ifgan;
+
+namespace {
+
+struct Oracle {
+    std::map<uint64_t, std::vector<float>> labels;  // image bytes -> its attributes
+    std::map<uint64_t, std::vector<uint8_t>> flipped;  // test face bytes -> its Smiling counterfactual's
+    size_t pix = 0;
+    static uint64_t key(const uint8_t* chw, size_t pix) { return fnv1a(chw, pix); }
+};
+
+Oracle make_oracle(const std::string& dir, int size) {
+    Oracle o;
+    o.pix = 3 * size_t(size) * size;
+    Dataset ds = load_dataset(dir, synth_attribute_names());
+    std::vector<uint8_t> chw(o.pix), cf(o.pix);
+    for (size_t i = 0; i < ds.size(); ++i) {
+        to_chw(load_prepared(join_path(dir, "img_align_celeba/" + ds.files[i]), Crop::none, size), chw.data());
+        std::vector<float> y(ds.k());
+        for (size_t a = 0; a < ds.k(); ++a) y[a] = float(ds.label(i, a));
+        o.labels[Oracle::key(chw.data(), o.pix)] = y;
+        const std::string f = join_path(dir, "counterfactuals/" + stem(ds.files[i]) + "_Smiling.png");
+        if (!file_exists(f)) continue;
+        to_chw(load_prepared(f, Crop::none, size), cf.data());
+        y[0] = 1 - y[0];  // Smiling is the first attribute
+        o.labels[Oracle::key(cf.data(), o.pix)] = y;
+        o.flipped[Oracle::key(chw.data(), o.pix)] = cf;
+    }
+    return o;
+}
+
+EvalSubject oracle_subject(const Oracle& o, int size, bool edits_are_truth) {
+    EvalSubject s;
+    s.model.size = size;
+    s.model.nz = 1;
+    s.model.crop = "none";
+    s.model.attrs = {"Smiling"};
+    s.judge_attrs = synth_attribute_names();
+    s.encode = [&o](const uint8_t* chw, size_t n, float* z, float* y) {
+        for (size_t i = 0; i < n; ++i) z[i] = 0, y[i] = o.labels.at(Oracle::key(chw + i * o.pix, o.pix))[0];
+    };
+    s.edit = [&o, edits_are_truth](const uint8_t* chw, const float*, const float* from, const float* to, size_t n,
+                                   float* out) {
+        for (size_t i = 0; i < n; ++i) {
+            const uint8_t* face = chw + i * o.pix;
+            const bool changed = edits_are_truth && (to[i] >= 0.5f) != (from[i] >= 0.5f);
+            unit_floats_from_bytes(changed ? o.flipped.at(Oracle::key(face, o.pix)).data() : face, o.pix, out + i * o.pix);
+        }
+    };
+    s.judge = [&o](const uint8_t* chw, size_t n, float* probs) {
+        for (size_t i = 0; i < n; ++i) {
+            const std::vector<float>& y = o.labels.at(Oracle::key(chw + i * o.pix, o.pix));
+            std::copy(y.begin(), y.end(), probs + i * y.size());
+        }
+    };
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("the evaluator: the truth as the edits scores perfectly, the originals score no edit") {
+    char tmpl[] = "/tmp/ifgan-eval-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    const std::string dir = std::string(tmpl) + "/faces";
+    SynthOptions so;
+    so.out = dir;
+    so.count = 120;
+    so.size = 32;
+    so.seed = 4;
+    so.attrs = synth_attribute_names();
+    write_synthetic_dataset(so);
+    Oracle oracle = make_oracle(dir, 32);
+    REQUIRE(!oracle.flipped.empty());
+    EvalOptions o;
+    o.data = dir;
+    o.mlp_probe = false;
+    o.batch = 7;  // batches that do not divide the split
+
+    const auto truth = evaluate(o, oracle_subject(oracle, 32, true)).report;
+    CHECK(truth["reconstruction"]["mse"] == 0.0);
+    const auto& a = truth["attributes"]["Smiling"];
+    CHECK(a["accuracy"] == 1.0);
+    CHECK(a["edit"]["to_1"] == 1.0);
+    CHECK(a["edit"]["to_0"] == 1.0);
+    CHECK(a["edit"]["flip"] == 1.0);
+    CHECK(a["preservation"]["vs_original"] == 1.0);
+    const auto& cf = a["counterfactual"];
+    CHECK(cf["count"] == oracle.flipped.size());
+    CHECK(cf["edit_mse"] == 0.0);
+    CHECK(cf["ratio"] == 0.0);  // no error, against a reconstruction without error
+    CHECK(cf["edit_ssim"].get<double>() == Approx(1.0));
+    CHECK(cf["sharpness"].get<double>() == Approx(1.0));
+    CHECK(cf["grid"]["ratio"].get<double>() == Approx(1.0));
+
+    const auto none = evaluate(o, oracle_subject(oracle, 32, false)).report;
+    const auto& b = none["attributes"]["Smiling"];
+    CHECK(b["edit"]["flip"] == 0.0);
+    CHECK(b["edit"]["to_1"] == 0.0);
+    CHECK(b["edit"]["to_0"] == 0.0);
+    CHECK(b["preservation"]["vs_original"] == 1.0);
+    CHECK(b["counterfactual"]["edit_mse"].get<double>() > 1e-4);  // the original is not its counterfactual
+    CHECK(b["counterfactual"]["edit_ssim"].get<double>() < 1.0);
+    std::system(("rm -rf " + std::string(tmpl)).c_str());
+}
