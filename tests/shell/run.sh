@@ -17,7 +17,7 @@ export PATH="$build:$PATH"
     tiny="--recipe paper --size 32 --f 4 --nz 8 --batch 16 --epochs 1 --no-cache --val-limit 16"
     ifgan-train --data data --attr Smiling $tiny --out tiny.ifgan
     ifgan-train --data data --attr Smiling $tiny --seed 2 --out other.ifgan
-    ifgan-train --data data --kind classifier $tiny --out judge.ifgan
+    ifgan-train --data data --kind classifier ${tiny#--recipe paper } --out judge.ifgan  # its own default recipe
 ) >"$FIXTURE/setup.log" 2>&1 || { echo "FAIL fixture setup:"; tail -20 "$FIXTURE/setup.log"; exit 1; }
 for t in "$root"/tests/shell/test_*.sh; do
     [[ -n ${ONLY:-} && $t != *"$ONLY"* ]] && continue

@@ -26,10 +26,14 @@ file sheets/epoch-001.png | grep -q "PNG image data, 206 x 546" || fail "sample 
 # SIGINT: the step finishes, the checkpoint is written, status 130; resume continues.
 ifgan-synth --out big --count 2000 --size 32 --attrs Smiling 2>/dev/null
 set +e
-ifgan-train --data big --attr Smiling --recipe paper --size 32 --f 8 --nz 8 --batch 16 --epochs 3 --out sig.ifgan --no-cache 2> sig.txt &
+ifgan-train --data big --attr Smiling --recipe paper --size 32 --f 8 --nz 8 --batch 16 --epochs 3 --out sig.ifgan --no-cache \
+    --log sig.jsonl --log-every 1 2> sig.txt &
 pid=$!
-for i in $(seq 100); do grep -q "val:" sig.txt && break; sleep 0.1; done
-sleep 1
+# Interrupted once it trains: when its first step is in the log.
+until [[ -f sig.jsonl ]] && grep -q '"loss"' sig.jsonl; do
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
 kill -INT $pid
 wait $pid
 rc=$?
@@ -138,10 +142,11 @@ jq -en "$(gap 0) > 1e-3" >/dev/null || fail "without erasure the class means sho
 
 # The classifier: its own default recipe, the best validation epoch kept, and
 # the final validation accuracy in the last line; it resumes like the editor.
-ifgan-train --data $D --kind classifier $tiny --epochs 1 --out judge.ifgan --log judge.jsonl 2> judge.txt
+notrecipe=${tiny#--recipe paper }  # the classifier's own default recipe
+ifgan-train --data $D --kind classifier $notrecipe --epochs 1 --out judge.ifgan --log judge.jsonl 2> judge.txt
 tail -1 judge.txt | grep -q "done: judge.ifgan .*validation accuracy Eyeglasses [0-9.]* Smiling [0-9.]* (epoch 1)" \
     || fail "classifier's last line: $(tail -1 judge.txt)"
 jq -se 'map(select(.options))[0].options | .optimizer == "adam" and .lr == 0.0005' judge.jsonl >/dev/null \
     || fail "the classifier's default recipe"
-ifgan-train --data $D --kind classifier $tiny --epochs 3 --out judge.ifgan --log judge.jsonl --resume 2> judge.txt
+ifgan-train --data $D --kind classifier $notrecipe --epochs 3 --out judge.ifgan --log judge.jsonl --resume 2> judge.txt
 tail -1 judge.txt | grep -q "validation accuracy" || fail "resumed classifier: $(tail -1 judge.txt)"
