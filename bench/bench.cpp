@@ -267,22 +267,27 @@ static int bench_conv(int n, int cin, int cout, int side) {
     return 0;
 }
 
-// `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: the paper
-// configuration's bf16 step alone (VARIANT authors or attached-label), with
-// ifgan-train's allocator settings unless `default-malloc`.
+// `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
+// step alone: the paper configuration (VARIANT authors or attached-label) or
+// the fast recipe (fast, or fast-no-skips: its decoder without the skips),
+// with ifgan-train's allocator settings unless `default-malloc`.
 static int bench_one_step(const std::string& variant, int steps, int threads, bool keep_memory) {
     set_threads(threads);
     if (keep_memory) keep_freed_memory();
-    TrainConfig tc = recipe("paper");
+    const bool fast = variant.rfind("fast", 0) == 0;
+    TrainConfig tc = recipe(fast ? "fast" : "paper");
     tc.precision = Precision::bf16;
     if (variant == "attached-label") {
         tc.head = Head::attached;
         tc.decoder_input = DecoderInput::label;
-    } else if (variant != "authors") {
-        std::fprintf(stderr, "ifgan-bench: unknown variant '%s' (authors, attached-label)\n", variant.c_str());
+    } else if (variant == "fast-no-skips") {
+        tc.skips = 0;
+    } else if (variant != "authors" && variant != "fast") {
+        std::fprintf(stderr, "ifgan-bench: unknown variant '%s' (authors, attached-label, fast, fast-no-skips)\n",
+                     variant.c_str());
         return 2;
     }
-    emit(bench_step("paper-" + variant, tc, steps, 0, 0, true));  // no peak measured here
+    emit(bench_step(fast ? variant : "paper-" + variant, tc, steps, 0, 0, true));  // no peak measured here
     return 0;
 }
 
