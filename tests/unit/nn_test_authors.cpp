@@ -9,6 +9,19 @@
 
 using namespace ifgan;
 
+namespace {
+
+ModelConfig small_model(int f) {
+    ModelConfig c;
+    c.size = 32;
+    c.nz = 8;
+    c.f = f;
+    c.attrs = {"A"};
+    return c;
+}
+
+}  // namespace
+
 TEST_CASE("PyTorch 0.3's bounded BCE at p = 0, p = 1 and in between") {
     const double cap = -std::log(loss::kBoundedBceEps);  // 27.631
     CHECK(cap == Approx(27.631021).epsilon(1e-6));
@@ -38,13 +51,8 @@ TEST_CASE("PyTorch 0.3's bounded BCE at p = 0, p = 1 and in between") {
 }
 
 TEST_CASE("PyTorch 0.3's initialisation: BatchNorm U(0, 1), transposed convolutions by their input channels") {
-    ModelConfig c;
-    c.size = 32;
-    c.nz = 8;
-    c.f = 8;
-    c.attrs = {"A"};
     torch::manual_seed(3);
-    Networks n = make_networks(c);
+    Networks n = make_networks(small_model(8));
     init_as_torch03(n);
     size_t bns = 0, ups = 0;
     for (auto& m : n.G->modules()) {
@@ -68,13 +76,8 @@ TEST_CASE("PyTorch 0.3's initialisation: BatchNorm U(0, 1), transposed convoluti
 }
 
 TEST_CASE("a fresh z for A: A reads another sample of the same posterior") {
-    ModelConfig c;
-    c.size = 32;
-    c.nz = 8;
-    c.f = 4;
-    c.attrs = {"A"};
     torch::manual_seed(4);
-    Networks n = make_networks(c);
+    Networks n = make_networks(small_model(4));
     auto x = torch::rand({4, 3, 32, 32});
     auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
     StepWeights w;
