@@ -85,13 +85,9 @@ static double step_flops(const Flops& f, const StepWeights& w, bool detached) {
 // The step of a training configuration (a recipe), timed as ifgan-train runs it.
 static json bench_step(const std::string& name, const TrainConfig& tc, int steps, double peak32, double peak16,
                        bool channels_last = false) {
-    ModelConfig c;
-    c.size = tc.size;
-    c.nz = tc.nz;
-    c.f = tc.f;
-    c.skips = tc.skips;
-    c.detached_head = tc.head == Head::detached;
-    c.attrs = {"Smiling"};
+    TrainConfig as_run = tc;
+    as_run.crop = "none";
+    const ModelConfig c = model_config(as_run, {"Smiling"}, {});
     const StepWeights w = step_weights(tc);
     const int batch = tc.batch;
     torch::manual_seed(1);

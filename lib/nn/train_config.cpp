@@ -164,6 +164,40 @@ struct FromJson {
 
 }  // namespace
 
+namespace {
+
+// One member to the other, either way; the enums as the model file spells them.
+struct ToModel {
+    template <class T>
+    void operator()(const T& t, T& m) const { m = t; }
+    void operator()(const Head& t, bool& detached) const { detached = t == Head::detached; }
+    template <class E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
+    void operator()(const E& t, std::string& m) const { m = enum_name(t); }
+};
+struct FromModel {
+    template <class T>
+    void operator()(T& t, const T& m) const { t = m; }
+    void operator()(Head& t, const bool& detached) const { t = detached ? Head::detached : Head::attached; }
+    template <class E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
+    void operator()(E& t, const std::string& m) const {
+        if (!enum_from_name(m, t)) throw Error("a model config of an unknown kind: '" + m + "'");
+    }
+};
+
+}  // namespace
+
+ModelConfig model_config(TrainConfig c, const std::vector<std::string>& attrs, const std::vector<double>& frame) {
+    ModelConfig m;
+    model_fields(c, m, [](auto& t, auto& mm) { ToModel{}(t, mm); });
+    m.attrs = attrs;
+    m.frame = frame;
+    return m;
+}
+
+void take_model_options(ModelConfig m, TrainConfig& c) {
+    model_fields(c, m, [](auto& t, auto& mm) { FromModel{}(t, mm); });
+}
+
 json options_to_json(const TrainConfig& c) {
     json j = json::object();
     visit_options(c, ToJson{j});

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/cxxopts_fwd.hpp"
+#include "nn/model.hpp"
 
 
 namespace ifgan {
@@ -149,6 +150,7 @@ enum class OptionGroup { data, model, losses, optimiser, run, distributed, exper
 enum class Keep {
     logged,   // written to the log and the model file
     restored, // also read back by --resume (it defines the run)
+    model,    // part of the model's own config: --resume takes it from there (model_fields)
 };
 
 struct OptionInfo {
@@ -167,16 +169,16 @@ void visit_options(C& c, V&& v) {
     v(c.attrs, OptionInfo{"attr", "LIST", "attributes, comma-separated (classifier: default all)", G::data, Keep::logged});
     v(c.out, OptionInfo{"out", "FILE", "model file to write (and to resume)", G::data, Keep::logged});
     v(c.kind, OptionInfo{"kind", "KIND", "ifgan or classifier", G::data, Keep::logged});
-    v(c.crop, OptionInfo{"crop", "CROP", "auto, celeba, center or none", G::data, Keep::logged});
+    v(c.crop, OptionInfo{"crop", "CROP", "auto, celeba, center or none", G::data, Keep::model});
     v(c.hflip, OptionInfo{"hflip", "", "flip a fresh random half of the training images each epoch", G::data, Keep::restored});
     v(c.no_cache, OptionInfo{"no-cache", "", "do not keep the preprocessed images next to the data", G::data, Keep::logged});
     v(c.val_limit, OptionInfo{"val-limit", "N", "validation images per epoch", G::data, Keep::logged});
-    v(c.size, OptionInfo{"size", "PX", "image side: 32, 64 or 128", G::model, Keep::logged});
-    v(c.nz, OptionInfo{"nz", "N", "identity code size", G::model, Keep::logged});
-    v(c.f, OptionInfo{"filters", "N", "base number of filters (also spelt --f)", G::model, Keep::logged});
+    v(c.size, OptionInfo{"size", "PX", "image side: 32, 64 or 128", G::model, Keep::model});
+    v(c.nz, OptionInfo{"nz", "N", "identity code size", G::model, Keep::model});
+    v(c.f, OptionInfo{"filters", "N", "base number of filters (also spelt --f)", G::model, Keep::model});
     v(c.skips, OptionInfo{"skips", "N", "encoder feature maps passed to the decoder where an edit leaves the face "
-                                        "alone (0: none, the paper)", G::model, Keep::logged});
-    v(c.head, OptionInfo{"head", "HEAD", "detached (the paper) or attached", G::model, Keep::restored});
+                                        "alone (0: none, the paper)", G::model, Keep::model});
+    v(c.head, OptionInfo{"head", "HEAD", "detached (the paper) or attached", G::model, Keep::model});
     v(c.alpha, OptionInfo{"alpha", "X", "weight of the KL term", G::losses, Keep::restored});
     v(c.beta, OptionInfo{"beta", "X", "weight of classifying reconstructions", G::losses, Keep::restored});
     v(c.gamma, OptionInfo{"gamma", "X", "weight of the adversarial term on z (0: the cVAE-GAN)", G::losses, Keep::restored});
@@ -221,6 +223,24 @@ void visit_options(C& c, V&& v) {
     v(c.aux_standardize, OptionInfo{"aux-standardize", "", "A reads its input standardised over the batch",
                                     G::experimental, Keep::restored});
 }
+
+// The options marked Keep::model beside the ModelConfig member each is,
+// once: f(train_member, model_member) for every pair.
+template <class F>
+void model_fields(TrainConfig& t, ModelConfig& m, F&& f) {
+    f(t.kind, m.kind);
+    f(t.crop, m.crop);
+    f(t.size, m.size);
+    f(t.nz, m.nz);
+    f(t.f, m.f);
+    f(t.skips, m.skips);
+    f(t.head, m.detached_head);
+    f(t.erase, m.erase);
+}
+// The model a fresh run builds, with the data set's attributes and frame.
+ModelConfig model_config(TrainConfig c, const std::vector<std::string>& attrs, const std::vector<double>& frame);
+// --resume: what the model file's config says of the options it holds.
+void take_model_options(ModelConfig m, TrainConfig& c);
 
 // The named recipes: "fast" (measured; the man page and
 // docs/recipe-search.md say why each value), "paper" (the struct's own

@@ -129,17 +129,7 @@ private:
 
 void TrainingRun::start_fresh() {
     data = load_data(c.attrs);
-    ModelConfig m;
-    m.kind = enum_name(c.kind);
-    m.size = c.size;
-    m.nz = c.nz;
-    m.f = c.f;
-    m.skips = c.skips;
-    m.detached_head = c.head == Head::detached;
-    m.crop = c.crop;
-    m.erase = enum_name(c.erase);
-    m.attrs = data.ds.attrs;
-    m.frame = data.frame;
+    const ModelConfig m = model_config(c, data.ds.attrs, data.frame);
     torch::manual_seed(c.seed);  // weight initialisation
     Networks nets = make_networks(m, kPartAll);
     if (c.init == Init::torch03) init_as_torch03(nets);
@@ -162,13 +152,7 @@ void TrainingRun::resume() {
         eraser_added = true;
         message("erasing the attributes from the code from step " + std::to_string(m.meta["step"].get<int64_t>()));
     }
-    c.erase = mc.erases() ? Erase::leace : Erase::none;
-    c.crop = mc.crop;
-    c.size = mc.size;
-    c.nz = mc.nz;
-    c.f = mc.f;
-    c.skips = mc.skips;
-    c.head = mc.detached_head ? Head::detached : Head::attached;
+    take_model_options(mc, c);
     gen = at::detail::createCPUGenerator(c.seed);
     data = load_data(mc.attrs);
     task = make_task(c, std::move(m.nets));

@@ -6,21 +6,10 @@
 #include "nn/losses.hpp"
 #include "nn/networks.hpp"
 #include "nn/step.hpp"
+#include "nn_fixtures.hpp"
 
 using namespace ifgan;
-
-namespace {
-
-ModelConfig small_model(int f) {
-    ModelConfig c;
-    c.size = 32;
-    c.nz = 8;
-    c.f = f;
-    c.attrs = {"A"};
-    return c;
-}
-
-}  // namespace
+using ifgan::test::small_model;
 
 TEST_CASE("PyTorch 0.3's bounded BCE at p = 0, p = 1 and in between") {
     const double cap = -std::log(loss::kBoundedBceEps);  // 27.631

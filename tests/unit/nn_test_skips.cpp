@@ -7,20 +7,13 @@
 #include "nn/model.hpp"
 #include "nn/networks.hpp"
 #include "nn/step.hpp"
+#include "nn_fixtures.hpp"
 
 using namespace ifgan;
 
 namespace {
 
-ModelConfig skip_config(int skips) {
-    ModelConfig c;
-    c.size = 32;
-    c.nz = 8;
-    c.f = 4;
-    c.skips = skips;
-    c.attrs = {"A0"};
-    return c;
-}
+ModelConfig skip_config(int skips) { return ifgan::test::small_model(4, skips); }
 
 }  // namespace
 

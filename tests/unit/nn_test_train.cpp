@@ -149,3 +149,44 @@ TEST_CASE("a classifier keeps the weights of its best validation epoch") {
     task->validated(record(1.0, 1.0, 3), 3);
     CHECK(task->finish(3).is_null());
 }
+
+TEST_CASE("--resume takes the model's options from its config and the run's from the training options, as the table says") {
+    TrainConfig trained = recipe("fast");
+    trained.size = 32, trained.nz = 12, trained.f = 8, trained.skips = 2, trained.crop = "none";
+    trained.head = Head::detached;
+    trained.gamma = 3;
+    trained.epochs = 4;
+    const ModelConfig file = model_config(trained, {"Smiling"}, {});
+    CHECK(file.size == 32);
+    CHECK(file.skips == 2);
+    CHECK(file.detached_head);
+    CHECK(file.kind == "ifgan");
+    CHECK(file.erase == "none");
+    // What the command line of the resumed run says of each kind of option.
+    TrainConfig again = recipe("paper");
+    again.size = 64, again.nz = 100, again.f = 64, again.skips = 0, again.head = Head::attached, again.crop = "auto";
+    again.gamma = 9;
+    again.epochs = 20;
+    restore_options(options_to_json(trained), again, "m.ifgan");
+    take_model_options(file, again);
+    size_t model = 0, restored = 0, logged = 0;
+    visit_options(again, [&](const auto& v, const OptionInfo& i) {
+        using T = std::decay_t<decltype(v)>;
+        const T* was = nullptr;
+        visit_options(trained, [&](const auto& w, const OptionInfo& j) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(w)>, T>)
+                if (std::string(j.flag) == i.flag) was = &w;
+        });
+        REQUIRE(was);
+        if (i.keep == Keep::logged) {
+            ++logged;
+            return;
+        }
+        ++(i.keep == Keep::model ? model : restored);
+        CHECK((v == *was));  // the file's, whatever the command line said
+    });
+    CHECK(model == 6);  // crop, size, nz, filters, skips, head
+    CHECK(restored > 10);
+    CHECK(again.epochs == 20);  // logged only: the command line's
+    CHECK(logged > 10);
+}
