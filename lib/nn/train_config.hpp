@@ -176,8 +176,7 @@ void visit_options(C& c, V&& v) {
     v(c.size, OptionInfo{"size", "PX", "image side: 32, 64 or 128", G::model, Keep::model});
     v(c.nz, OptionInfo{"nz", "N", "identity code size", G::model, Keep::model});
     v(c.f, OptionInfo{"filters", "N", "base number of filters (also spelt --f)", G::model, Keep::model});
-    v(c.skips, OptionInfo{"skips", "N", "encoder feature maps passed to the decoder where an edit leaves the face "
-                                        "alone (0: none, the paper)", G::model, Keep::model});
+
     v(c.head, OptionInfo{"head", "HEAD", "detached (the paper) or attached", G::model, Keep::model});
     v(c.alpha, OptionInfo{"alpha", "X", "weight of the KL term", G::losses, Keep::restored});
     v(c.beta, OptionInfo{"beta", "X", "weight of classifying reconstructions", G::losses, Keep::restored});
@@ -219,6 +218,8 @@ void visit_options(C& c, V&& v) {
                            G::distributed, Keep::logged});
     v(c.dist_timeout, OptionInfo{"dist-timeout", "S", "seconds a rank waits for the others before it gives up",
                                  G::distributed, Keep::logged});
+    v(c.skips, OptionInfo{"skips", "N", "encoder feature maps passed to the decoder where an edit leaves the face "
+                                        "alone (0: none, the paper)", G::experimental, Keep::model});
     v(c.aux_input, OptionInfo{"aux-input", "WHAT", "what A reads: z (the paper) or mu", G::experimental, Keep::restored});
     v(c.aux_standardize, OptionInfo{"aux-standardize", "", "A reads its input standardised over the batch",
                                     G::experimental, Keep::restored});
