@@ -53,6 +53,10 @@ for path in '.attributes.Smiling.edit.to_1' '.attributes.Smiling.edit.to_0' '.at
     grep -qF "<td>$want%</td>" report.html || fail "page lacks $path = $want%"
 done
 grep -qF "<td>$(printf '%.5f' "$(jq -r .reconstruction.mse report.json)")</td>" report.html || fail "page lacks the reconstruction MSE"
+for path in edit_ssim grid.ratio; do  # what a person sees of the edit, against the truth
+    want=$(printf "%.$([[ $path == edit_ssim ]] && echo 3 || echo 2)f" "$(jq -r ".attributes.Smiling.counterfactual.$path" report.json)")
+    grep -qF "<td>$want</td>" report.html || fail "page lacks counterfactual.$path = $want"
+done
 # The pictures are inside the page: the sheet decodes to a PNG, the curves to an SVG.
 grep -o "data:image/png;base64,[^']*" report.html | head -1 | cut -d, -f2 | base64 -d > sheet.png
 file sheet.png | grep -q "PNG image data" || fail "embedded sheet"
