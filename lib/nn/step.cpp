@@ -94,13 +94,49 @@ static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor&
     return p;
 }
 
+// Pass 4: D on [x, x̂, x̃] at once (D has no batch statistics, so this
+// equals three passes), by hand or through autograd.
+struct CriticLogits {
+    torch::Tensor real, rec, samp;
+    std::shared_ptr<CriticPass> pass;  // when by hand
+};
+static CriticLogits critic_logits(Networks& n, const torch::Tensor& x, const torch::Tensor& xr, const torch::Tensor& xs,
+                                  const StepWeights& w) {
+    CriticLogits c;
+    torch::Tensor d;
+    if (w.critic_by_hand) {
+        c.pass = std::make_shared<CriticPass>(n.D, x, torch::cat({xr, xs}, 0), w.bf16);
+        d = c.pass->logits();
+    } else {
+        d = n.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
+    }
+    const int64_t B = x.size(0);
+    c.real = d.slice(0, 0, B);
+    c.rec = d.slice(0, B, 2 * B);
+    c.samp = d.slice(0, 2 * B, 3 * B);
+    return c;
+}
+
+// Pass 5: E's ŷ head on generated images. With the detached head only the
+// head learns from them, so the conv stack runs without a graph.
+static torch::Tensor head_logits(Networks& n, const torch::Tensor& images) {
+    torch::Tensor feats;
+    if (n.config.detached_head) {
+        torch::NoGradGuard ng;
+        feats = n.E->convs->forward(images.detach());
+    } else {
+        feats = n.E->convs->forward(images);
+    }
+    return n.E->y_head->forward(feats).to(torch::kFloat32);
+}
+
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          at::Generator& gen) {
     torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
     SkipPass skip;
     torch::Tensor beta_labels;  // what the β term's images should show
-    torch::Tensor mu, logvar, y_logits, xr_logits, d_real, d_rec, d_samp, yrec_logits, a_logits, a_in;
-    std::shared_ptr<CriticPass> critic;
+    torch::Tensor mu, logvar, y_logits, xr_logits, yrec_logits, a_logits, a_in;
+    CriticLogits d;
     {
         Autocast ac(w.bf16);
         // Pass 1, E on x: mu and logvar (z, KL), ŷ (ρ term and the decoder's input).
@@ -135,36 +171,15 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // equals three passes): its outputs serve L_gen (gradients to E and G
         // only) and D's loss (gradients to D only).
         // Without the GAN term (δ = 0) nothing reads D, so it is not run or trained.
-        if (w.delta != 0) {
-            const int64_t B = x.size(0);
-            torch::Tensor d;
-            if (w.critic_by_hand) {
-                critic = std::make_shared<CriticPass>(n.D, x, torch::cat({xr, xs}, 0), w.bf16);
-                d = critic->logits();
-            } else {
-                d = n.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
-            }
-            d_real = d.slice(0, 0, B);
-            d_rec = d.slice(0, B, 2 * B);
-            d_samp = d.slice(0, 2 * B, 3 * B);
-        }
+        if (w.delta != 0) d = critic_logits(n, x, xr, xs, w);
         // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples, the edits
-        // through the skips with skips) for the β term. With the detached head only the
-        // head learns from it, so the conv stack runs without a graph.
+        // through the skips with skips) for the β term.
         if (w.beta != 0) {
             std::vector<torch::Tensor> images = {xr}, labels = {y};
             if (w.beta_samples) images.push_back(xs), labels.push_back(y);
             if (skip.edits.defined()) images.push_back(skip.edits), labels.push_back(skip.targets);
-            torch::Tensor target = torch::cat(images, 0);
             beta_labels = torch::cat(labels, 0);
-            torch::Tensor feats;
-            if (n.config.detached_head) {
-                torch::NoGradGuard ng;
-                feats = n.E->convs->forward(target.detach());
-            } else {
-                feats = n.E->convs->forward(target);
-            }
-            yrec_logits = n.E->y_head->forward(feats).to(torch::kFloat32);
+            yrec_logits = head_logits(n, torch::cat(images, 0));
         }
         // Pass 6, A on z (or mu): serves −γ·BCE(A(z), y) for E (through z) and A's own
         // loss (A's parameters only, as if z were detached).
@@ -172,7 +187,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         a_logits = n.A->forward(a_in).to(torch::kFloat32);
     }
     StepLosses l;
-    l.critic = critic;
+    l.critic = d.pass;
     const loss::Bce f = w.bce;
     l.rec = loss::reconstruction(xr_logits, x, f);
     l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x, f) : torch::zeros({});
@@ -181,8 +196,8 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.cls = loss::classification(y_logits, y, f);
     l.cls_rec = !yrec_logits.defined() ? torch::zeros({}) : loss::classification(yrec_logits, beta_labels, f);
     l.aux = loss::classification(a_logits, y, f);
-    l.gen = d_rec.defined() ? loss::generator(d_rec, d_samp, f) : torch::zeros({});
-    l.dis = d_rec.defined() ? loss::discriminator(d_real, d_rec, d_samp, f) : torch::zeros({});
+    l.gen = d.rec.defined() ? loss::generator(d.rec, d.samp, f) : torch::zeros({});
+    l.dis = d.rec.defined() ? loss::discriminator(d.real, d.rec, d.samp, f) : torch::zeros({});
     l.adv = adversarial_term(w, code_mu, a_in, a_logits, y, l.aux);
     if (w.shards > 1) {
         // The batch sums, over this rank's part, scaled to the global batch:
