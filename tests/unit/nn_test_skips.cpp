@@ -68,13 +68,13 @@ TEST_CASE("a decoder with skips: the maps change the image only where the gates 
     // The reconstruction (y_from == y_to) passes every map.
     std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
     torch::Tensor rec = edit_logits(n, e, e.mu, y, y);
-    CHECK((rec - n.G->forward(y, e.mu, Skips{e.skips, open})).abs().max().item<double>() == 0.0);
+    CHECK((rec - n.G->forward(y, e.mu, Skips{e.skips, open, {}})).abs().max().item<double>() == 0.0);
     // Other maps with the gates shut give the same image; with them open, another.
     std::vector<torch::Tensor> shut = {torch::zeros({2, 1, 32, 32}), torch::zeros({2, 1, 16, 16}), torch::zeros({2, 1, 8, 8})};
     EncoderOut other = n.E->forward(torch::rand({2, 3, 32, 32}));
-    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, shut}), b = n.G->forward(y, e.mu, Skips{other.skips, shut});
+    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, shut, {}}), b = n.G->forward(y, e.mu, Skips{other.skips, shut, {}});
     CHECK((a - b).abs().max().item<double>() == 0.0);
-    CHECK((n.G->forward(y, e.mu, Skips{other.skips, open}) - rec).abs().max().item<double>() > 1e-4);
+    CHECK((n.G->forward(y, e.mu, Skips{other.skips, open, {}}) - rec).abs().max().item<double>() > 1e-4);
     // Without skips the model's decoder is the paper's.
     ModelConfig plain = skip_config(0);
     torch::manual_seed(11);
