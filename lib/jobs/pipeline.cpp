@@ -391,31 +391,19 @@ size_t paste_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     std::vector<PendingPaste> pending;
     std::vector<float> z, y;  // per pending record: its code; its edited and its unedited estimate
     size_t made = 0;
-    // The edits and the unedited reconstructions of the batch in one decoder
-    // call: rows 0..n-1 edited, n..2n-1 unedited.
+    // The edits and the unedited reconstructions of the batch, from one
+    // encoder pass: rows 0..n-1 edited, n..2n-1 unedited.
     auto flush = [&] {
         const size_t n = pending.size();
         if (n == 0) return;
-        std::vector<float> z2(2 * n * nz), y2(2 * n * k), img(2 * n * pix);
-        std::vector<uint8_t> faces(m.has_skips() ? 2 * n * pix : 0);
+        std::vector<float> y0(n * k), img(2 * n * pix);
+        std::vector<uint8_t> faces(m.has_skips() ? n * pix : 0);
         for (size_t i = 0; i < n; ++i) {
-            std::copy_n(&z[i * nz], nz, &z2[i * nz]);
-            std::copy_n(&z[i * nz], nz, &z2[(n + i) * nz]);
-            std::copy_n(&y[i * k], k, &y2[i * k]);
-            std::copy(pending[i].src.y0.begin(), pending[i].src.y0.end(), &y2[(n + i) * k]);
-            if (!m.has_skips()) continue;
-            source_face(pending[i].src, c, &faces[i * pix]);
-            std::copy_n(&faces[i * pix], pix, &faces[(n + i) * pix]);
+            std::copy(pending[i].src.y0.begin(), pending[i].src.y0.end(), &y0[i * k]);
+            if (m.has_skips()) source_face(pending[i].src, c, &faces[i * pix]);
         }
-        if (m.has_skips()) {
-            // From the unedited estimate to the edit, and to itself.
-            std::vector<float> y0(2 * n * k);
-            std::copy_n(&y2[n * k], n * k, y0.begin());
-            std::copy_n(&y2[n * k], n * k, y0.begin() + long(n * k));
-            m.edit(faces.data(), z2.data(), y0.data(), y2.data(), 2 * n, img.data());
-        } else {
-            m.decode(z2.data(), y2.data(), 2 * n, img.data());
-        }
+        // From the unedited estimate to the edit, and to itself.
+        m.edit(faces.data(), z.data(), y0.data(), y.data(), n, img.data(), img.data() + n * pix);
         write_pasted(pending, img.data(), pix, c.size, o);
         made += n;
         pending.clear();

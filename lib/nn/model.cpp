@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <vector>
 
 #include "nn/checkpoint.hpp"
 #include "nn/model.hpp"
@@ -71,8 +72,20 @@ void Model::decode(const float* z, const float* y, size_t n, float* out) const {
     std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), out);
 }
 
-void Model::edit(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n, float* out) const {
-    if (!has_skips()) return decode(z, y_to, n, out);
+void Model::edit(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n, float* out,
+                 float* rec) const {
+    if (!has_skips() && !rec) return decode(z, y_to, n, out);
+    if (!has_skips()) {
+        // Both in one decoder call: rows 0..n-1 edited, n..2n-1 reconstructed.
+        const size_t nz = size_t(config().nz), k = config().k(), pix = 3 * size_t(config().size) * config().size;
+        std::vector<float> z2(z, z + n * nz), y2(y_to, y_to + n * k), img(2 * n * pix);
+        z2.insert(z2.end(), z, z + n * nz);
+        y2.insert(y2.end(), y_from, y_from + n * k);
+        decode(z2.data(), y2.data(), 2 * n, img.data());
+        std::copy_n(img.begin(), n * pix, out);
+        std::copy_n(img.begin() + long(n * pix), n * pix, rec);
+        return;
+    }
     Networks& nets = impl_->m.nets;
     if (nets.E.is_empty() || nets.G.is_empty()) throw Error(impl_->path + ": editing needs the encoder and the decoder");
     torch::NoGradGuard ng;
@@ -82,8 +95,12 @@ void Model::edit(const uint8_t* chw, const float* z, const float* y_from, const 
     auto zt = torch::from_blob(const_cast<float*>(z), {N, c.nz}, torch::kFloat32);
     auto from = torch::from_blob(const_cast<float*>(y_from), {N, K}, torch::kFloat32);
     auto to = torch::from_blob(const_cast<float*>(y_to), {N, K}, torch::kFloat32);
-    torch::Tensor img = torch::sigmoid(edit_logits(nets, e, zt, from, to)).contiguous();
-    std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), out);
+    auto write = [](const torch::Tensor& logits, float* dst) {
+        torch::Tensor img = torch::sigmoid(logits).contiguous();
+        std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), dst);
+    };
+    write(edit_logits(nets, e, zt, from, to), out);
+    if (rec) write(edit_logits(nets, e, zt, from, from), rec);
 }
 
 void Model::classify(const uint8_t* chw, size_t n, float* probs) const {

@@ -61,7 +61,10 @@ public:
     // (z, y_from), decoded with the attributes y_to. A model with skips also
     // gives the decoder the images' own features wherever the edit leaves
     // the face as it was; otherwise this is decode(z, y_to).
-    void edit(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n, float* out) const;
+    // With `rec`, also the reconstructions (y_to = y_from), from the same
+    // encoder pass.
+    void edit(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n, float* out,
+              float* rec = nullptr) const;
     bool has_skips() const { return config().skips > 0; }
     // P(attribute | image), n x k: the ŷ head of an ifgan model, or a classifier's logits.
     void classify(const uint8_t* chw, size_t n, float* probs) const;
