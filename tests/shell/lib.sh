@@ -8,11 +8,3 @@ expect_status() {
 }
 # expect_err TEXT: the last expect_status's stderr contains TEXT.
 expect_err() { grep -qF -- "$1" err.txt || { cat err.txt >&2; fail "stderr lacks '$1'"; }; }
-# wait_for_step LOG PID: returns once the training log LOG holds a step,
-# reading it as it grows (tail follows it until PID ends); fails if PID ended
-# before its first step.
-wait_for_step() {
-    local found
-    found=$(tail -n +1 -F --pid="$2" "$1" 2>/dev/null | grep -m1 -o '"loss"' || true)
-    [[ -n $found ]] || fail "$1: the run ended before its first step"
-}

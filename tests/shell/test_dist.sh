@@ -60,9 +60,15 @@ grep -q "resuming r.ifgan at step 6" err.txt || fail "resume at step 6"
 long="--recipe paper --size 32 --f 4 --nz 8 --epochs 200 --no-cache --val-limit 16 --threads 1 --batch 8"
 ifgan-train --data $D --attr Smiling $long --nproc 2 --dist-timeout 30 --out k.ifgan --log k.jsonl 2>kerr.txt &
 launcher=$!
-wait_for_step k.jsonl $launcher
-r1=$(rank_pid $launcher 1)
-[[ -n $r1 ]] || fail "rank 1 is not running"
+# Each wait below is for an event: the rank's process, the run's first step in the log.
+until_training() {  # LOG PID: returns once LOG has a step, fails if PID ended first
+    until [[ -f $1 ]] && grep -q '"loss"' "$1"; do
+        kill -0 $2 2>/dev/null || fail "$1: the run ended before its first step"
+        sleep 0.1
+    done
+}
+until r1=$(rank_pid $launcher 1); [[ -n $r1 ]]; do kill -0 $launcher || fail "rank 1 did not start"; sleep 0.1; done
+until_training k.jsonl $launcher
 kill -KILL $r1
 set +e; wait $launcher; status=$?; set -e
 (( status == 1 )) || { cat kerr.txt; fail "launcher status $status after a rank was killed"; }
@@ -74,7 +80,7 @@ WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $
 r0=$!
 WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --out m.ifgan 2>m1.txt &
 r1=$!
-wait_for_step m.jsonl $r0
+until_training m.jsonl $r0
 kill -KILL $r1
 set +e; wait $r0; status=$?; wait $r1; set -e
 (( status == 1 )) || { cat m0.txt; fail "rank 0's status $status after rank 1 died"; }
@@ -86,7 +92,7 @@ WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $
 r0=$!
 WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port ifgan-train --data $D --attr Smiling $long --dist-timeout 4 --out h.ifgan 2>h1.txt &
 r1=$!
-wait_for_step h.jsonl $r0
+until_training h.jsonl $r0
 kill -STOP $r1
 set +e; wait $r0; status=$?; set -e
 kill -KILL $r1; wait $r1 || true
@@ -97,7 +103,7 @@ grep -q "rank 0: lost the other ranks" h0.txt || { cat h0.txt; fail "rank 0's me
 # step, rank 0 writes its checkpoint, and the run resumes.
 setsid ifgan-train --data $D --attr Smiling $long --nproc 2 --out i.ifgan --log i.jsonl 2>ierr.txt &
 leader=$!
-wait_for_step i.jsonl $leader
+until_training i.jsonl $leader
 kill -INT -- -$leader
 set +e; wait $leader; status=$?; set -e
 (( status == 130 )) || { cat ierr.txt; fail "status $status after SIGINT"; }

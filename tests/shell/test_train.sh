@@ -30,7 +30,10 @@ ifgan-train --data big --attr Smiling --recipe paper --size 32 --f 8 --nz 8 --ba
     --log sig.jsonl --log-every 1 2> sig.txt &
 pid=$!
 # Interrupted once it trains: when its first step is in the log.
-wait_for_step sig.jsonl $pid
+until [[ -f sig.jsonl ]] && grep -q '"loss"' sig.jsonl; do
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
 kill -INT $pid
 wait $pid
 rc=$?
