@@ -46,11 +46,21 @@ LIB        := $(B)/libifgan.a
 FACE_LIB   := $(B)/libifgan-face.a
 FACE_LIBS  := -ldlib -llapack -lblas $(BLAS_RPATH)
 
+# lib/serve: ifgan-serve's photo store and HTTP side (cpp-httplib, Debian's
+# shared build, with the features it was built with); its own archive, linked
+# by ifgan-serve only. The page is compiled in (page.html -> page.inc).
+SERVE_SRCS := $(wildcard lib/serve/*.cpp)
+SERVE_OBJS := $(SERVE_SRCS:%.cpp=$(B)/%.o)
+SERVE_LIB  := $(B)/libifgan-serve.a
+HTTP_FLAGS := -DCPPHTTPLIB_OPENSSL_SUPPORT -DCPPHTTPLIB_ZLIB_SUPPORT -DCPPHTTPLIB_BROTLI_SUPPORT
+HTTP_LIBS  := -lcpp-httplib
+
 # Tools that must not load LibTorch.
 LIGHT_TOOLS := ifgan-synth ifgan-flip ifgan-plot
 FACE_TOOLS  := ifgan-align
+SERVE_TOOLS := ifgan-serve
 ALL_TOOLS   := $(patsubst tools/%.cpp,%,$(wildcard tools/ifgan-*.cpp))
-TORCH_TOOLS := $(filter-out $(LIGHT_TOOLS) $(FACE_TOOLS),$(ALL_TOOLS))
+TORCH_TOOLS := $(filter-out $(LIGHT_TOOLS) $(FACE_TOOLS) $(SERVE_TOOLS),$(ALL_TOOLS))
 BINS        := $(ALL_TOOLS:%=$(BIN)/%)
 
 PCH_SRC := lib/nn/torch_pch.hpp
@@ -84,6 +94,18 @@ $(B)/lib/face/%.o: lib/face/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Wno-maybe-uninitialized -c $< -o $@
 
+$(SERVE_LIB): $(SERVE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/serve/page.inc: lib/serve/page.html
+	@mkdir -p $(dir $@)
+	{ printf 'R"ifganpage('; cat $<; printf ')ifganpage"\n'; } > $@
+
+$(B)/lib/serve/%.o: lib/serve/%.cpp $(B)/serve/page.inc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) -I$(B)/serve $(HTTP_FLAGS) $(CXXFLAGS) -Wno-maybe-uninitialized -c $< -o $@
+
 $(B)/lib/jobs/%.o: lib/jobs/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
@@ -108,6 +130,10 @@ $(LIGHT_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(CORE_LIB)
 $(FACE_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(FACE_LIB) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(CXXFLAGS) $< $(FACE_LIB) $(CORE_LIB) $(FACE_LIBS) $(IO_LIBS) -o $@
+
+$(SERVE_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(SERVE_LIB) $(FACE_LIB) $(LIB)
+	@mkdir -p $(BIN)
+	$(CXX) $(CXXFLAGS) $< $(SERVE_LIB) $(FACE_LIB) $(LIB) $(TORCH_LIBS) $(FACE_LIBS) $(HTTP_LIBS) $(IO_LIBS) -o $@
 
 $(TORCH_TOOLS:%=$(BIN)/%): $(BIN)/%: $(B)/tools/%.o $(LIB)
 	@mkdir -p $(BIN)

@@ -32,8 +32,6 @@ bool is_png(const uint8_t* d, size_t n) {
 }
 bool is_jpeg(const uint8_t* d, size_t n) { return n >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff; }
 
-namespace {
-
 size_t max_image_pixels() {
     static const size_t limit = [] {
         const char* env = std::getenv("IFGAN_MAX_PIXELS");
@@ -50,7 +48,6 @@ void check_pixels(size_t w, size_t h, const std::string& name) {
         throw Error(name + ": " + std::to_string(w) + "x" + std::to_string(h) + " pixels is more than the limit of " +
                     std::to_string(max_image_pixels()) + " (set IFGAN_MAX_PIXELS to raise it)");
 }
-}  // namespace
 
 // libpng's simplified API keeps its setjmp/longjmp inside libpng and reports
 // failure through return values, so no C++ frame is ever jumped over.

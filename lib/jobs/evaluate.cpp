@@ -88,14 +88,18 @@ struct Prepared {
     }
 };
 
-void check_judge(const EvalOptions& o, const ModelConfig& c, const ModelConfig& jc) {
+}  // namespace
+
+void check_judge(const std::string& judge, const ModelConfig& c, const ModelConfig& jc) {
     if (jc.size != c.size || jc.crop != c.crop)
-        throw Error(o.judge + ": the judge works on " + std::to_string(jc.size) + " px '" + jc.crop +
+        throw Error(judge + ": the judge works on " + std::to_string(jc.size) + " px '" + jc.crop +
                     "' images, the model on " + std::to_string(c.size) + " px '" + c.crop + "'");
     for (const auto& a : c.attrs)
         if (index_of(jc.attrs, a) == jc.attrs.size())
-            throw Error(o.judge + ": the judge does not know attribute '" + a + "'");
+            throw Error(judge + ": the judge does not know attribute '" + a + "'");
 }
+
+namespace {
 
 Prepared prepare(const EvalOptions& o, const EvalSubject& s) {
     Prepared p(o, s);
@@ -272,7 +276,7 @@ std::string pct(const ojson& v) {
 EvalResult evaluate(const EvalOptions& o) {
     const Model m = Model::load(o.model, kPartEncoder | kPartDecoder, "ifgan");
     const Model judge = Model::load(o.judge, kPartAll, "classifier");
-    check_judge(o, m.config(), judge.config());
+    check_judge(o.judge, m.config(), judge.config());
     EvalSubject s;
     s.model = m.config();
     s.judge_attrs = judge.config().attrs;

@@ -42,6 +42,9 @@ struct EvalSubject {
     std::function<void(const uint8_t* chw, size_t n, float* probs)> judge;
 };
 EvalResult evaluate(const EvalOptions& o, const EvalSubject& s);
+// A judge (the classifier file `judge`, of config jc) must see the model's
+// faces as they are and know its attributes; an Error naming the file if not.
+void check_judge(const std::string& judge, const ModelConfig& c, const ModelConfig& jc);
 
 // The report as a table for people, one measure a line.
 std::string report_table(const nlohmann::ordered_json& report);

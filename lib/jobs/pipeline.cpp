@@ -33,7 +33,7 @@ FaceSource align_source(const std::string& input, const std::string& where, cons
     f.path = r.source;
     f.landmarks = r.landmarks;
     f.has_landmarks = true;
-    f.to_model = fit_similarity(f.landmarks, model_frame(c.frame, c.size));
+    f.to_model = landmarks_to_model(f.landmarks, c);
     Image photo = read_image(f.path);
     f.width = photo.width, f.height = photo.height;
     face = warp_affine(photo, f.to_model, c.size, c.size);
@@ -51,6 +51,12 @@ FaceSource plain_source(const std::string& path, const ModelConfig& c) {
 }
 
 }  // namespace
+
+Affine landmarks_to_model(const Landmarks& l, const ModelConfig& c) { return fit_similarity(l, model_frame(c.frame, c.size)); }
+
+std::vector<uint8_t> encode_like_photo(const Image& pasted, bool jpeg) {
+    return jpeg ? encode_jpeg(pasted, 95) : encode_png(pasted);
+}
 
 ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig& c, int threads, size_t first,
                        std::vector<FaceSource>* sources) {
@@ -340,7 +346,7 @@ struct PendingPaste {
 };
 
 // Reads the record's photo and adds the decoded change; the file's bytes in
-// the photo's own format: JPEG stays JPEG (quality 95), anything else PNG.
+// the photo's own format (encode_like_photo).
 struct PastedFile {
     std::string path;
     std::vector<uint8_t> bytes;
@@ -352,9 +358,8 @@ PastedFile paste_one(const PendingPaste& p, const float* edit, const float* rec,
         throw Error(p.where + ": " + p.src.path + " is " + std::to_string(photo.width) + "x" + std::to_string(photo.height) +
                     " now, " + std::to_string(p.src.width) + "x" + std::to_string(p.src.height) + " when it was encoded");
     Image out = paste_edit(photo, edit, rec, size, p.src.to_model, o.style);
-    std::string path = join_path(o.out_dir, p.name);
-    if (is_jpeg(bytes.data(), bytes.size())) return {path + ".jpg", encode_jpeg(out, 95)};
-    return {path + ".png", encode_png(out)};
+    const bool jpeg = is_jpeg(bytes.data(), bytes.size());
+    return {join_path(o.out_dir, p.name) + (jpeg ? ".jpg" : ".png"), encode_like_photo(out, jpeg)};
 }
 
 // Pastes n records, `threads` at a time (reading, pasting and compressing a

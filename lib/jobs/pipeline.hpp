@@ -33,6 +33,10 @@ struct FaceSource {
 ImageCache load_inputs(const std::vector<std::string>& inputs, const ModelConfig& c, int threads, size_t first = 0,
                        std::vector<FaceSource>* sources = nullptr);
 
+// The similarity that takes a face's five landmarks in its photo onto the
+// model's frame (ifgan-encode of an align record, ifgan-serve).
+Affine landmarks_to_model(const Landmarks& l, const ModelConfig& c);
+
 struct EncodeOptions {
     int batch = 64, threads = 1;
     bool sample = false;
@@ -68,6 +72,9 @@ size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o);
 // that a feature removed by the edit is removed from the photo too.
 Image paste_edit(const Image& photo, const float* edit, const float* rec, int size, const Affine& to_model,
                  const PasteStyle& style);
+// A pasted photo's bytes in its photo's format: JPEG stays JPEG (quality
+// 95), anything else becomes PNG.
+std::vector<uint8_t> encode_like_photo(const Image& pasted, bool jpeg);
 // The decoder's inputs for one record, checked against the model.
 void record_to_inputs(const Model& m, const Record& r, const std::string& where, bool force, float* z, float* y);
 
