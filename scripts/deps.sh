@@ -3,7 +3,7 @@
 # OpenBLAS built with OpenMP (LibTorch's thread pool), which the tools load
 # whatever the system's libblas.so.3 points to.
 set -euo pipefail
-PKGS=(g++ make libtorch-dev libpng-dev libturbojpeg0-dev libcxxopts-dev nlohmann-json3-dev catch2
+PKGS=(g++ make curl libtorch-dev libpng-dev libturbojpeg0-dev libcxxopts-dev nlohmann-json3-dev catch2
       libopenblas0-openmp jq groff-base time bc file gnuplot-nox libdlib-dev libdlib-data libgloo-dev libcpp-httplib-dev "$@")  # "$@": what a target adds (make fuzz: clang)
 missing=()
 for p in "${PKGS[@]}"; do

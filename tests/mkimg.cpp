@@ -3,6 +3,7 @@
 //   mkimg KIND IN OUT         KIND: gray rgba gray16 rgb16 palette jpeg cmyk png
 //   mkimg diffbox A B         the box of the pixels where A and B differ
 //   mkimg bomb W H OUT        a PNG whose header claims W x H pixels (no pixels follow)
+//   mkimg jpegbomb W H OUT    a small JPEG whose frame header claims W x H pixels
 //   mkimg port                a TCP port the OS says is free on the loopback now
 #include <algorithm>
 #include <cstdio>
@@ -97,6 +98,19 @@ int main(int argc, char** argv) {
     if (argc == 5 && std::string(argv[1]) == "bomb") {
         write_png_bomb(argv[4], uint32_t(std::atol(argv[2])), uint32_t(std::atol(argv[3])));
         return 0;
+    }
+    if (argc == 5 && std::string(argv[1]) == "jpegbomb") {
+        // An 8x8 JPEG with the height and width of its baseline frame header (SOF0) patched.
+        std::vector<uint8_t> j = encode_jpeg(Image(8, 8, 128), 90);
+        for (size_t i = 2; i + 8 < j.size(); ++i)
+            if (j[i] == 0xff && j[i + 1] == 0xc0) {
+                const unsigned w = unsigned(std::atol(argv[2])), h = unsigned(std::atol(argv[3]));
+                j[i + 5] = uint8_t(h >> 8), j[i + 6] = uint8_t(h), j[i + 7] = uint8_t(w >> 8), j[i + 8] = uint8_t(w);
+                write_file_atomic(argv[4], j);
+                return 0;
+            }
+        std::fprintf(stderr, "mkimg: no SOF0 in the JPEG\n");
+        return 1;
     }
     if (argc != 4) {
         std::fprintf(stderr, "usage: mkimg gray|rgba|gray16|rgb16|palette|jpeg|cmyk IN.png OUT | mkimg bomb W H OUT\n");

@@ -18,6 +18,7 @@ static size_t at_least_one(const cxxopts::ParseResult& r, const char* name) {
 }
 
 static int serve_main(int argc, char** argv) {
+    block_stop_signals();
     cxxopts::Options opts("ifgan-serve", "Serve a page and a JSON API for editing the faces of photos.");
     add_model_option(opts);
     const StoreOptions sd;

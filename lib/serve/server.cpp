@@ -238,18 +238,28 @@ const char* status_words(int s) {
     }
 }
 
+sigset_t stop_signal_set() {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGTERM);
+    return s;
+}
+
 }  // namespace
 
-void serve(PhotoStore& store, const ServeOptions& o) {
-    // SIGINT and SIGTERM are taken by one thread, which stops the server;
-    // blocked here, before any other thread starts, so that none takes them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+void block_stop_signals() {
+    // A shell starts a background job with SIGINT ignored; a server is
+    // stopped by it all the same.
+    signal(SIGINT, SIG_DFL);
+    sigset_t s = stop_signal_set();
+    pthread_sigmask(SIG_BLOCK, &s, nullptr);
     signal(SIGPIPE, SIG_IGN);  // a client that goes away is an error on its socket, not the end of the server
+}
 
+void serve(PhotoStore& store, const ServeOptions& o) {
+    sigset_t stop_signals = stop_signal_set();
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // (done already by block_stop_signals, before any thread)
     httplib::Server svr;
     Api api(store, o);
     api.routes(svr);
@@ -257,6 +267,12 @@ void serve(PhotoStore& store, const ServeOptions& o) {
     svr.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
     svr.set_payload_max_length(store.max_bytes() + (64u << 10));  // a form's parts around the photo; the photo itself the store checks
     svr.set_keep_alive_timeout(2);
+    // The library's default also sets SO_REUSEPORT, with which a second
+    // server on a port in use would share it silently instead of failing.
+    svr.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
         request_start = std::chrono::steady_clock::now();
         return httplib::Server::HandlerResponse::Unhandled;

@@ -20,6 +20,10 @@ void parse_listen(const std::string& s, std::string& host, int& port);
 // The photos of `dir` a client may pick: its PNG and JPEG files by name, sorted.
 std::vector<std::string> photo_names(const std::string& dir);
 
+// SIGINT and SIGTERM are taken by one thread of serve(), which stops the
+// server: they must be blocked in every thread, so this comes first, before
+// anything (LibTorch, OpenMP, dlib) starts one.
+void block_stop_signals();
 // Serves until SIGINT or SIGTERM; says on stderr where it listens
 // ("listening on http://HOST:PORT/") and one line per request.
 void serve(PhotoStore& store, const ServeOptions& o);
