@@ -109,7 +109,7 @@ public:
     void routes(httplib::Server& svr) {
         svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
             res.set_header("Content-Security-Policy",
-                           "default-src 'self'; img-src 'self' blob: data:; style-src 'unsafe-inline'; "
+                           "default-src 'self'; img-src 'self' blob: data:; connect-src 'self' blob:; style-src 'unsafe-inline'; "
                            "script-src 'unsafe-inline'");
             res.set_content(kPage, "text/html; charset=utf-8");
         });
