@@ -166,6 +166,7 @@ TEST_BINS := $(B)/test-unit $(if $(NNTEST_SRCS),$(B)/test-nn) $(if $(FACETEST_SR
 # Builds in parallel on every core: `make check` is the whole test command.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 check: deps
+	@bash scripts/browser-deps.sh
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(TEST_BINS)
 	@$(MAKE) --no-print-directory test-unit test-shell
 

@@ -307,9 +307,9 @@ void add_paste_style_options(cxxopts::Options& opts, const std::string& group) {
         std::snprintf(b, sizeof b, "%g", v);
         return std::string(b);
     };
-    opts.add_options(group)("feather", "with --paste: share of the face square over which the edit fades in (0 to 0.5)",
+    opts.add_options(group)("feather", "pasting an edit: the share of the face square over which it fades in (0 to 0.5)",
                             cxxopts::value<double>()->default_value(number(d.feather)), "X")(
-        "replace", "with --paste: where edit and reconstruction differ by this much, the edit replaces the photo "
+        "replace", "pasting an edit: where edit and reconstruction differ by this much, the edit replaces the photo "
                    "(0: only add the difference)",
         cxxopts::value<double>()->default_value(number(d.replace)), "X");
 }

@@ -83,6 +83,10 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         return busy_;
     }
+    int waiting() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return queued_;
+    }
 
 private:
     void leave() {

@@ -20,3 +20,11 @@ bash $EX/edit-photo.sh $M photos Smiling=1 wild/wild/img_celeba/*.jpg -- --landm
 bash $EX/edit-photo.sh $M real Smiling=1 "$IFGAN_PHOTOS/coffee.png" "$IFGAN_PHOTOS/astronaut.png" 2>err.txt
 [[ -f real/astronaut-edit.png && ! -e real/coffee-edit.png ]] || fail "edit-photo with the detector"
 grep -q "coffee.png: no face" err.txt || fail "the photo without a face reported"
+# ifgan-serve from a script: one upload, five edits, the judge's word on each.
+mkdir sp && cp wild/wild/img_celeba/*.jpg sp/
+sp_photos=(sp/*.jpg); one=${sp_photos[0]}
+bash $EX/serve-sweep.sh $M "$one" sweep-out Smiling --classifier $FIXTURE/judge.ifgan \
+    --photos sp --landmarks wild/wild/list_landmarks_celeba.txt > sweep.txt
+[[ $(grep -c "judge: 0\.\|judge: 1" sweep.txt) == 5 ]] || fail "serve-sweep: $(cat sweep.txt)"
+[[ $(ls sweep-out/Smiling-*.jpg | wc -l) == 5 ]] || fail "serve-sweep files"
+! cmp -s sweep-out/Smiling-0.jpg sweep-out/Smiling-1.jpg || fail "serve-sweep: the edits are all the same"
