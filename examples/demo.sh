@@ -58,5 +58,7 @@ jq -r '"Smiling edits judged successful: to 1 \(.attributes.Smiling.edit.to_1 * 
        "reconstruction MSE \(.reconstruction.mse * 10000 | floor / 10000), counterfactual MSE \(.attributes.Smiling.counterfactual.edit_mse // 0 | . * 10000 | floor / 10000)"' "report.json"
 echo "pictures: $out/edits.png (rows: original, reconstruction, flipped, true counterfactual), $out/pipe-toggled.png"
 echo "photos:   $out/pasted.png (photo, edit pasted at its own size, true counterfactual), $out/photo-edited/"
+echo "by eye:   ifgan-serve -m $out/smile.ifgan --classifier $out/judge.ifgan --photos $out/faces/wild/img_celeba \\"
+echo "            --landmarks $out/faces/wild/list_landmarks_celeba.txt   # then open http://127.0.0.1:8080/"
 echo "curves:   $out/curves.png; one page with all of it: $out/report.html"
 echo "report:   $out/report.json; total $(($(date +%s) - start)) s"

@@ -140,8 +140,11 @@ emit --argjson s "$s" '{measure: "photo_pipe_folder", landmarks: "detector", pho
 t=$(now); ifgan-align --out "$work/al" "$work"/same/*.png > /dev/null; s=$(since $t)
 emit --argjson s "$s" '{measure: "align_folder", landmarks: "detector", photos: 40, seconds: $s, photos_per_s: (40 / $s)}'
 
+echo "bench: ifgan-serve: uploads, slider moves, two clients for a minute" >&2
+bash "$root/bench/serve_load.sh" $M "$photo" "${SERVE_SECONDS:-60}"
+
 echo "bench: start-up and memory of each tool" >&2
-for tool in ifgan-flip ifgan-synth ifgan-align ifgan-encode ifgan-decode ifgan-classify ifgan-train ifgan-eval; do
+for tool in ifgan-flip ifgan-synth ifgan-align ifgan-encode ifgan-decode ifgan-classify ifgan-train ifgan-eval ifgan-serve; do
     t=$(now)
     for i in $(seq 10); do $tool --version > /dev/null; done
     s=$(echo "$(since $t) / 10" | bc -l)
