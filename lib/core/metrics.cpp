@@ -73,13 +73,13 @@ bool changed(const float* truth, const float* orig, size_t plane, size_t i) {
 
 Sharpness sharpness(const float* edit, const float* truth, const float* orig, int w, int h) {
     const size_t plane = size_t(w) * h;
-    double se = 0, see = 0, st = 0, stt = 0;
+    double se = 0, see = 0, st = 0, stt = 0, set = 0;
     size_t n = 0;
     for (int y = 1; y < h - 1; ++y)
         for (int x = 1; x < w - 1; ++x) {
             if (!changed(truth, orig, plane, size_t(y) * w + x)) continue;
             double le = laplacian(edit, w, plane, x, y), lt = laplacian(truth, w, plane, x, y);
-            se += le, see += le * le, st += lt, stt += lt * lt;
+            se += le, see += le * le, st += lt, stt += lt * lt, set += le * lt;
             ++n;
         }
     Sharpness s;
@@ -87,6 +87,7 @@ Sharpness sharpness(const float* edit, const float* truth, const float* orig, in
     const double dn = double(n);
     s.edit = see - se * se / dn;  // n times the variance
     s.truth = stt - st * st / dn;
+    s.cross = set - se * st / dn;
     s.pixels = n;
     return s;
 }

@@ -1,6 +1,7 @@
 // Image and probe metrics for evaluating edits. No LibTorch here.
 #pragma once
 #include <cstddef>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -20,12 +21,18 @@ struct Sharpness {
     // Over the pixels where the truth differs from the original (by more
     // than kChangedThreshold in some channel): the variance of the discrete
     // Laplacian of the edit's and of the truth's luminance, times the pixels.
-    double edit = 0, truth = 0;
+    // `cross`: the covariance of the two Laplacians, times the pixels.
+    double edit = 0, truth = 0, cross = 0;
     size_t pixels = 0;
-    void add(const Sharpness& o) { edit += o.edit, truth += o.truth, pixels += o.pixels; }
+    void add(const Sharpness& o) { edit += o.edit, truth += o.truth, cross += o.cross, pixels += o.pixels; }
     // Edit over truth: 1 as sharp as the truth, below 1 blurred; -1 when no
-    // pixel changed.
+    // pixel changed. Noise raises it too: read it with detail().
     double ratio() const { return pixels && truth > 0 ? edit / truth : -1.0; }
+    // Whether the detail is the truth's: the correlation of the two
+    // Laplacians, 1 the same detail in the same places, about 0 detail
+    // unrelated to the truth's (noise, a blob); blur and noise both lower
+    // it. -1 when no pixel changed or the edit is flat there.
+    double detail() const { return pixels && truth > 0 && edit > 0 ? cross / std::sqrt(edit * truth) : -1.0; }
 };
 constexpr double kChangedThreshold = 0.05;
 Sharpness sharpness(const float* edit, const float* truth, const float* orig, int w, int h);

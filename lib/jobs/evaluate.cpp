@@ -240,6 +240,7 @@ ojson attribute_report(const AttributeResult& r) {
                                {"ratio", r.rec_mse > 0 ? r.cf_mse / r.rec_mse : 0.0},
                                {"edit_ssim", r.cf_ssim / f},
                                {"sharpness", r.sharp.ratio() < 0 ? ojson(nullptr) : ojson(r.sharp.ratio())},
+                               {"detail", r.sharp.detail() < -0.5 ? ojson(nullptr) : ojson(r.sharp.detail())},
                                {"changed_pixels", double(r.sharp.pixels) / f},
                                {"grid", {{"edit", r.grid_edit / f}, {"truth", r.grid_truth / f},
                                          {"ratio", r.grid_truth > 0 ? r.grid_edit / r.grid_truth : 0.0}}}};
@@ -347,9 +348,10 @@ std::string report_table(const ojson& report) {
                           cf["edit_mse"].get<double>(), cf["rec_mse"].get<double>(), cf["ratio"].get<double>());
             t += line;
             std::snprintf(line, sizeof line,
-                          "    against the truth  PSNR %.2f dB  SSIM %.3f  sharpness %.2f  grid %.2fx the truth's\n",
+                          "    against the truth  PSNR %.2f dB  SSIM %.3f  sharpness %.2f  detail %.2f  grid %.2fx the truth's\n",
                           cf["edit_psnr"].get<double>(), cf["edit_ssim"].get<double>(),
-                          cf["sharpness"].is_null() ? -1.0 : cf["sharpness"].get<double>(), cf["grid"]["ratio"].get<double>());
+                          cf["sharpness"].is_null() ? -1.0 : cf["sharpness"].get<double>(),
+                          cf["detail"].is_null() ? -1.0 : cf["detail"].get<double>(), cf["grid"]["ratio"].get<double>());
             t += line;
         }
     }

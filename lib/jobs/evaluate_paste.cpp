@@ -98,7 +98,8 @@ struct ModeTally {
                                    {"edit_mse", cf_edit / double(cf)},
                                    {"unedited_mse", cf_unedited / double(cf)},
                                    {"ratio", cf_unedited > 0 ? cf_edit / cf_unedited : 0.0},
-                                   {"sharpness", sharp.ratio() < 0 ? ojson(nullptr) : ojson(sharp.ratio())}};
+                                   {"sharpness", sharp.ratio() < 0 ? ojson(nullptr) : ojson(sharp.ratio())},
+                                   {"detail", sharp.detail() < -0.5 ? ojson(nullptr) : ojson(sharp.detail())}};
         return j;
     }
 };
@@ -250,8 +251,8 @@ std::string paste_table(const ojson& p) {
         std::snprintf(b, sizeof b, "%5.1f%%", 100 * v.get<double>());
         return std::string(b);
     };
-    auto sharp_of = [](const ojson& mode) {
-        const ojson& v = mode["counterfactual"]["sharpness"];
+    auto cf_of = [](const ojson& mode, const char* key) {
+        const ojson& v = mode["counterfactual"][key];
         return v.is_null() ? -1.0 : v.get<double>();
     };
     for (const auto& [name, a] : p["attributes"].items()) {
@@ -262,10 +263,11 @@ std::string paste_table(const ojson& p) {
         if (ps.contains("counterfactual")) {
             char line[200];
             std::snprintf(line, sizeof line,
-                          "    to the truth  MSE %.5f vs unedited %.5f (ratio %.2f), sharpness %.2f  | ratio %.2f, sharpness %.2f\n",
+                          "    to the truth  MSE %.5f vs unedited %.5f (ratio %.2f), sharpness %.2f, detail %.2f  "
+                          "| ratio %.2f, sharpness %.2f, detail %.2f\n",
                           ps["counterfactual"]["edit_mse"].get<double>(), ps["counterfactual"]["unedited_mse"].get<double>(),
-                          ps["counterfactual"]["ratio"].get<double>(), sharp_of(ps), cr["counterfactual"]["ratio"].get<double>(),
-                          sharp_of(cr));
+                          ps["counterfactual"]["ratio"].get<double>(), cf_of(ps, "sharpness"), cf_of(ps, "detail"),
+                          cr["counterfactual"]["ratio"].get<double>(), cf_of(cr, "sharpness"), cf_of(cr, "detail"));
             t += line;
         }
     }

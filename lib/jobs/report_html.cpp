@@ -69,7 +69,9 @@ std::string attribute_table(const std::string& name, const ojson& a) {
                  "reconstruction's MSE to the original " + number(cf["rec_mse"], 5) + ", ratio " + number(cf["ratio"], 2));
         t += row("SSIM to the true counterfactual", number(cf["edit_ssim"], 3), "PSNR " + number(cf["edit_psnr"], 2) + " dB");
         t += row("sharpness where the truth changes the face", number(cf["sharpness"], 2),
-                 "the edit's detail over the truth's: 1 as sharp, below 1 blurred");
+                 "the edit's detail over the truth's: 1 as sharp, below 1 blurred (noise raises it)");
+        t += row("detail matching the truth's", number(cf["detail"], 2),
+                 "correlation of the edit's and the truth's Laplacian there: 1 the truth's detail, 0 unrelated");
         t += row("grid pattern", number(at(cf, {"grid", "ratio"}), 2),
                  "the edits' period-2 and period-4 pattern over the truth's");
     }
@@ -95,6 +97,7 @@ std::string paste_table(const ojson& p) {
         t += cells("other attributes preserved (vs the original)", a, {"preservation"}, true);
         t += cells("error to the true counterfactual / unedited photo's", a, {"counterfactual", "ratio"}, false);
         t += cells("sharpness where the truth changes the photo", a, {"counterfactual", "sharpness"}, false);
+        t += cells("detail matching the truth's there", a, {"counterfactual", "detail"}, false);
     }
     return t + "</table>\n";
 }

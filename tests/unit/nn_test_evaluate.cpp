@@ -103,6 +103,7 @@ TEST_CASE("the evaluator: the truth as the edits scores perfectly, the originals
     CHECK(cf["ratio"] == 0.0);  // no error, against a reconstruction without error
     CHECK(cf["edit_ssim"].get<double>() == Approx(1.0));
     CHECK(cf["sharpness"].get<double>() == Approx(1.0));
+    CHECK(cf["detail"].get<double>() == Approx(1.0));
     CHECK(cf["grid"]["ratio"].get<double>() == Approx(1.0));
 
     const auto none = evaluate(o, oracle_subject(oracle, 32, false)).report;

@@ -127,6 +127,42 @@ TEST_CASE("sharpness: the truth scores 1, a blurred copy less, no change no scor
     CHECK(sharpness(f.orig.data(), f.orig.data(), f.orig.data(), f.size, f.size).ratio() == -1.0);
 }
 
+TEST_CASE("detail: the truth's own detail scores 1; blur, noise and a shifted copy score less") {
+    Sharpness truth, blurred, noisy, noise_only;
+    Rng rng(7);
+    for (uint64_t i = 0; i < 4; ++i) {
+        FacePair f = smiling_pair(i);
+        truth.add(sharpness(f.truth.data(), f.truth.data(), f.orig.data(), f.size, f.size));
+        blurred.add(sharpness(box_blur(f.truth, f.size).data(), f.truth.data(), f.orig.data(), f.size, f.size));
+        // The truth under strong speckle: sharper by the Laplacian's
+        // variance, yet less of it the truth's.
+        std::vector<float> speckled = f.truth, speckle(f.truth.size());
+        for (size_t k = 0; k < speckle.size(); ++k) speckle[k] = float(rng.uniform(-0.4, 0.4));
+        for (size_t k = 0; k < speckled.size(); ++k) speckled[k] += speckle[k];
+        noisy.add(sharpness(speckled.data(), f.truth.data(), f.orig.data(), f.size, f.size));
+        for (size_t k = 0; k < speckle.size(); ++k) speckle[k] += 0.5f;
+        noise_only.add(sharpness(speckle.data(), f.truth.data(), f.orig.data(), f.size, f.size));
+    }
+    CHECK(truth.detail() == Approx(1.0));
+    CHECK(blurred.detail() < 0.9);
+    CHECK(blurred.detail() > 0.3);  // blurred, the detail is still in its places
+    CHECK(noisy.ratio() > 2.5);     // the ratio alone would call speckle sharp
+    CHECK(noisy.detail() < 0.65);
+    // Independent noise adds to the edit's variance alone: detail = 1 / sqrt(ratio).
+    CHECK(noisy.detail() == Approx(1 / std::sqrt(noisy.ratio())).epsilon(0.05));
+    CHECK(std::abs(noise_only.detail()) < 0.1);
+    FacePair f = smiling_pair(0);
+    CHECK(sharpness(f.orig.data(), f.orig.data(), f.orig.data(), f.size, f.size).detail() == -1.0);
+    // Known values: an edit that is the truth scaled by 2 about its mean
+    // changes the ratio (4), not the detail (1); its negative gives -1.
+    std::vector<float> doubled = f.truth, negative = f.truth;
+    for (size_t k = 0; k < doubled.size(); ++k) doubled[k] = 2 * f.truth[k], negative[k] = -f.truth[k];
+    Sharpness d = sharpness(doubled.data(), f.truth.data(), f.orig.data(), f.size, f.size);
+    CHECK(d.ratio() == Approx(4.0));
+    CHECK(d.detail() == Approx(1.0));
+    CHECK(sharpness(negative.data(), f.truth.data(), f.orig.data(), f.size, f.size).detail() == Approx(-1.0));
+}
+
 TEST_CASE("grid amplitude: hand-worked patterns, a face, a face with a grid added") {
     const int s = 16;
     std::vector<float> img(3 * s * s, 0.5f);
