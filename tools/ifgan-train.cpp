@@ -13,16 +13,6 @@
 
 using namespace ifgan;
 
-// cxxopts cannot name a one-letter long option, and the paper calls it --f.
-static std::vector<std::string> spell_f_as_filters(int argc, char** argv) {
-    std::vector<std::string> args(argv, argv + argc);
-    for (auto& a : args) {
-        if (a == "--f") a = "--filters";
-        else if (a.rfind("--f=", 0) == 0) a = "--filters=" + a.substr(4);
-    }
-    return args;
-}
-
 // torchrun's environment, as the defaults of --world-size, --rank, --master.
 static void take_environment(TrainConfig& c) {
     auto env = [](const char* k) -> std::string {
@@ -60,7 +50,7 @@ static std::vector<std::string> rank_command(const std::vector<std::string>& arg
 }
 
 static int train_main(int argc, char** argv) {
-    std::vector<std::string> args = spell_f_as_filters(argc, argv);
+    std::vector<std::string> args = spell_aliases(argc, argv);
     std::vector<char*> ptrs;
     for (auto& a : args) ptrs.push_back(a.data());
     cxxopts::Options opts("ifgan-train", "Train an IFcVAE-GAN attribute editor, or an attribute classifier.");

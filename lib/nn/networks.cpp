@@ -8,12 +8,14 @@
 namespace ifgan {
 
 int stack_depth(int size) {
-    int d = 0;
-    while (size > 4 && size % 2 == 0) {
-        size /= 2;
+    int d = 0, s = size;
+    while (s > 4 && s % 2 == 0) {
+        s /= 2;
         ++d;
     }
-    if (size != 4 || d < 2) throw UsageError("image size must be 4 x a power of two, at least 16 (32, 64, 128)");
+    if (s != 4 || d < 2 || size > kMaxImageSize)
+        throw UsageError("--size must be 4 times a power of two, from 16 to " + std::to_string(kMaxImageSize) +
+                         " (32, 64, 128)");
     return d;
 }
 

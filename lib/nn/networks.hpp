@@ -9,6 +9,10 @@
 namespace ifgan {
 
 // Number of stride-2 layers that take `size` down to a 4x4 feature map.
+// The image sizes the networks take, 4 x 2^d for d >= 2 up to
+// kMaxImageSize, and their conv stacks' depth d; any other size is a
+// UsageError. The one statement of the rule (training checks it here too).
+inline constexpr int kMaxImageSize = 512;
 int stack_depth(int size);
 
 // The conv stack's layers: kernel, stride and padding.

@@ -10,6 +10,7 @@
 
 #include "core/image.hpp"
 #include "core/util.hpp"
+#include "nn/networks.hpp"  // stack_depth: the image-size rule
 
 namespace ifgan {
 
@@ -96,10 +97,7 @@ void validate(const TrainConfig& c) {
         if (!seen.insert(a).second) throw UsageError("--attr: '" + a + "' is named twice");
     }
     if (c.crop != "auto") parse_crop(c.crop);  // throws a UsageError for an unknown name
-    int s = c.size, depth = 0;
-    while (s > 4 && s % 2 == 0) s /= 2, ++depth;
-    if (s != 4 || depth < 2 || c.size > 512)
-        throw UsageError("--size must be 4 times a power of two, from 16 to 512 (32, 64, 128)");
+    const int depth = stack_depth(c.size);
     if (c.skips > depth)
         throw UsageError("--skips must be at most " + std::to_string(depth) + " at --size " + std::to_string(c.size));
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
@@ -238,8 +236,9 @@ struct AddOption {
     template <class T>
     void operator()(const T& v, const OptionInfo& i) const {
         std::string help = i.help, def = default_text(v);
+        if (i.long_alias) help += std::string(" (also spelt --") + i.long_alias + ")";
         if (!def.empty()) help += " (default " + def + ")";
-        std::string name = std::string(i.flag) == "out" ? "o,out" : i.flag;
+        std::string name = i.short_flag ? std::string(i.short_flag) + "," + i.flag : i.flag;
         auto adder = opts.add_options(group_name(i.group));
         if constexpr (std::is_same_v<T, bool>) adder(name, help);
         else adder(name, help, cxxopts::value<std::string>(), i.arg);
@@ -304,5 +303,20 @@ std::vector<std::string> train_option_groups() {
 }
 
 void apply_train_options(const cxxopts::ParseResult& r, TrainConfig& c) { visit_options(c, ApplyOption{r}); }
+
+std::vector<std::string> spell_aliases(int argc, char** argv) {
+    std::vector<std::pair<std::string, std::string>> aliases;  // "--f" -> "--filters"
+    const TrainConfig any;
+    visit_options(any, [&](const auto&, const OptionInfo& i) {
+        if (i.long_alias) aliases.emplace_back(std::string("--") + i.long_alias, std::string("--") + i.flag);
+    });
+    std::vector<std::string> args(argv, argv + argc);
+    for (auto& a : args)
+        for (const auto& [alias, flag] : aliases) {
+            if (a == alias) a = flag;
+            else if (a.rfind(alias + "=", 0) == 0) a = flag + a.substr(alias.size());
+        }
+    return args;
+}
 
 }  // namespace ifgan

@@ -159,6 +159,10 @@ struct OptionInfo {
     const char* help;
     OptionGroup group;
     Keep keep;
+    const char* short_flag = nullptr;  // also -X
+    // Also --X for a one-letter X, which cxxopts takes only as -X: the
+    // command line is rewritten for it (spell_aliases).
+    const char* long_alias = nullptr;
 };
 
 // Calls v(member, info) for every option, in --help order.
@@ -167,7 +171,7 @@ void visit_options(C& c, V&& v) {
     using G = OptionGroup;
     v(c.data, OptionInfo{"data", "DIR", "data set directory (CelebA or attributes.csv layout)", G::data, Keep::logged});
     v(c.attrs, OptionInfo{"attr", "LIST", "attributes, comma-separated (classifier: default all)", G::data, Keep::logged});
-    v(c.out, OptionInfo{"out", "FILE", "model file to write (and to resume)", G::data, Keep::logged});
+    v(c.out, OptionInfo{"out", "FILE", "model file to write (and to resume)", G::data, Keep::logged, "o"});
     v(c.kind, OptionInfo{"kind", "KIND", "ifgan or classifier", G::data, Keep::logged});
     v(c.crop, OptionInfo{"crop", "CROP", "auto, celeba, center or none", G::data, Keep::model});
     v(c.hflip, OptionInfo{"hflip", "", "flip a fresh random half of the training images each epoch", G::data, Keep::restored});
@@ -175,7 +179,7 @@ void visit_options(C& c, V&& v) {
     v(c.val_limit, OptionInfo{"val-limit", "N", "validation images per epoch", G::data, Keep::logged});
     v(c.size, OptionInfo{"size", "PX", "image side: 32, 64 or 128", G::model, Keep::model});
     v(c.nz, OptionInfo{"nz", "N", "identity code size", G::model, Keep::model});
-    v(c.f, OptionInfo{"filters", "N", "base number of filters (also spelt --f)", G::model, Keep::model});
+    v(c.f, OptionInfo{"filters", "N", "base number of filters", G::model, Keep::model, nullptr, "f"});
 
     v(c.head, OptionInfo{"head", "HEAD", "detached (the paper) or attached", G::model, Keep::model});
     v(c.alpha, OptionInfo{"alpha", "X", "weight of the KL term", G::losses, Keep::restored});
@@ -272,5 +276,8 @@ void add_train_options(cxxopts::Options& opts, const TrainConfig& defaults);
 // The --help groups in their order.
 std::vector<std::string> train_option_groups();
 void apply_train_options(const cxxopts::ParseResult& r, TrainConfig& c);
+// argv with the table's one-letter long aliases (--f N, --f=N) spelt as
+// their options.
+std::vector<std::string> spell_aliases(int argc, char** argv);
 
 }  // namespace ifgan

@@ -100,6 +100,9 @@ TEST_CASE("network shapes for sizes 32, 64, 128 and k = 1, 3") {
     CHECK(stack_depth(64) == 4);
     CHECK(stack_depth(32) == 3);
     CHECK_THROWS_AS(stack_depth(48), UsageError);
+    CHECK(stack_depth(512) == 7);
+    CHECK_THROWS_AS(stack_depth(1024), UsageError);
+    CHECK_THROWS_AS(stack_depth(8), UsageError);
 }
 
 TEST_CASE("the detached ŷ head passes no gradient to the conv stack") {

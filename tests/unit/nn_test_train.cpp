@@ -190,3 +190,12 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
     CHECK(again.epochs == 20);  // logged only: the command line's
     CHECK(logged > 10);
 }
+
+TEST_CASE("the table's one-letter long alias is spelt as its option, and nothing else is touched") {
+    std::vector<std::string> in = {"ifgan-train", "--f", "8", "--f=4", "--fx", "-f", "--filters", "2", "--data=--f"};
+    std::vector<char*> argv;
+    for (auto& a : in) argv.push_back(a.data());
+    std::vector<std::string> out = spell_aliases(int(argv.size()), argv.data());
+    CHECK(out == std::vector<std::string>{"ifgan-train", "--filters", "8", "--filters=4", "--fx", "-f", "--filters", "2",
+                                          "--data=--f"});
+}
