@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <mutex>
 #include <sstream>
+#include <unordered_map>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -154,7 +155,9 @@ void parse_celeba_attrs(const std::string& text, const std::string& name, Datase
 void parse_celeba_partition(const std::string& text, const std::string& name, Dataset& ds) {
     std::vector<std::string> lines = lines_of(text);
     std::vector<int> split(ds.files.size(), -1);
-    // Files are usually in the same order; fall back to a lookup when not.
+    // Files are usually in the same order; when not, an index of the files,
+    // made at the first line out of order (linear in both files either way).
+    std::unordered_map<std::string, size_t> index;
     size_t pos = 0;
     for (size_t ln = 0; ln < lines.size(); ++ln) {
         std::vector<std::string> tok = split_ws(lines[ln]);
@@ -166,9 +169,11 @@ void parse_celeba_partition(const std::string& text, const std::string& name, Da
         if (pos < ds.files.size() && ds.files[pos] == tok[0]) {
             idx = pos;
         } else {
-            auto it = std::find(ds.files.begin(), ds.files.end(), tok[0]);
-            if (it == ds.files.end()) continue;  // listed but not labelled: not ours
-            idx = size_t(it - ds.files.begin());
+            if (index.empty())
+                for (size_t i = 0; i < ds.files.size(); ++i) index.emplace(ds.files[i], i);
+            auto it = index.find(tok[0]);
+            if (it == index.end()) continue;  // listed but not labelled: not ours
+            idx = it->second;
         }
         pos = idx + 1;
         split[idx] = tok[1][0] - '0';

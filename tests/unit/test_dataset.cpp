@@ -67,6 +67,21 @@ TEST_CASE("partition file and the default 80/10/10 split") {
     parse_celeba_partition(part, "P", ds);
     REQUIRE(ds.split[4] == 1);
     REQUIRE_THROWS_WITH(parse_celeba_partition("0.png 7\n", "P", ds), Catch::Contains("P:1"));
+    // In another order than the labels, with a file the labels do not list:
+    // the same split for every file.
+    std::vector<int> in_order = ds.split;
+    std::string reversed = "stranger.png 2\n";
+    for (int i = 9; i >= 0; --i) reversed += std::to_string(i) + ".png " + std::to_string(i % 3) + "\n";
+    ds.split.assign(10, 0);
+    parse_celeba_partition(reversed, "P", ds);
+    CHECK(ds.split == in_order);
+    // Half in order, then a jump back: still every file.
+    std::string jumbled;
+    for (int i : {0, 1, 2, 7, 8, 9, 3, 4, 5, 6}) jumbled += std::to_string(i) + ".png " + std::to_string(i % 3) + "\n";
+    ds.split.assign(10, 0);
+    parse_celeba_partition(jumbled, "P", ds);
+    CHECK(ds.split == in_order);
+    REQUIRE_THROWS_WITH(parse_celeba_partition("9.png 1\n0.png 1\n", "P", ds), Catch::Contains("no split for 1.png"));
 }
 
 TEST_CASE("CelebA's split in proportion, exact at its own size") {
