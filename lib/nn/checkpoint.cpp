@@ -43,10 +43,6 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
 
 namespace {
 
-// The classifier is stored under the discriminator's key, as in every model
-// file written so far (a classifier file has no discriminator).
-constexpr const char* kClassifierKey = "D";
-
 // A tensor's raw bytes, in standard (not channels-last) order.
 uint64_t hash_tensor(const torch::Tensor& t, uint64_t h) {
     torch::Tensor c = t.detach().contiguous();
@@ -66,24 +62,9 @@ uint64_t hash_state(const torch::nn::Module& m) {
     return h;
 }
 
-// The networks present, by the names the checksums use.
-std::vector<std::pair<const char*, std::shared_ptr<torch::nn::Module>>> sections(const Networks& n) {
-    std::vector<std::pair<const char*, std::shared_ptr<torch::nn::Module>>> out;
-    auto add = [&](const char* name, const auto& holder) {
-        if (!holder.is_empty()) out.emplace_back(name, holder.ptr());
-    };
-    add("E", n.E);
-    add("G", n.G);
-    add("D", n.D);
-    add("A", n.A);
-    add("C", n.C);
-    add("R", n.R);
-    return out;
-}
-
 json section_checksums(const Networks& n) {
     json j = json::object();
-    for (const auto& [name, m] : sections(n)) j[name] = hex16(hash_state(*m));
+    for (const auto& net : n.present()) j[net.name] = hex16(hash_state(*net.module));
     return j;
 }
 
@@ -94,9 +75,9 @@ json section_checksums(const Networks& n) {
 void verify_content(const LoadedModel& m, const std::string& path) {
     if (m.meta.contains("checksums")) {
         const json& want = m.meta["checksums"];
-        for (const auto& [name, mod] : sections(m.nets))
-            if (!want.contains(name) || want[name] != hex16(hash_state(*mod)))
-                throw Error(path + ": damaged model file (the weights of " + name + " do not match their checksum)");
+        for (const auto& net : m.nets.present())
+            if (!want.contains(net.name) || want[net.name] != hex16(hash_state(*net.module)))
+                throw Error(path + ": damaged model file (the weights of " + net.name + " do not match their checksum)");
         return;
     }
     const ModelConfig& c = m.nets.config;
@@ -124,19 +105,11 @@ std::string save_model(const std::string& path, const Networks& n, json meta, co
     meta["checksums"] = section_checksums(n);
     meta["fingerprint"] = fingerprint(n, meta);
     torch::serialize::OutputArchive ar;
-    auto put = [&](const char* key, const auto& holder) {
-        if (holder.is_empty()) return;
-        auto m = holder.ptr();
+    for (const auto& net : n.present()) {
         torch::serialize::OutputArchive sub;
-        m->save(sub);
-        ar.write(key, sub);
-    };
-    put("E", n.E);
-    put("G", n.G);
-    put("D", n.D);
-    put("A", n.A);
-    put(kClassifierKey, n.C);
-    put("R", n.R);
+        net.module->save(sub);
+        ar.write(net.file_key, sub);
+    }
     for (const auto& o : state.optimizers) {
         torch::serialize::OutputArchive sub;
         o.opt->save(sub);
@@ -248,18 +221,11 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
     if (c.skips && (parts & kPartDecoder)) parts |= kPartEncoder;
     try {
         m.nets = make_networks(c, parts);
-        auto get = [&](const char* key, const auto& holder) {
-            if (holder.is_empty()) return;
+        for (const auto& net : m.nets.present()) {
             torch::serialize::InputArchive sub;
-            m.archive->read(key, sub);
-            holder.ptr()->load(sub);
-        };
-        get("E", m.nets.E);
-        get("G", m.nets.G);
-        get("D", m.nets.D);
-        get("A", m.nets.A);
-        get(kClassifierKey, m.nets.C);
-        get("R", m.nets.R);
+            m.archive->read(net.file_key, sub);
+            net.module->load(sub);
+        }
     } catch (const UsageError& e) {
         throw Error(path + ": damaged model metadata: " + e.what());
     } catch (const Error&) {

@@ -228,14 +228,23 @@ AuxImpl::AuxImpl(int nz, int k) {
                                                        torch::nn::Linear(1000, k)));
 }
 
+std::vector<Networks::Named> Networks::present() const {
+    std::vector<Named> out;
+    auto add = [&](const char* name, const char* key, const auto& holder) {
+        if (!holder.is_empty()) out.push_back({name, key, holder.ptr()});
+    };
+    add("E", "E", E);
+    add("G", "G", G);
+    add("D", "D", D);
+    add("A", "A", A);
+    add("C", "D", C);
+    add("R", "R", R);
+    return out;
+}
+
 std::vector<std::shared_ptr<torch::nn::Module>> Networks::modules() const {
     std::vector<std::shared_ptr<torch::nn::Module>> out;
-    if (!E.is_empty()) out.push_back(E.ptr());
-    if (!G.is_empty()) out.push_back(G.ptr());
-    if (!D.is_empty()) out.push_back(D.ptr());
-    if (!A.is_empty()) out.push_back(A.ptr());
-    if (!C.is_empty()) out.push_back(C.ptr());
-    if (!R.is_empty()) out.push_back(R.ptr());
+    for (const Named& n : present()) out.push_back(n.module);
     return out;
 }
 

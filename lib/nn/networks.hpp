@@ -121,6 +121,17 @@ struct Networks {
     Eraser R{nullptr};  // the concept eraser of the identity code (--erase leace)
     // A code as the decoder and A see it: through the published eraser, if any.
     torch::Tensor erased(const torch::Tensor& code) const { return R.is_empty() ? code : R->forward(code); }
+    // The networks present, in their file order, each with the name its
+    // checksum has and its key in the model file: the one list that saving,
+    // loading, checksums and modules() read. The classifier is stored under
+    // the discriminator's key, as in every model file written so far (a
+    // classifier file has no discriminator); its checksum is C's.
+    struct Named {
+        const char* name;
+        const char* file_key;
+        std::shared_ptr<torch::nn::Module> module;
+    };
+    std::vector<Named> present() const;
     // The networks present, as plain modules.
     std::vector<std::shared_ptr<torch::nn::Module>> modules() const;
 };
