@@ -205,11 +205,47 @@ std::string output_name(const Record& r, const std::string& suffix) {
 
 namespace {
 
+// The output files of one stream: no two records may write one file.
+class OutputClaims {
+public:
+    explicit OutputClaims(const std::string& dir) : dir_(dir) {}
+    void claim(const std::string& name, const std::string& where) {
+        auto [it, fresh] = names_.emplace(name, where);
+        if (!fresh)
+            throw Error(where + ": its output " + join_path(dir_, name) + " would overwrite that of " + it->second +
+                        " (ids with the same file name; decode them into separate directories)");
+    }
+
+private:
+    std::string dir_;
+    std::map<std::string, std::string> names_;  // file name -> the record that claimed it
+};
+
+// Reads the records of `in`, handing each to take(record, where), which
+// gathers it or throws Error for a bad one (gathering nothing of it), and
+// calls flush() after every `batch` records and at the end. When a record is
+// bad, those gathered before it are still flushed before the error goes on.
+template <class Take, class Flush>
+void for_record_batches(RecordReader& in, size_t batch, Take&& take, Flush&& flush) {
+    Record r;
+    size_t gathered = 0;
+    try {
+        while (in.next(r)) {
+            take(r, in.name() + ":" + std::to_string(r.line));
+            if (++gathered >= batch) flush(), gathered = 0;
+        }
+    } catch (const Error&) {
+        flush();
+        throw;
+    }
+    flush();
+}
+
 // Where decoded images go: --out files (no two records may write one file),
 // stdout, and the sheet's rows.
 class DecodeOutputs {
 public:
-    DecodeOutputs(const DecodeOptions& o, int size) : o_(o), size_(size) {
+    DecodeOutputs(const DecodeOptions& o, int size) : o_(o), size_(size), claims_(o.out_dir) {
         if (!o.out_dir.empty()) make_dirs(o.out_dir);
     }
     // The record's output file; refuses one that another record of the
@@ -217,10 +253,7 @@ public:
     std::string claim(const Record& r, const std::string& where) {
         if (o_.out_dir.empty()) return "";
         std::string name = output_name(r, o_.suffix);
-        auto [it, fresh] = names_.emplace(name, where);
-        if (!fresh)
-            throw Error(where + ": its output " + join_path(o_.out_dir, name) + " would overwrite that of " + it->second +
-                        " (ids with the same file name; decode them into separate directories)");
+        claims_.claim(name, where);
         return name;
     }
     void add(const Record& r, const std::string& name, const Image& im) {
@@ -247,7 +280,7 @@ public:
 private:
     const DecodeOptions& o_;
     int size_;
-    std::map<std::string, std::string> names_;  // file name -> the record that claimed it
+    OutputClaims claims_;
     std::vector<std::vector<Image>> rows_;
     std::string last_id_;
     std::vector<uint8_t> png_;
@@ -390,12 +423,25 @@ void write_pasted(const std::vector<PendingPaste>& pending, const float* img, si
 
 size_t paste_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     const ModelConfig& c = m.config();
-    const size_t B = size_t(std::max(1, o.batch)), pix = 3 * size_t(c.size) * c.size, nz = size_t(c.nz), k = c.k();
+    const size_t pix = 3 * size_t(c.size) * c.size, nz = size_t(c.nz), k = c.k();
     make_dirs(o.out_dir);
-    std::map<std::string, std::string> claimed;  // output name -> the record that claimed it
+    OutputClaims claims(o.out_dir);
     std::vector<PendingPaste> pending;
-    std::vector<float> z, y;  // per pending record: its code; its edited and its unedited estimate
+    std::vector<float> z, y;  // per pending record: its code and its edited estimate
     size_t made = 0;
+    auto take = [&](const Record& r, const std::string& where) {
+        PendingPaste p;
+        p.where = where;
+        std::vector<float> zi(nz), yi(k);
+        record_to_inputs(m, r, where, o.force, zi.data(), yi.data());
+        p.src = paste_source(c, r, where);
+        p.name = output_name(r, o.suffix);
+        p.name.resize(p.name.size() - 4);  // ".png": write_pasted picks the photo's extension
+        claims.claim(p.name, where);
+        z.insert(z.end(), zi.begin(), zi.end());
+        y.insert(y.end(), yi.begin(), yi.end());
+        pending.push_back(std::move(p));
+    };
     // The edits and the unedited reconstructions of the batch, from one
     // encoder pass: rows 0..n-1 edited, n..2n-1 unedited.
     auto flush = [&] {
@@ -415,31 +461,7 @@ size_t paste_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
         z.clear();
         y.clear();
     };
-    Record r;
-    try {
-        while (in.next(r)) {
-            PendingPaste p;
-            p.where = in.name() + ":" + std::to_string(r.line);
-            z.resize((pending.size() + 1) * nz);
-            y.resize((pending.size() + 1) * k);
-            record_to_inputs(m, r, p.where, o.force, &z[pending.size() * nz], &y[pending.size() * k]);
-            p.src = paste_source(c, r, p.where);
-            p.name = output_name(r, o.suffix);
-            p.name.resize(p.name.size() - 4);  // ".png": write_pasted picks the photo's extension
-            auto [it, fresh] = claimed.emplace(p.name, p.where);
-            if (!fresh)
-                throw Error(p.where + ": its output " + join_path(o.out_dir, p.name) + " would overwrite that of " + it->second);
-            pending.push_back(std::move(p));
-            if (pending.size() >= B) flush();
-        }
-    } catch (const Error&) {
-        // The good records before a bad one are still pasted and written.
-        z.resize(pending.size() * nz);
-        y.resize(pending.size() * k);
-        flush();
-        throw;
-    }
-    flush();
+    for_record_batches(in, size_t(std::max(1, o.batch)), take, flush);
     if (made == 0) throw Error(in.name() + ": no records to decode");
     return made;
 }
@@ -483,13 +505,23 @@ void decode_with_skips(const Model& m, const std::vector<Record>& recs, const st
 size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
     if (o.paste) return paste_stream(m, in, o);
     const ModelConfig& c = m.config();
-    const size_t B = size_t(std::max(1, o.batch)), pix = 3 * size_t(c.size) * c.size;
+    const size_t pix = 3 * size_t(c.size) * c.size, nz = size_t(c.nz), k = c.k();
     DecodeOutputs out(o, c.size);
     std::vector<Record> pending;
     std::vector<std::string> names;  // their output files
     std::vector<float> z, y;  // the pending records' decoder inputs, checked as they arrive
     size_t made = 0;
     bool told = false;
+    auto take = [&](const Record& r, const std::string& where) {
+        if (o.to_stdout && made + pending.size() >= 1)
+            throw Error(where + ": -o - writes one image, but more than one record arrived");
+        std::vector<float> zi(nz), yi(k);
+        record_to_inputs(m, r, where, o.force, zi.data(), yi.data());
+        names.push_back(out.claim(r, where));
+        z.insert(z.end(), zi.begin(), zi.end());
+        y.insert(y.end(), yi.begin(), yi.end());
+        pending.push_back(r);
+    };
     auto flush = [&] {
         if (pending.empty()) return;
         const size_t n = pending.size();
@@ -505,27 +537,7 @@ size_t decode_stream(const Model& m, RecordReader& in, const DecodeOptions& o) {
         z.clear();
         y.clear();
     };
-    Record r;
-    try {
-        while (in.next(r)) {
-            const std::string where = in.name() + ":" + std::to_string(r.line);
-            if (o.to_stdout && made + pending.size() >= 1)
-                throw Error(where + ": -o - writes one image, but more than one record arrived");
-            z.resize((pending.size() + 1) * size_t(c.nz));
-            y.resize((pending.size() + 1) * c.k());
-            record_to_inputs(m, r, where, o.force, &z[pending.size() * size_t(c.nz)], &y[pending.size() * c.k()]);
-            names.push_back(out.claim(r, where));
-            pending.push_back(r);
-            if (pending.size() >= B) flush();
-        }
-    } catch (const Error&) {
-        // The good records before a bad one are still decoded and written.
-        z.resize(pending.size() * size_t(c.nz));
-        y.resize(pending.size() * c.k());
-        flush();
-        throw;
-    }
-    flush();
+    for_record_batches(in, size_t(std::max(1, o.batch)), take, flush);
     if (made == 0) throw Error(in.name() + ": no records to decode");
     out.finish();
     return made;
