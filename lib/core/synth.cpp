@@ -4,12 +4,10 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/dataset.hpp"
 #include "core/util.hpp"
 
 namespace ifgan {
@@ -226,6 +224,11 @@ void draw_hair_cap(Painter& pt, const FaceParams& p, double rx, double ry) {
     });
 }
 
+// A smile's shape: its corners kSmileWiden times the neutral mouth's half
+// width apart, its top edge kSmileTop above the mouth line in the middle and
+// kSmileLift more at the corners (face_landmarks places the corners there).
+constexpr double kSmileWiden = 1.4, kSmileTop = 0.01, kSmileLift = 0.07;
+
 void draw_mouth(Painter& pt, const FaceParams& p, bool smiling) {
     Rgb lip = mix(p.skin, {0.70, 0.25, 0.25}, 0.55);
     double my = p.mouth_y, mw = p.mouth_w;
@@ -236,11 +239,11 @@ void draw_mouth(Painter& pt, const FaceParams& p, bool smiling) {
         return;
     }
     // Smiling: a wide open mouth whose corners turn up, teeth showing.
-    double w = mw * 1.4, lift = 0.07, depth = 0.10;
-    auto top = [&](double x, double ww) { return my - 0.01 - lift * (x / ww) * (x / ww); };
+    double w = mw * kSmileWiden, lift = kSmileLift, depth = 0.10;
+    auto top = [&](double x, double ww) { return my - kSmileTop - lift * (x / ww) * (x / ww); };
     auto bottom = [&](double x, double ww, double d) {
         double t = 1 - (x / ww) * (x / ww);
-        return my - 0.01 + d * std::sqrt(std::max(0.0, t)) - lift * (1 - t) * 0.9;
+        return my - kSmileTop + d * std::sqrt(std::max(0.0, t)) - lift * (1 - t) * 0.9;
     };
     double o = 0.016;  // lip thickness
     pt.fill(-w - o, my - lift - 0.03, w + o, my + depth + o, lip, 1, [&](double x, double y) {
@@ -285,9 +288,11 @@ void draw_hat(Painter& pt, const FaceParams& p) {
 }  // namespace
 
 Landmarks face_landmarks(const FaceParams& p, int size) {
-    const bool smiling = p.attr[0];
-    // Face coordinates of the points, as draw_mouth and the eyes place them.
-    double mw = smiling ? p.mouth_w * 1.4 : p.mouth_w, my = smiling ? p.mouth_y - 0.08 : p.mouth_y;
+    const bool smiling = p.attr[kSmiling];
+    // Face coordinates of the points, as draw_mouth and the eyes place them:
+    // a smile's corners are where its top edge ends, widened and lifted.
+    double mw = smiling ? p.mouth_w * kSmileWiden : p.mouth_w;
+    double my = smiling ? p.mouth_y - kSmileTop - kSmileLift : p.mouth_y;
     const double fx[5] = {-p.eye_spacing, p.eye_spacing, 0, -mw, mw};
     const double fy[5] = {p.eye_y, p.eye_y, p.eye_y + p.nose_len, my, my};
     const double ct = std::cos(p.tilt), st = std::sin(p.tilt);
@@ -328,9 +333,9 @@ Image paint_face(const FaceParams& p, Painter& pt, int ss) {
     double ny = p.eye_y + p.nose_len;
     pt.capsule(0, p.eye_y + 0.05, 0.008, ny, 0.017, nose);
     pt.ellipse(0, ny, p.nose_width, 0.024, nose);
-    draw_mouth(pt, p, p.attr[0]);
-    if (p.attr[1]) draw_glasses(pt, p);
-    if (p.attr[2]) draw_hat(pt, p);
+    draw_mouth(pt, p, p.attr[kSmiling]);
+    if (p.attr[kEyeglasses]) draw_glasses(pt, p);
+    if (p.attr[kWearingHat]) draw_hat(pt, p);
     return pt.finish(ss, p);
 }
 
@@ -348,7 +353,7 @@ Image render_face_in_frame(const FaceParams& p, int width, int height, Box squar
     return paint_face(p, pt, ss);
 }
 
-std::string face_params_json(const FaceParams& p) {
+nlohmann::json face_params_object(const FaceParams& p) {
     auto rgb = [](Rgb c) { return nlohmann::json::array({c.r, c.g, c.b}); };
     static const char* styles[] = {"short", "long", "bangs", "bald"};
     nlohmann::json j = {
@@ -360,8 +365,10 @@ std::string face_params_json(const FaceParams& p) {
         {"nose", {p.nose_len, p.nose_width}}, {"ear_size", p.ear_size}, {"mouth", {p.mouth_y, p.mouth_w}},
         {"frame_color", rgb(p.frame_color)}, {"hat_color", rgb(p.hat_color)},
         {"light", {p.light_x, p.light_y, p.light_amp}}, {"noise", p.noise}};
-    return j.dump();
+    return j;
 }
+
+std::string face_params_json(const FaceParams& p) { return face_params_object(p).dump(); }
 
 Image synth_contact_sheet(uint64_t seed, int count, int size, const std::string& attr) {
     const auto& known = synth_attribute_names();
@@ -376,249 +383,6 @@ Image synth_contact_sheet(uint64_t seed, int count, int size, const std::string&
         cells.push_back(render_face(p, size));
     }
     return grid(cells, 16, 2);
-}
-
-namespace {
-
-// Where a face goes in its photo in the wild: a square tile of `tile` pixels,
-// rotated by `angle` about its centre (cx, cy), in a w x h photo.
-struct WildLayout {
-    int w, h, tile;
-    double angle, cx, cy;
-    uint64_t seed;
-};
-
-WildLayout draw_wild_layout(uint64_t seed, uint64_t index) {
-    Rng rng(fnv1a(&index, sizeof index, fnv1a(std::string("wild"), fnv1a(&seed, sizeof seed))));
-    WildLayout l;
-    l.w = 256 + rng.below(385);
-    l.h = 256 + rng.below(385);
-    l.tile = int(rng.uniform(0.35, 0.7) * std::min(l.w, l.h));
-    l.angle = rng.uniform(-20, 20) * 3.141592653589793 / 180;
-    double r = l.tile * (std::fabs(std::cos(l.angle)) + std::fabs(std::sin(l.angle))) / 2;  // the tile inside the photo
-    l.cx = rng.uniform(r, l.w - r);
-    l.cy = rng.uniform(r, l.h - r);
-    l.seed = rng.next();
-    return l;
-}
-
-// A textured background: a colour, a few slow waves, some rectangles, noise.
-Image wild_background(const WildLayout& l) {
-    Rng rng(l.seed);
-    Rgb base = {rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8)};
-    std::vector<float> px(size_t(l.w) * l.h * 3);
-    for (size_t i = 0; i < px.size(); i += 3) px[i] = float(base.r), px[i + 1] = float(base.g), px[i + 2] = float(base.b);
-    for (int k = 0; k < 3; ++k) {
-        double a = rng.uniform(0, 6.283185307179586), f = rng.uniform(0.005, 0.05), amp = rng.uniform(0.03, 0.1);
-        int ch = rng.below(3);
-        for (int y = 0; y < l.h; ++y)
-            for (int x = 0; x < l.w; ++x)
-                px[(size_t(y) * l.w + x) * 3 + size_t(ch)] += float(amp * std::sin(f * (std::cos(a) * x + std::sin(a) * y) * 6.283));
-    }
-    for (int k = 0; k < 6; ++k) {
-        int x0 = rng.below(l.w), y0 = rng.below(l.h), rw = 10 + rng.below(l.w / 2), rh = 10 + rng.below(l.h / 2);
-        Rgb c = {rng.uniform(), rng.uniform(), rng.uniform()};
-        for (int y = y0; y < std::min(l.h, y0 + rh); ++y)
-            for (int x = x0; x < std::min(l.w, x0 + rw); ++x) {
-                float* d = &px[(size_t(y) * l.w + x) * 3];
-                d[0] = 0.5f * d[0] + 0.5f * float(c.r), d[1] = 0.5f * d[1] + 0.5f * float(c.g), d[2] = 0.5f * d[2] + 0.5f * float(c.b);
-            }
-    }
-    Image img(l.w, l.h);
-    for (size_t i = 0; i < px.size(); ++i)
-        img.rgb[i] = uint8_t(std::clamp(std::lround((px[i] + rng.uniform(-0.02, 0.02)) * 255), 0L, 255L));
-    return img;
-}
-
-// Photo pixels -> tile pixels.
-Affine photo_to_tile(const WildLayout& l) {
-    const double c = std::cos(l.angle), s = std::sin(l.angle), h = l.tile / 2.0;
-    Affine t;
-    t.a = c, t.b = s, t.c = h - (c * l.cx + s * l.cy);
-    t.d = -s, t.e = c, t.f = h - (-s * l.cx + c * l.cy);
-    return t;
-}
-
-// The face tile composited onto the background, its edge softened over 1.5 px.
-// Only the pixels around the rotated tile are visited.
-Image place_tile(const Image& background, const Image& tile, const WildLayout& l) {
-    Image out = background;
-    Affine to_tile = photo_to_tile(l), to_photo = inverse(to_tile);
-    double x0 = 1e30, y0 = 1e30, x1 = -1e30, y1 = -1e30;
-    for (double u : {0.0, double(l.tile)})
-        for (double v : {0.0, double(l.tile)}) {
-            double x, y;
-            to_photo.apply(u, v, x, y);
-            x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
-        }
-    int bx = std::max(0, int(std::floor(x0))), by = std::max(0, int(std::floor(y0)));
-    int bw = std::min(l.w, int(std::ceil(x1)) + 1) - bx, bh = std::min(l.h, int(std::ceil(y1)) + 1) - by;
-    Affine shift;
-    shift.c = -bx, shift.f = -by;
-    Image face = warp_affine(tile, compose(shift, to_photo), bw, bh);  // the tile in the box's pixels
-    for (int y = by; y < by + bh; ++y)
-        for (int x = bx; x < bx + bw; ++x) {
-            double u, v;
-            to_tile.apply(x + 0.5, y + 0.5, u, v);
-            double edge = std::min(std::min(u, v), std::min(l.tile - u, l.tile - v));
-            if (edge <= 0) continue;
-            double a = std::min(1.0, edge / 1.5);
-            uint8_t* d = out.at(x, y);
-            const uint8_t* f = face.at(x - bx, y - by);
-            for (int c = 0; c < 3; ++c) d[c] = uint8_t(std::lround(d[c] + a * (f[c] - d[c])));
-        }
-    return out;
-}
-
-// The first opt.wild faces of the test split in photos in the wild, with
-// their counterfactual photos and the landmark file CelebA ships with its
-// in-the-wild images (wild/list_landmarks_celeba.txt).
-template <class Face, class Name>
-void write_wild_photos(const SynthOptions& opt, const std::vector<int>& chosen, Face face, Name file_name) {
-    std::vector<size_t> test;
-    for (size_t i = 0; i < opt.count && test.size() < opt.wild; ++i)
-        if (synth_split(opt, i) == kTest) test.push_back(i);
-    std::string dir = join_path(opt.out, "wild"), img_dir = join_path(dir, "img_celeba"),
-                cf_dir = join_path(dir, "counterfactuals");
-    make_dirs(img_dir);
-    make_dirs(cf_dir);
-    std::vector<Landmarks> marks(test.size());
-    std::vector<std::string> names(test.size());
-    parallel_for(test.size(), opt.threads, [&](size_t t) {
-        size_t i = test[t];
-        FaceParams p = face(i);
-        WildPhoto w = make_wild_photo(p, opt.seed, i);
-        names[t] = stem(file_name(i)) + ".jpg";
-        marks[t] = w.landmarks;
-        write_file_atomic(join_path(img_dir, names[t]), encode_jpeg(w.photo, 95));
-        for (int a : chosen) {
-            FaceParams q = p;
-            q.attr[a] = !q.attr[a];
-            write_file_atomic(join_path(cf_dir, stem(names[t]) + "_" + synth_attribute_names()[size_t(a)] + ".jpg"),
-                              encode_jpeg(wild_counterfactual(w, q, opt.seed, i), 95));
-        }
-    });
-    std::map<std::string, Landmarks> all;
-    for (size_t t = 0; t < test.size(); ++t) all[names[t]] = marks[t];
-    write_file_atomic(join_path(dir, "list_landmarks_celeba.txt"), format_landmark_file(all));
-}
-
-}  // namespace
-
-WildPhoto make_wild_photo(const FaceParams& p, uint64_t seed, uint64_t index) {
-    WildLayout l = draw_wild_layout(seed, index);
-    WildPhoto w;
-    w.background = wild_background(l);
-    w.photo = place_tile(w.background, render_face(p, l.tile), l);
-    w.landmarks = transform(inverse(photo_to_tile(l)), face_landmarks(p, l.tile));
-    w.layout_tile = l.tile;
-    return w;
-}
-
-Image wild_counterfactual(const WildPhoto& w, const FaceParams& q, uint64_t seed, uint64_t index) {
-    WildLayout l = draw_wild_layout(seed, index);
-    return place_tile(w.background, render_face(q, l.tile), l);
-}
-
-int synth_split(const SynthOptions& opt, size_t i) {
-    return opt.celeba_frame ? celeba_split(i, opt.count) : default_split(i, opt.count);
-}
-
-void write_synthetic_dataset(const SynthOptions& opt) {
-    const auto& known = synth_attribute_names();
-    std::vector<int> chosen;  // indices into known, in the order asked
-    for (const auto& a : opt.attrs) {
-        auto it = std::find(known.begin(), known.end(), a);
-        if (it == known.end()) throw UsageError("unknown attribute '" + a + "' (Smiling, Eyeglasses, Wearing_Hat)");
-        chosen.push_back(int(it - known.begin()));
-    }
-    if (chosen.empty()) throw UsageError("no attributes chosen");
-    if (opt.count == 0) throw UsageError("--count must be at least 1");
-    if (opt.size < 16 || opt.size > 512) throw UsageError("--size must be between 16 and 512");
-    int digits = std::max(6, int(std::to_string(opt.count).size()));
-    const char* ext = opt.celeba_frame ? "jpg" : "png";
-    auto file_name = [&](size_t i) {
-        char b[32];
-        std::snprintf(b, sizeof b, "%0*zu.%s", digits, i + 1, ext);
-        return std::string(b);
-    };
-    // CelebA's aligned photos are 178x218 JPEGs whose face fills the square
-    // that the celeba crop cuts out; the plain faces are that square alone.
-    const Box square = crop_box(Crop::celeba, kCelebaWidth, kCelebaHeight);
-    auto render = [&](const FaceParams& p) {
-        return opt.celeba_frame ? render_face_in_frame(p, kCelebaWidth, kCelebaHeight, square)
-                                : render_face(p, opt.size);
-    };
-    auto write_face = [&](const std::string& path, const FaceParams& p) {
-        // Per-face durability would cost more than the whole render; the
-        // label files, written last and durably, mark a complete data set.
-        if (opt.celeba_frame) {
-            std::vector<uint8_t> jpeg = encode_jpeg(render(p), kCelebaJpegQuality);
-            write_file_atomic(path, jpeg.data(), jpeg.size(), false);
-        } else
-            write_png(path, render(p), false);
-    };
-    auto landmarks = [&](const FaceParams& p) {
-        if (!opt.celeba_frame) return face_landmarks(p, opt.size);
-        Landmarks l = face_landmarks(p, square.w);
-        for (size_t k = 0; k < 5; ++k) l.x[k] += square.x, l.y[k] += square.y;
-        return l;
-    };
-    auto face = [&](size_t i) {
-        FaceParams p = draw_face(opt.seed, i);
-        // Attributes the user did not choose are always off.
-        bool on[3] = {false, false, false};
-        for (int a : chosen) on[a] = p.attr[a];
-        std::copy(on, on + 3, p.attr);
-        return p;
-    };
-    if (opt.wild > 0) write_wild_photos(opt, chosen, face, file_name);
-    if (opt.only_wild) return;
-    std::string img_dir = join_path(opt.out, "img_align_celeba");
-    std::string cf_dir = join_path(opt.out, "counterfactuals");
-    make_dirs(img_dir);
-    make_dirs(cf_dir);
-    std::vector<FaceParams> faces(opt.count);
-    std::function<void(size_t)> progress;
-    if (opt.progress) progress = [&](size_t d) { opt.progress(d, opt.count); };
-    parallel_for(opt.count, opt.threads, [&](size_t i) {
-        FaceParams p = face(i);
-        faces[i] = p;
-        std::string name = file_name(i);
-        write_face(join_path(img_dir, name), p);
-        if (synth_split(opt, i) != kTest) return;  // only the test split gets counterfactuals
-        for (int a : chosen) {
-            FaceParams q = p;
-            q.attr[a] = !q.attr[a];
-            write_face(join_path(cf_dir, stem(name) + "_" + known[size_t(a)] + "." + ext), q);
-        }
-    }, progress, 200);
-
-    // The label files, written last so that a complete listing means complete images.
-    std::string attrs_txt = std::to_string(opt.count) + "\n";
-    for (size_t c = 0; c < chosen.size(); ++c) attrs_txt += (c ? " " : "") + known[size_t(chosen[c])];
-    attrs_txt += "\n";
-    std::string part, idents;
-    std::map<std::string, Landmarks> marks;
-    for (size_t i = 0; i < opt.count; ++i) {
-        std::string name = file_name(i);
-        marks[name] = landmarks(faces[i]);
-        attrs_txt += name;
-        for (int a : chosen) attrs_txt += faces[i].attr[a] ? "  1" : " -1";
-        attrs_txt += "\n";
-        int s = synth_split(opt, i);
-        part += name + " " + std::to_string(s) + "\n";
-        nlohmann::json rec = {{"file", name}, {"split", s}, {"index", i}};
-        nlohmann::json at;
-        for (int a : chosen) at[known[size_t(a)]] = faces[i].attr[a] ? 1 : 0;
-        rec["attributes"] = at;
-        rec["params"] = nlohmann::json::parse(face_params_json(faces[i]));
-        idents += rec.dump() + "\n";
-    }
-    write_file_atomic(join_path(opt.out, "identities.jsonl"), idents);
-    write_file_atomic(join_path(opt.out, "list_landmarks_align_celeba.txt"), format_landmark_file(marks));
-    write_file_atomic(join_path(opt.out, "list_eval_partition.txt"), part);
-    write_file_atomic(join_path(opt.out, "list_attr_celeba.txt"), attrs_txt);
 }
 
 }  // namespace ifgan

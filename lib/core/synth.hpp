@@ -7,12 +7,16 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/align.hpp"
 #include "core/image.hpp"
 
 namespace ifgan {
 
-// The attributes the generator knows, in this fixed order.
+// The attributes the generator knows, in this fixed order: FaceParams::attr
+// is indexed by SynthAttr, the names by the same numbers.
+enum SynthAttr : int { kSmiling = 0, kEyeglasses = 1, kWearingHat = 2, kSynthAttrCount = 3 };
 const std::vector<std::string>& synth_attribute_names();
 
 struct Rgb {
@@ -33,8 +37,8 @@ struct FaceParams {
     double ear_size;
     double mouth_y, mouth_w;
     double light_x, light_y, light_amp, noise;
-    // Attributes, indexed like synth_attribute_names().
-    bool attr[3];
+    // Attributes, indexed by SynthAttr.
+    bool attr[kSynthAttrCount];
 };
 
 // Face `index` of the stream for `seed`: independent of how many are drawn.
@@ -48,7 +52,8 @@ Image render_face(const FaceParams& p, int size);
 // image) at `square`; what lies outside the square continues the scene.
 Image render_face_in_frame(const FaceParams& p, int width, int height, Box square);
 constexpr int kCelebaWidth = 178, kCelebaHeight = 218, kCelebaJpegQuality = 90;
-std::string face_params_json(const FaceParams& p);  // one JSON object
+nlohmann::json face_params_object(const FaceParams& p);  // the parameters, as identities.jsonl holds them
+std::string face_params_json(const FaceParams& p);       // the same, as text
 
 // A face placed into a larger photo (256 to 640 px a side, textured
 // background, the face 35-70% of the shorter side, rotated up to 20 degrees)

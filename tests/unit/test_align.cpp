@@ -106,7 +106,7 @@ TEST_CASE("Wild photos: aligned by their true landmarks, they give back the face
     CHECK(err / n < 12);
     // The counterfactual photo differs only inside the tile.
     FaceParams q = p;
-    q.attr[0] = !q.attr[0];
+    q.attr[kSmiling] = !q.attr[kSmiling];
     Image cf = wild_counterfactual(w, q, 5, 17);
     CHECK(cf.rgb != w.photo.rgb);
     CHECK(std::memcmp(cf.at(0, 0), w.photo.at(0, 0), 3) == 0);

@@ -78,7 +78,7 @@ struct FacePair {
 FacePair smiling_pair(uint64_t index) {
     FacePair f;
     FaceParams p = draw_face(7, index), q = p;
-    q.attr[0] = !q.attr[0];  // Smiling
+    q.attr[kSmiling] = !q.attr[kSmiling];
     auto planar = [&](const Image& im) {
         std::vector<uint8_t> chw(size_t(3) * f.size * f.size);
         to_chw(im, chw.data());

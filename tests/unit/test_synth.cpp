@@ -71,7 +71,7 @@ TEST_CASE("write_synthetic_dataset writes a readable CelebA layout with counterf
     REQUIRE(file_exists(dir + "/counterfactuals/000020_Eyeglasses.png"));
     REQUIRE(!file_exists(dir + "/counterfactuals/000001_Smiling.png"));
     // Labels agree with the drawn parameters.
-    for (size_t i = 0; i < 20; ++i) REQUIRE(bool(ds.label(i, 1)) == draw_face(5, i).attr[0]);
+    for (size_t i = 0; i < 20; ++i) REQUIRE(bool(ds.label(i, 1)) == draw_face(5, i).attr[kSmiling]);
     // Byte-identical on a second run, and face 3 identical with a larger count.
     auto first = read_file(dir + "/img_align_celeba/000004.png");
     o.count = 30;
