@@ -81,9 +81,10 @@ int default_split(size_t i, size_t n) {
 }
 
 int celeba_split(size_t i, size_t n) {
-    constexpr size_t kAll = 202599, kTrainN = 162770, kValN = 19867;
-    // Rounded to the nearest count, so that n == kAll gives CelebA's own.
-    const size_t train = (n * kTrainN + kAll / 2) / kAll, val = (n * (kTrainN + kValN) + kAll / 2) / kAll;
+    constexpr size_t kCelebaCount = 202599, kTrainN = 162770, kValN = 19867;
+    // Rounded to the nearest count, so that n == kCelebaCount gives CelebA's own.
+    const size_t train = (n * kTrainN + kCelebaCount / 2) / kCelebaCount;
+    const size_t val = (n * (kTrainN + kValN) + kCelebaCount / 2) / kCelebaCount;
     if (i < train) return kTrain;
     if (i < val) return kVal;
     return kTest;

@@ -86,24 +86,24 @@ struct EvalScope {
 
 class EditorTask : public TrainTask {
 public:
-    EditorTask(const TrainConfig& c, Networks n) : TrainTask(std::move(n)), w(step_weights(c)) {
-        eg = make_optimizer(c, params_of({nets.E.ptr(), nets.G.ptr()}));
-        a = make_optimizer(c, params_of({nets.A.ptr()}));
-        d = make_optimizer(c, params_of({nets.D.ptr()}), 0.9);  // the paper's D: smoothing 0.9
+    EditorTask(const TrainConfig& c, Networks n) : TrainTask(std::move(n)), weights_(step_weights(c)) {
+        opt_eg_ = make_optimizer(c, params_of({nets.E.ptr(), nets.G.ptr()}));
+        opt_a_ = make_optimizer(c, params_of({nets.A.ptr()}));
+        opt_d_ = make_optimizer(c, params_of({nets.D.ptr()}), 0.9);  // the paper's D: smoothing 0.9
     }
 
-    std::vector<NamedOptimizer> optimizers() override { return {{"EG", eg.get()}, {"A", a.get()}, {"D", d.get()}}; }
+    std::vector<NamedOptimizer> optimizers() override { return {{"EG", opt_eg_.get()}, {"A", opt_a_.get()}, {"D", opt_d_.get()}}; }
 
     // Each rank draws the noise of the whole global batch and takes its part.
     void join(DistGroup* g) override {
         TrainTask::join(g);
-        w.shard = g->rank();
-        w.shards = g->world();
+        weights_.shard = g->rank();
+        weights_.shards = g->world();
     }
 
     Terms step(const Batch& b, at::Generator& gen) override {
-        StepLosses l = ifgan_forward(nets, b.x, b.y, w, gen);
-        for (auto* o : {eg.get(), a.get(), d.get()}) o->zero_grad();
+        StepLosses l = ifgan_forward(nets, b.x, b.y, weights_, gen);
+        for (auto* o : {opt_eg_.get(), opt_a_.get(), opt_d_.get()}) o->zero_grad();
         if (!dist) {
             ifgan_backward(nets, l);
         } else {
@@ -114,7 +114,7 @@ public:
             dist->finish_average(eg_sums);
             dist->average_gradients(params_of({nets.A.ptr(), nets.D.ptr()}));
         }
-        for (auto* o : {eg.get(), a.get(), d.get()}) o->step();
+        for (auto* o : {opt_eg_.get(), opt_a_.get(), opt_d_.get()}) o->step();
         Terms t;
         for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"rec_skip", l.rec_skip}, {"kl", l.kl}, {"cls", l.cls},
                                 {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"adv", l.adv}, {"gen", l.gen},
@@ -143,7 +143,7 @@ public:
             torch::Tensor code = nets.erased(e.mu), yp = torch::sigmoid(e.y_logits);
             sq += (torch::sigmoid(nets.G->forward(yp, code)) - x).pow(2).sum().item<double>();
             if (nets.config.skips) sq_skips += (torch::sigmoid(edit_logits(nets, e, code, yp, yp)) - x).pow(2).sum().item<double>();
-            a_acc.add(nets.A->forward(aux_input(code, w.aux_standardize)), y);
+            a_acc.add(nets.A->forward(aux_input(code, weights_.aux_standardize)), y);
         });
         json j = {{"val_images", n},
                   {"accuracy", y_acc.by_name(d.ds.attrs, n)},
@@ -205,8 +205,8 @@ public:
     }
 
 private:
-    StepWeights w;
-    std::unique_ptr<torch::optim::Optimizer> eg, a, d;
+    StepWeights weights_;
+    std::unique_ptr<torch::optim::Optimizer> opt_eg_, opt_a_, opt_d_;  // E and G together; A; D
 };
 
 // Mean accuracy over the attributes of a validation record.
