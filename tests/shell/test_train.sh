@@ -139,6 +139,20 @@ jq -e '.z | length == 8' codes.jsonl >/dev/null
 ifgan-train --data $D --attr Smiling,Eyeglasses $tiny --epochs 1 --out plain.ifgan 2>/dev/null
 grep -F -f train.txt labels.txt | awk -v d=$D '{ print d "/img_align_celeba/" $1 }' | ifgan-encode -m plain.ifgan > codes.jsonl
 jq -en "$(gap 0) > 1e-3" >/dev/null || fail "without erasure the class means should differ"
+# --resume --erase leace on that model: with no step left, the eraser is
+# fitted to the trained encoder and the file rewritten; its codes are then
+# erased as a model trained with erasure writes them.
+cp plain.ifgan late.ifgan
+ifgan-train --data $D --attr Smiling,Eyeglasses $tiny --epochs 1 --out late.ifgan --resume --erase leace 2> late.txt
+grep -q "erasing the attributes from the code from step" late.txt || fail "the late eraser's message"
+grep -F -f train.txt labels.txt | awk -v d=$D '{ print d "/img_align_celeba/" $1 }' | ifgan-encode -m late.ifgan > codes.jsonl
+for a in 0 1; do jq -en "$(gap $a) < 1e-5" >/dev/null || fail "attribute $a: the late eraser does not erase"; done
+# ... and with steps left, training goes on through the eraser.
+cp plain.ifgan later.ifgan
+ifgan-train --data $D --attr Smiling,Eyeglasses $tiny --epochs 2 --out later.ifgan --resume --erase leace 2> later.txt
+grep -q "done: later.ifgan .*step 16" later.txt || fail "resumed with erasure: $(tail -1 later.txt)"
+grep -F -f train.txt labels.txt | awk -v d=$D '{ print d "/img_align_celeba/" $1 }' | ifgan-encode -m later.ifgan > codes.jsonl
+for a in 0 1; do jq -en "$(gap $a) < 1e-5" >/dev/null || fail "attribute $a: erasure after resuming"; done
 
 # The classifier: its own default recipe, the best validation epoch kept, and
 # the final validation accuracy in the last line; it resumes like the editor.
