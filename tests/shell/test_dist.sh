@@ -111,6 +111,21 @@ grep -q "interrupted at step" ierr.txt || fail "interrupt message"
 ifgan-train --data $D --attr Smiling $T --batch 8 --resume --steps 1000000 --epochs 1 --out i.ifgan 2>/dev/null ||
     fail "the interrupted run resumes"
 
+# SIGTERM to the launcher alone (as a job scheduler sends it): it passes it
+# on to its ranks, which stop at one step; rank 0 writes the checkpoint.
+ifgan-train --data $D --attr Smiling $long --nproc 2 --out t.ifgan --log t.jsonl 2>terr.txt &
+launcher=$!
+until_training t.jsonl $launcher
+t0=$(rank_pid $launcher 0) t1=$(rank_pid $launcher 1)
+[[ -n $t0 && -n $t1 ]] || fail "the two ranks of the launcher"
+kill -TERM $launcher
+set +e; wait $launcher; status=$?; set -e
+(( status == 143 )) || { cat terr.txt; fail "status $status after SIGTERM to the launcher"; }
+grep -q "terminated at step [0-9]*; checkpoint written to t.ifgan" terr.txt || { cat terr.txt; fail "the ranks did not checkpoint on the forwarded SIGTERM"; }
+! kill -0 $t0 2>/dev/null && ! kill -0 $t1 2>/dev/null || fail "a rank outlived the launcher"
+ifgan-train --data $D --attr Smiling $T --batch 8 --resume --steps 1000000 --epochs 1 --out t.ifgan 2>/dev/null ||
+    fail "the terminated run resumes"
+
 # Usage errors: exit 2, nothing started.
 expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan --world-size 2 --rank 2
 expect_err "--rank 2 is not below --world-size 2"
