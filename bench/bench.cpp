@@ -64,7 +64,8 @@ static Flops count_flops(const ModelConfig& c) {
         ch = o;
         s *= 2;
     }
-    f.a = 2 * (c.nz * 1000.0 + 1000.0 * 1000 + 1000.0 * double(c.k()));
+    const double aw = double(kAuxWidth);
+    f.a = 2 * (c.nz * aw + aw * aw + aw * double(c.k()));
     return f;
 }
 
@@ -82,7 +83,16 @@ static double step_flops(const Flops& f, const StepWeights& w, bool detached) {
     return t;
 }
 
-// The step of a training configuration (a recipe), timed as ifgan-train runs it.
+// The weights back in the standard (NCHW) layout: the lever that
+// make_task's channels-last layout is measured against.
+static void to_nchw(torch::nn::Module& m) {
+    torch::NoGradGuard ng;
+    for (auto& p : m.parameters()) p.set_data(p.contiguous());
+    for (auto& b : m.buffers()) b.set_data(b.contiguous());
+}
+
+// The step of a training configuration (a recipe), timed as ifgan-train runs
+// it: the trainer's own task (networks, optimisers, update), on one batch.
 static json bench_step(const std::string& name, const TrainConfig& tc, int steps, double peak32, double peak16,
                        bool channels_last = false) {
     TrainConfig as_run = tc;
@@ -91,23 +101,13 @@ static json bench_step(const std::string& name, const TrainConfig& tc, int steps
     const StepWeights w = step_weights(tc);
     const int batch = tc.batch;
     torch::manual_seed(1);
-    Networks n = make_networks(c);
-    if (channels_last)
-        for (auto& m : n.modules()) to_channels_last(*m);
-    std::vector<std::unique_ptr<torch::optim::Optimizer>> opts;
-    opts.push_back(make_optimizer(tc, params_of({n.E.ptr(), n.G.ptr()})));
-    opts.push_back(make_optimizer(tc, params_of({n.A.ptr()})));
-    opts.push_back(make_optimizer(tc, params_of({n.D.ptr()}), 0.9));
+    std::unique_ptr<TrainTask> task = make_task(as_run, make_networks(c));
+    if (!channels_last)
+        for (auto& m : task->nets.modules()) to_nchw(*m);
     auto gen = at::detail::createCPUGenerator(1);
-    auto x = torch::rand({batch, 3, c.size, c.size});
-    if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-    auto y = torch::randint(0, 2, {batch, int64_t(c.k())}).to(torch::kFloat32);
-    auto one = [&] {
-        StepLosses l = ifgan_forward(n, x, y, w, gen);
-        for (auto& o : opts) o->zero_grad();
-        ifgan_backward(n, l);
-        for (auto& o : opts) o->step();
-    };
+    Batch b{torch::rand({batch, 3, c.size, c.size}), torch::randint(0, 2, {batch, int64_t(c.k())}).to(torch::kFloat32)};
+    if (channels_last) b.x = b.x.contiguous(torch::MemoryFormat::ChannelsLast);
+    auto one = [&] { task->step(b, gen); };
     for (int i = 0; i < 2; ++i) one();
     double sec = 0, best = 1e30;
     for (int i = 0; i < steps; ++i) {

@@ -223,9 +223,9 @@ CriticImpl::CriticImpl(int size, int f, int outputs) {
 }
 
 AuxImpl::AuxImpl(int nz, int k) {
-    net = register_module("net", torch::nn::Sequential(torch::nn::Linear(nz, 1000), torch::nn::ReLU(),
-                                                       torch::nn::Linear(1000, 1000), torch::nn::ReLU(),
-                                                       torch::nn::Linear(1000, k)));
+    net = register_module("net", torch::nn::Sequential(torch::nn::Linear(nz, kAuxWidth), torch::nn::ReLU(),
+                                                       torch::nn::Linear(kAuxWidth, kAuxWidth), torch::nn::ReLU(),
+                                                       torch::nn::Linear(kAuxWidth, k)));
 }
 
 std::vector<Networks::Named> Networks::present() const {

@@ -103,6 +103,8 @@ struct CriticImpl : torch::nn::Module {
 };
 TORCH_MODULE(Critic);
 
+// A's two hidden layers (the authors' code).
+inline constexpr int64_t kAuxWidth = 1000;
 struct AuxImpl : torch::nn::Module {
     AuxImpl(int nz, int k);
     torch::Tensor forward(torch::Tensor z) { return net->forward(z); }
