@@ -25,7 +25,7 @@ run() {  # NAME DATA ATTR OPTIONS...
     ifgan-eval -m "$name.ifgan" --classifier judge.ifgan --data "$data" --paste --paste-sheet "$name-pasted.png" \
         --json "$name.json" --sheet "$name-edits.png"
 }
-for r in ${SHARP_RUNS:-Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips Smiling-skips-gan0.2}; do
+for r in ${SHARP_RUNS:-Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips Smiling-skips-gan0.05 Smiling-skips-gan0.2}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
         Smiling-skips) run $r faces Smiling --skips 3 ;;
@@ -33,6 +33,7 @@ for r in ${SHARP_RUNS:-Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglass
         Eyeglasses-skips) run $r faces Eyeglasses --skips 3 ;;
         seed2-Smiling-skips) run $r faces2 Smiling --skips 3 ;;
         seed2-Smiling-noskips) run $r faces2 Smiling --skips 0 ;;
+        Smiling-skips-gan0.05) run $r faces Smiling --skips 3 --delta 0.05 ;;
         Smiling-skips-gan0.2) run $r faces Smiling --skips 3 --delta 0.2 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
