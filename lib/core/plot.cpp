@@ -35,6 +35,9 @@ void add_leaves(TrainingLog& log, const json& j, const std::string& prefix, doub
 }
 
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+bool ends_with(const std::string& s, const std::string& p) {
+    return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
 
 // gnuplot single-quoted string: a quote is written twice.
 std::string quoted(const std::string& s) {
@@ -99,6 +102,7 @@ std::vector<Panel> plot_panels(const std::vector<TrainingLog>& logs) {
         {"Attribute estimate accuracy (validation)", "accuracy", {}, {}, false},
         {"Auxiliary network on z (validation; dashed: majority rate)", "accuracy", {}, {}, false},
         {"Reconstruction MSE (validation)", "MSE", {}, {}, false},
+        {"Edits judged successful (validation faces, --judge)", "share", {}, {}, false},
         {"Training throughput", "images/s", {}, {}, false},
     };
     auto add = [](std::vector<std::string>& v, const std::string& k) {
@@ -118,8 +122,10 @@ std::vector<Panel> plot_panels(const std::vector<TrainingLog>& logs) {
                 add(all[3].reference, key);
             else if (key == "rec_mse")
                 add(all[4].keys, key);
-            else if (key == "images_per_s")
+            else if (starts_with(key, "judged_edits.") && !ends_with(key, ".faces"))
                 add(all[5].keys, key);
+            else if (key == "images_per_s")
+                add(all[6].keys, key);
         }
     std::vector<Panel> used;
     for (Panel& p : all) {

@@ -102,6 +102,8 @@ void validate(const TrainConfig& c) {
         throw UsageError("--skips must be at most " + std::to_string(depth) + " at --size " + std::to_string(c.size));
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
     if (c.world_size < 1) throw UsageError("--world-size must be at least 1");
+    if (c.kind == Kind::classifier && !c.judge.empty())
+        throw UsageError("--judge judges an editor's edits; a classifier makes none");
     if (c.rank >= c.world_size)
         throw UsageError("--rank " + std::to_string(c.rank) + " is not below --world-size " + std::to_string(c.world_size));
     if (c.nproc > 0 && c.world_size > 1) throw UsageError("--nproc starts its own ranks: not with --world-size or WORLD_SIZE");

@@ -103,6 +103,8 @@ std::string enum_choices() {
 struct TrainConfig {
     // Data and files.
     std::string data, out, log, samples;
+    std::string judge;      // a classifier that judges edits at each validation (empty: none)
+    int judge_faces = 256;  // validation faces it judges
     std::vector<std::string> attrs;  // empty: every attribute (classifier only)
     Kind kind = Kind::ifgan;
     std::string crop = "auto";  // auto, celeba, center, none
@@ -213,6 +215,11 @@ void visit_options(C& c, V&& v) {
     v(c.log, OptionInfo{"log", "FILE", "append JSON Lines to FILE", G::run, Keep::logged});
     v(c.log_every, OptionInfo{"log-every", "N", "steps between log lines", G::run, Keep::logged});
     v(c.samples, OptionInfo{"samples", "DIR", "write a sample sheet per epoch into DIR", G::run, Keep::logged});
+    v(c.judge, OptionInfo{"judge", "FILE",
+                          "an independent classifier that judges edits of validation faces after every epoch "
+                          "(log: judged_edits, each attribute set to the opposite of its label)",
+                          G::run, Keep::logged});
+    v(c.judge_faces, OptionInfo{"judge-faces", "N", "validation faces --judge judges", G::run, Keep::logged});
     v(c.threads, OptionInfo{"threads", "N", "threads", G::run, Keep::logged});
     v(c.nproc, OptionInfo{"nproc", "N", "start N ranks on this machine and wait for them (0: this process trains)",
                           G::distributed, Keep::logged});

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/util.hpp"
+#include "nn/model.hpp"
 #include "nn/losses.hpp"
 #include "nn/step.hpp"
 
@@ -84,9 +85,18 @@ struct EvalScope {
     }
 };
 
+// The first n faces of an encoding.
+EncoderOut first_rows(const EncoderOut& e, int64_t n) {
+    EncoderOut out{e.mu.narrow(0, 0, n), e.logvar.narrow(0, 0, n), e.y_logits.narrow(0, 0, n), {}};
+    for (const auto& t : e.skips) out.skips.push_back(t.narrow(0, 0, n));
+    return out;
+}
+
 class EditorTask : public TrainTask {
 public:
-    EditorTask(const TrainConfig& c, Networks n) : TrainTask(std::move(n)), weights_(step_weights(c)) {
+    EditorTask(const TrainConfig& c, Networks n)
+        : TrainTask(std::move(n)), weights_(step_weights(c)), judge_faces_(size_t(c.judge_faces)) {
+        if (!c.judge.empty()) load_judge(c.judge);
         opt_eg_ = make_optimizer(c, params_of({nets.E.ptr(), nets.G.ptr()}));
         opt_a_ = make_optimizer(c, params_of({nets.A.ptr()}));
         opt_d_ = make_optimizer(c, params_of({nets.D.ptr()}), 0.9);  // the paper's D: smoothing 0.9
@@ -135,6 +145,7 @@ public:
         const int size = d.val.size;
         Accuracy y_acc, a_acc;
         double sq = 0, sq_skips = 0;
+        JudgedEdits judged(d.ds.k());
         for_each_batch(n, kValBatch, [&](size_t s, size_t m) {
             torch::Tensor x = images_to_tensor(d.val.image(s), m, size);
             torch::Tensor y = labels_tensor(d.ds, d.val_idx, s, m);
@@ -144,6 +155,10 @@ public:
             sq += (torch::sigmoid(nets.G->forward(yp, code)) - x).pow(2).sum().item<double>();
             if (nets.config.skips) sq_skips += (torch::sigmoid(edit_logits(nets, e, code, yp, yp)) - x).pow(2).sum().item<double>();
             a_acc.add(nets.A->forward(aux_input(code, weights_.aux_standardize)), y);
+            if (judge_ && s < judge_faces_) {
+                const int64_t j = int64_t(std::min(m, judge_faces_ - s));
+                judge_edits(first_rows(e, j), code.narrow(0, 0, j), yp.narrow(0, 0, j), y.narrow(0, 0, j), judged);
+            }
         });
         json j = {{"val_images", n},
                   {"accuracy", y_acc.by_name(d.ds.attrs, n)},
@@ -152,6 +167,7 @@ public:
                   {"aux_accuracy", a_acc.by_name(d.ds.attrs, n)}};
         // With skips, rec_mse is G's without them; this is the model's own.
         if (nets.config.skips) j["rec_mse_skips"] = sq_skips / (double(n) * 3 * size * size);
+        if (judge_) j["judged_edits"] = judged.by_name(d.ds.attrs);
         return j;
     }
 
@@ -205,8 +221,61 @@ public:
     }
 
 private:
+    // Edits judged by --judge: per attribute, successes and counts of the
+    // faces set to 1 (label 0) and to 0 (label 1).
+    struct JudgedEdits {
+        explicit JudgedEdits(size_t k) : hit(k, {0, 0}), count(k, {0, 0}) {}
+        std::vector<std::array<size_t, 2>> hit, count;  // [attribute][target]
+        json by_name(const std::vector<std::string>& attrs) const {
+            json j = json::object();
+            auto share = [](size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; };
+            for (size_t a = 0; a < attrs.size(); ++a)
+                j[attrs[a]] = {{"to_1", share(hit[a][1], count[a][1])}, {"to_0", share(hit[a][0], count[a][0])},
+                               {"faces", count[a][0] + count[a][1]}};
+            return j;
+        }
+    };
+
+    void load_judge(const std::string& path) {
+        judge_ = std::make_unique<Model>(Model::load(path, kPartAll, "classifier"));
+        const ModelConfig &jc = judge_->config(), &mc = nets.config;
+        if (jc.size != mc.size || jc.crop != mc.crop)
+            throw Error(path + ": the judge works on " + std::to_string(jc.size) + " px '" + jc.crop +
+                        "' images, the model on " + std::to_string(mc.size) + " px '" + mc.crop + "'");
+        for (const auto& a : mc.attrs) {
+            auto it = std::find(jc.attrs.begin(), jc.attrs.end(), a);
+            if (it == jc.attrs.end()) throw Error(path + ": the judge does not know attribute '" + a + "'");
+            judge_index_.push_back(size_t(it - jc.attrs.begin()));
+        }
+    }
+
+    // Each attribute of these faces set to the opposite of its label, the
+    // edit drawn as ifgan-decode draws it and judged as ifgan-eval judges it.
+    void judge_edits(const EncoderOut& e, const torch::Tensor& code, const torch::Tensor& yp, const torch::Tensor& y,
+                     JudgedEdits& out) {
+        const int64_t n = yp.size(0), jk = int64_t(judge_->config().k());
+        for (size_t a = 0; a < judge_index_.size(); ++a) {
+            torch::Tensor target = 1 - y.select(1, int64_t(a));
+            torch::Tensor to = yp.clone();
+            to.select(1, int64_t(a)).copy_(target);
+            torch::Tensor img = torch::sigmoid(edit_logits(nets, e, code, yp, to)).contiguous();
+            torch::Tensor bytes = (img * 255).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+            std::vector<float> p(size_t(n * jk));
+            judge_->classify(bytes.data_ptr<uint8_t>(), size_t(n), p.data());
+            auto t = target.contiguous();
+            for (int64_t i = 0; i < n; ++i) {
+                const int want = t[i].item<float>() > 0.5f;
+                out.count[a][size_t(want)]++;
+                out.hit[a][size_t(want)] += (p[size_t(i * jk) + judge_index_[a]] >= 0.5f) == bool(want);
+            }
+        }
+    }
+
     StepWeights weights_;
     std::unique_ptr<torch::optim::Optimizer> opt_eg_, opt_a_, opt_d_;  // E and G together; A; D
+    std::unique_ptr<Model> judge_;
+    std::vector<size_t> judge_index_;  // each model attribute's place among the judge's
+    size_t judge_faces_;
 };
 
 // Mean accuracy over the attributes of a validation record.

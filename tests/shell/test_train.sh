@@ -164,3 +164,20 @@ jq -se 'map(select(.options))[0].options | .optimizer == "adam" and .lr == 0.000
     || fail "the classifier's default recipe"
 ifgan-train --data $D --kind classifier $notrecipe --epochs 3 --out judge.ifgan --log judge.jsonl --resume 2> judge.txt
 tail -1 judge.txt | grep -q "validation accuracy" || fail "resumed classifier: $(tail -1 judge.txt)"
+
+# --judge: after every epoch the log holds the judged edits of the first
+# --judge-faces validation faces, by ifgan-eval's protocol: the last of them
+# equal ifgan-eval's on the same faces of the model written.
+ifgan-train --data $D --attr Smiling $tiny --epochs 2 --judge $FIXTURE/judge.ifgan --judge-faces 12 \
+    --out judged.ifgan --log judged.jsonl 2>/dev/null
+[[ $(jq -c 'select(.judged_edits) | .epoch' judged.jsonl | tr '\n' ' ') == "1 2 " ]] || fail "judged edits every epoch"
+jq -se 'map(select(.judged_edits))[-1].judged_edits.Smiling.faces == 12' judged.jsonl >/dev/null || fail "judged faces"
+ifgan-eval -m judged.ifgan --classifier $FIXTURE/judge.ifgan --data $D --split val --limit 12 --json ev.json 2>/dev/null
+[[ "$(jq -sc 'map(select(.judged_edits))[-1].judged_edits.Smiling | [.to_1, .to_0]' judged.jsonl)" == \
+   "$(jq -c '.attributes.Smiling.edit | [.to_1, .to_0]' ev.json)" ]] || fail "judged edits differ from ifgan-eval's"
+ifgan-plot judged.jsonl -o judged.svg
+grep -q "Edits judged successful" judged.svg || fail "the judged edits' panel"
+expect_status 2 ifgan-train --data $D --kind classifier --judge $FIXTURE/judge.ifgan --out x.ifgan
+expect_err "--judge judges an editor's edits"
+expect_status 1 ifgan-train --data $D --attr Smiling $tiny --judge $FIXTURE/tiny.ifgan --out x.ifgan
+expect_err "this needs a 'classifier' model"
