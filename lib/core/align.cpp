@@ -26,6 +26,17 @@ Affine inverse(const Affine& t) {
     return r;
 }
 
+std::array<double, 4> square_bounds(const Affine& t, double side) {
+    double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+    for (double u : {0.0, side})
+        for (double v : {0.0, side}) {
+            double x, y;
+            t.apply(u, v, x, y);
+            x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+        }
+    return {x0, y0, x1, y1};
+}
+
 Affine compose(const Affine& s, const Affine& t) {
     Affine r;
     r.a = s.a * t.a + s.b * t.d;

@@ -25,6 +25,9 @@ struct Affine {
     double scale() const;  // sqrt(|det|): how much lengths grow
 };
 Affine inverse(const Affine& t);
+// The upright rectangle around the image of the square [0, side]² under t:
+// x0, y0, x1, y1.
+std::array<double, 4> square_bounds(const Affine& t, double side);
 // x' = s (cos a x - sin a y) + tx, y' = s (sin a x + cos a y) + ty, with a
 // in degrees: a rotation, a uniform scale, then a shift.
 Affine similarity(double degrees, double scale, double tx, double ty);

@@ -76,13 +76,7 @@ Affine photo_to_tile(const WildLayout& l) {
 Image place_tile(const Image& background, const Image& tile, const WildLayout& l) {
     Image out = background;
     Affine to_tile = photo_to_tile(l), to_photo = inverse(to_tile);
-    double x0 = 1e30, y0 = 1e30, x1 = -1e30, y1 = -1e30;
-    for (double u : {0.0, double(l.tile)})
-        for (double v : {0.0, double(l.tile)}) {
-            double x, y;
-            to_photo.apply(u, v, x, y);
-            x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
-        }
+    const auto [x0, y0, x1, y1] = square_bounds(to_photo, double(l.tile));
     int bx = std::max(0, int(std::floor(x0))), by = std::max(0, int(std::floor(y0)));
     int bw = std::min(l.w, int(std::ceil(x1)) + 1) - bx, bh = std::min(l.h, int(std::ceil(y1)) + 1) - by;
     Affine shift;

@@ -41,16 +41,7 @@ ServeFace PhotoStore::encode_face(const Image& photo, const Landmarks& l) const 
     f.z.resize(size_t(c.nz));
     f.y.resize(c.k());
     m_.encode(f.chw.data(), 1, false, 0, f.z.data(), f.y.data());
-    // The square's corners back in the photo: where a paste may change it.
-    Affine back = inverse(f.to_model);
-    double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
-    for (double cx : {0.0, double(c.size)})
-        for (double cy : {0.0, double(c.size)}) {
-            double px, py;
-            back.apply(cx, cy, px, py);
-            x0 = std::min(x0, px), y0 = std::min(y0, py), x1 = std::max(x1, px), y1 = std::max(y1, py);
-        }
-    f.square = {x0, y0, x1, y1};
+    f.square = square_bounds(inverse(f.to_model), double(c.size));  // where a paste may change the photo
     return f;
 }
 

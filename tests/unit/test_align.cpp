@@ -147,3 +147,17 @@ TEST_CASE("replace_mask: 1 where edit and reconstruction differ by the threshold
     small[2 * s * s + 6 * s + 6] = 0.5f + 0.07f;  // below half the threshold: nothing replaced
     for (float v : replace_mask(small.data(), rec.data(), s, 0.15)) REQUIRE(v == 0.0f);
 }
+
+TEST_CASE("square_bounds: the rectangle around a square's image") {
+    auto b = square_bounds(Affine(), 10);
+    CHECK(b == std::array<double, 4>{0, 0, 10, 10});
+    b = square_bounds(similarity(90, 2, 5, 1), 10);  // turned a quarter, doubled, shifted
+    CHECK(b[0] == Approx(-15));
+    CHECK(b[1] == Approx(1));
+    CHECK(b[2] == Approx(5));
+    CHECK(b[3] == Approx(21));
+    b = square_bounds(similarity(45, 1, 0, 0), 2);
+    CHECK(b[0] == Approx(-std::sqrt(2.0)));
+    CHECK(b[2] == Approx(std::sqrt(2.0)));
+    CHECK(b[3] == Approx(2 * std::sqrt(2.0)));
+}
