@@ -119,8 +119,9 @@ static json bench_step(const std::string& name, const TrainConfig& tc, int steps
     }
     double fl = step_flops(count_flops(c), w, c.detached_head);
     double achieved = fl * batch / sec / 1e9;
-    double peak = w.bf16 ? peak16 : peak32;
-    json r = {{"measure", "train_step"}, {"config", name}, {"precision", w.bf16 ? "bf16" : "fp32"},
+    const bool bf16 = step_run(tc).bf16;
+    double peak = bf16 ? peak16 : peak32;
+    json r = {{"measure", "train_step"}, {"config", name}, {"precision", bf16 ? "bf16" : "fp32"},
               {"layout", channels_last ? "channels_last" : "nchw"},
               {"size", c.size}, {"f", c.f}, {"nz", c.nz}, {"skips", c.skips}, {"batch", batch}, {"ms_per_step", sec * 1000},
               {"images_per_s", batch / sec}, {"best_images_per_s", batch / best},

@@ -22,7 +22,6 @@ StepWeights step_weights(const TrainConfig& c) {
     w.delta = c.delta;
     w.rho = c.rho;
     w.label_input = c.decoder_input == DecoderInput::label;
-    w.bf16 = c.precision == Precision::bf16;
     w.adversary = c.adversary;
     w.aux_on_mu = c.aux_input == AuxInput::mu;
     w.aux_standardize = c.aux_standardize;
@@ -30,6 +29,12 @@ StepWeights step_weights(const TrainConfig& c) {
     w.bce = c.bce;
     w.fresh_aux_z = c.aux_z == AuxZ::fresh;
     return w;
+}
+
+StepRun step_run(const TrainConfig& c) {
+    StepRun r;
+    r.bf16 = c.precision == Precision::bf16;
+    return r;
 }
 
 // E's γ term. `a_in` is what A read; the closed-form terms read the
@@ -46,11 +51,11 @@ static torch::Tensor adversarial_term(const StepWeights& w, const torch::Tensor&
 }
 
 // Standard normal noise of `sizes` for this rank's part of the global batch.
-static torch::Tensor shard_noise(at::IntArrayRef sizes, const StepWeights& w, at::Generator& gen) {
-    if (w.shards == 1) return torch::randn(sizes, gen, torch::kFloat32);
+static torch::Tensor shard_noise(at::IntArrayRef sizes, const StepRun& run, at::Generator& gen) {
+    if (run.shards == 1) return torch::randn(sizes, gen, torch::kFloat32);
     std::vector<int64_t> all(sizes.begin(), sizes.end());
-    all[0] *= w.shards;
-    return torch::randn(all, gen, torch::kFloat32).narrow(0, sizes[0] * w.shard, sizes[0]);
+    all[0] *= run.shards;
+    return torch::randn(all, gen, torch::kFloat32).narrow(0, sizes[0] * run.shard, sizes[0]);
 }
 
 // The reconstruction through the skips: the gates are those of an edit
@@ -101,11 +106,11 @@ struct CriticLogits {
     std::shared_ptr<CriticPass> pass;  // when by hand
 };
 static CriticLogits critic_logits(Networks& n, const torch::Tensor& x, const torch::Tensor& xr, const torch::Tensor& xs,
-                                  const StepWeights& w) {
+                                  const StepRun& run) {
     CriticLogits c;
     torch::Tensor d;
-    if (w.critic_by_hand) {
-        c.pass = std::make_shared<CriticPass>(n.D, x, torch::cat({xr, xs}, 0), w.bf16);
+    if (run.critic_by_hand) {
+        c.pass = std::make_shared<CriticPass>(n.D, x, torch::cat({xr, xs}, 0), run.bf16);
         d = c.pass->logits();
     } else {
         d = n.D->forward(torch::cat({x, xr, xs}, 0)).to(torch::kFloat32);
@@ -131,22 +136,22 @@ static torch::Tensor head_logits(Networks& n, const torch::Tensor& images) {
 }
 
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
-                         at::Generator& gen) {
+                         const StepRun& run, at::Generator& gen) {
     torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
     SkipPass skip;
     torch::Tensor beta_labels;  // what the β term's images should show
     torch::Tensor mu, logvar, y_logits, xr_logits, yrec_logits, a_logits, a_in;
     CriticLogits d;
     {
-        Autocast ac(w.bf16);
+        Autocast ac(run.bf16);
         // Pass 1, E on x: mu and logvar (z, KL), ŷ (ρ term and the decoder's input).
         EncoderOut e = n.E->forward(x);
         mu = e.mu.to(torch::kFloat32);
         logvar = e.logvar.to(torch::kFloat32);
         y_logits = e.y_logits.to(torch::kFloat32);
-        torch::Tensor z = mu + (0.5 * logvar).exp() * shard_noise(mu.sizes(), w, gen);
+        torch::Tensor z = mu + (0.5 * logvar).exp() * shard_noise(mu.sizes(), run, gen);
         // What A reads: this z, or another sample from the same posterior.
-        torch::Tensor z_aux = w.fresh_aux_z ? mu + (0.5 * logvar).exp() * shard_noise(mu.sizes(), w, gen) : z;
+        torch::Tensor z_aux = w.fresh_aux_z ? mu + (0.5 * logvar).exp() * shard_noise(mu.sizes(), run, gen) : z;
         // With an eraser (--erase leace) the decoder and A see the code with
         // the attributes linearly erased, by a map refitted to this encoder.
         code_mu = mu;
@@ -165,13 +170,13 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // flipping the attributes changes G's own image (L_rec_skip).
         if (n.config.skips) skip = skip_pass(n, e, z, dec_y, y, xr_logits);
         // Pass 3, G on (y, z_p): a sample x̃ for the real labels (L_gen, D's loss).
-        torch::Tensor zp = shard_noise(mu.sizes(), w, gen);
+        torch::Tensor zp = shard_noise(mu.sizes(), run, gen);
         torch::Tensor xs = torch::sigmoid(n.G->forward(y, zp)).to(torch::kFloat32);
         // Pass 4, D on [x, x̂, x̃] at once (D has no batch statistics, so this
         // equals three passes): its outputs serve L_gen (gradients to E and G
         // only) and D's loss (gradients to D only).
         // Without the GAN term (δ = 0) nothing reads D, so it is not run or trained.
-        if (w.delta != 0) d = critic_logits(n, x, xr, xs, w);
+        if (w.delta != 0) d = critic_logits(n, x, xr, xs, run);
         // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples, the edits
         // through the skips with skips) for the β term.
         if (w.beta != 0) {
@@ -199,12 +204,12 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.gen = d.rec.defined() ? loss::generator(d.rec, d.samp, f) : torch::zeros({});
     l.dis = d.rec.defined() ? loss::discriminator(d.real, d.rec, d.samp, f) : torch::zeros({});
     l.adv = adversarial_term(w, code_mu, a_in, a_logits, y, l.aux);
-    if (w.shards > 1) {
+    if (run.shards > 1) {
         // The batch sums, over this rank's part, scaled to the global batch:
         // the mean over the ranks (of these values and of their gradients)
         // is then the sum over the global batch, and the class terms, batch
         // means, average as they are.
-        const double s = double(w.shards);
+        const double s = double(run.shards);
         l.rec = l.rec * s, l.rec_skip = l.rec_skip * s, l.kl = l.kl * s, l.gen = l.gen * s, l.dis = l.dis * s;
     }
     l.eg = l.rec + l.rec_skip + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;

@@ -11,10 +11,11 @@ namespace ifgan {
 
 class CriticPass;
 
+// What the step computes: the weights of docs/model.md's terms and the
+// choices among their forms.
 struct StepWeights {
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
     bool label_input = false;  // feed G the true label instead of ŷ
-    bool bf16 = false;         // autocast the forward passes to bfloat16
     Adversary adversary = Adversary::paper;
     // A reads z (the paper) or the posterior mean mu: on z, E can also fool A
     // by inflating the posterior noise, which blurs every reconstruction.
@@ -28,6 +29,11 @@ struct StepWeights {
     // A and the γ term on a fresh sample of z.
     BceForm bce = BceForm::logits;
     bool fresh_aux_z = false;
+};
+
+// How the step runs, which changes the numbers only by rounding.
+struct StepRun {
+    bool bf16 = false;  // autocast the forward passes to bfloat16
     // Data parallel: this rank's batch is part `shard` of `shards` equal
     // parts of the global batch. The noise is drawn for the whole global
     // batch and this part taken, so that every rank's generator stays in step
@@ -39,8 +45,10 @@ struct StepWeights {
     bool critic_by_hand = true;
 };
 
-// The weights and switches of the step that a training configuration sets.
+// The weights and forms of the step that a training configuration sets.
 StepWeights step_weights(const TrainConfig& c);
+// Its precision (one process: no shards).
+StepRun step_run(const TrainConfig& c);
 
 struct StepLosses {
     torch::Tensor rec, kl, cls, cls_rec, aux, gen, dis;
@@ -55,7 +63,7 @@ struct StepLosses {
 
 // Forward passes of docs/model.md's step on (x, y); noise from `gen`.
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
-                         at::Generator& gen);
+                         const StepRun& run, at::Generator& gen);
 // Accumulates into .grad: E and G from `eg`, A from `aux`, D from `dis`,
 // and nothing else.
 // `after_eg` runs once E's and G's gradients are complete, before A's and D's

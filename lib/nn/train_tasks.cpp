@@ -95,7 +95,7 @@ EncoderOut first_rows(const EncoderOut& e, int64_t n) {
 class EditorTask : public TrainTask {
 public:
     EditorTask(const TrainConfig& c, Networks n)
-        : TrainTask(std::move(n)), weights_(step_weights(c)), judge_faces_(size_t(c.judge_faces)) {
+        : TrainTask(std::move(n)), weights_(step_weights(c)), run_(step_run(c)), judge_faces_(size_t(c.judge_faces)) {
         if (!c.judge.empty()) load_judge(c.judge);
         opt_eg_ = make_optimizer(c, params_of({nets.E.ptr(), nets.G.ptr()}));
         opt_a_ = make_optimizer(c, params_of({nets.A.ptr()}));
@@ -107,12 +107,12 @@ public:
     // Each rank draws the noise of the whole global batch and takes its part.
     void join(DistGroup* g) override {
         TrainTask::join(g);
-        weights_.shard = g->rank();
-        weights_.shards = g->world();
+        run_.shard = g->rank();
+        run_.shards = g->world();
     }
 
     Terms step(const Batch& b, at::Generator& gen) override {
-        StepLosses l = ifgan_forward(nets, b.x, b.y, weights_, gen);
+        StepLosses l = ifgan_forward(nets, b.x, b.y, weights_, run_, gen);
         for (auto* o : {opt_eg_.get(), opt_a_.get(), opt_d_.get()}) o->zero_grad();
         if (!dist) {
             ifgan_backward(nets, l);
@@ -272,6 +272,7 @@ private:
     }
 
     StepWeights weights_;
+    StepRun run_;
     std::unique_ptr<torch::optim::Optimizer> opt_eg_, opt_a_, opt_d_;  // E and G together; A; D
     std::unique_ptr<Model> judge_;
     std::vector<size_t> judge_index_;  // each model attribute's place among the judge's

@@ -71,9 +71,9 @@ TEST_CASE("a fresh z for A: A reads another sample of the same posterior") {
     auto y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
     StepWeights w;
     auto g1 = at::detail::createCPUGenerator(9), g2 = at::detail::createCPUGenerator(9);
-    StepLosses shared = ifgan_forward(n, x, y, w, g1);
+    StepLosses shared = ifgan_forward(n, x, y, w, StepRun(), g1);
     w.fresh_aux_z = true;
-    StepLosses fresh = ifgan_forward(n, x, y, w, g2);
+    StepLosses fresh = ifgan_forward(n, x, y, w, StepRun(), g2);
     // The same z reaches the decoder (the first draw), another reaches A.
     CHECK(fresh.rec.item<double>() == Approx(shared.rec.item<double>()).epsilon(1e-6));
     CHECK(fresh.aux.item<double>() != Approx(shared.aux.item<double>()).epsilon(1e-9));

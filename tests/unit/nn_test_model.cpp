@@ -125,7 +125,8 @@ TEST_CASE("gradient routing of the training step") {
     auto x = tiny_images();
     auto y = tiny_labels();
     StepWeights w;
-    w.critic_by_hand = false;  // autograd all the way: the by-hand pass is checked against it below
+    StepRun run;
+    run.critic_by_hand = false;  // autograd all the way: the by-hand pass is checked against it below
     auto grads = [](const std::vector<torch::Tensor>& ps) {
         std::vector<torch::Tensor> out;
         for (auto& p : ps) out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
@@ -138,7 +139,7 @@ TEST_CASE("gradient routing of the training step") {
     auto E = params_of({n.E.ptr()}), G = params_of({n.G.ptr()}), D = params_of({n.D.ptr()}), A = params_of({n.A.ptr()});
 
     auto gen = at::detail::createCPUGenerator(7);
-    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    StepLosses l = ifgan_forward(n, x, y, w, run, gen);
     // References, each from its own loss alone.
     auto ref_d = torch::autograd::grad({l.dis}, D, {}, true, false, true);
     auto ref_a = torch::autograd::grad({l.aux}, A, {}, true, false, true);
@@ -157,7 +158,7 @@ TEST_CASE("gradient routing of the training step") {
     // γ = 1 and γ = 0 on the same forward noise is −∂aux/∂E.
     w.gamma = 0;
     auto gen0 = at::detail::createCPUGenerator(7);
-    StepLosses l0 = ifgan_forward(n, x, y, w, gen0);
+    StepLosses l0 = ifgan_forward(n, x, y, w, run, gen0);
     zero();
     ifgan_backward(n, l0);
     auto ge0 = grads(E);
@@ -172,11 +173,12 @@ TEST_CASE("gradient routing of the training step") {
 
 // Every parameter's gradient after ifgan_backward, from a fresh forward pass.
 static std::vector<torch::Tensor> step_gradients(Networks& n, const torch::Tensor& x, const torch::Tensor& y,
-                                                 const StepWeights& w, StepLosses* losses = nullptr) {
+                                                 const StepWeights& w, const StepRun& run,
+                                                 StepLosses* losses = nullptr) {
     for (auto& m : n.modules())
         for (auto& p : m->parameters()) p.mutable_grad() = torch::Tensor();
     auto gen = at::detail::createCPUGenerator(11);
-    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    StepLosses l = ifgan_forward(n, x, y, w, run, gen);
     ifgan_backward(n, l);
     if (losses) *losses = l;
     std::vector<torch::Tensor> out;
@@ -202,15 +204,16 @@ TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
     auto [n, x, y] = channels_last_step(12);
     for (int variant = 0; variant < 4; ++variant) {
         StepWeights w;
+        StepRun run;
         w.label_input = variant == 1;
         w.beta_samples = variant == 2;
-        if (variant == 3) w.shard = 1, w.shards = 2, w.delta = 0.5;
+        if (variant == 3) run.shard = 1, run.shards = 2, w.delta = 0.5;
         INFO("variant " << variant);
-        w.critic_by_hand = false;
+        run.critic_by_hand = false;
         StepLosses ref_l, l;
-        auto ref = step_gradients(n, x, y, w, &ref_l);
-        w.critic_by_hand = true;
-        auto got = step_gradients(n, x, y, w, &l);
+        auto ref = step_gradients(n, x, y, w, run, &ref_l);
+        run.critic_by_hand = true;
+        auto got = step_gradients(n, x, y, w, run, &l);
         CHECK(l.critic);
         CHECK(l.gen.item<double>() == Approx(ref_l.gen.item<double>()).epsilon(1e-6));
         CHECK(l.dis.item<double>() == Approx(ref_l.dis.item<double>()).epsilon(1e-6));
@@ -235,11 +238,12 @@ TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
 TEST_CASE("D's pass by hand in bf16 stays within bf16 rounding of autograd's") {
     auto [n, x, y] = channels_last_step(13);
     StepWeights w;
-    w.bf16 = true;
-    w.critic_by_hand = false;
-    auto ref = step_gradients(n, x, y, w);
-    w.critic_by_hand = true;
-    auto got = step_gradients(n, x, y, w);
+    StepRun run;
+    run.bf16 = true;
+    run.critic_by_hand = false;
+    auto ref = step_gradients(n, x, y, w, run);
+    run.critic_by_hand = true;
+    auto got = step_gradients(n, x, y, w, run);
     // bf16 keeps 8 bits of mantissa: each network's gradient agrees to a
     // few percent of its norm, not to float precision. (Per network, not per
     // tensor: a bias followed by BatchNorm has a gradient of zero, up to noise.)
@@ -266,7 +270,7 @@ TEST_CASE("one step changes E, G, A and D; a zero weight removes its term") {
     StepWeights w;
     w.beta = 0;
     auto gen = at::detail::createCPUGenerator(1);
-    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    StepLosses l = ifgan_forward(n, x, y, w, StepRun(), gen);
     CHECK(l.cls_rec.item<double>() == 0);  // β = 0: no pass 5 at all
     std::vector<torch::Tensor> before;
     for (auto& m : n.modules()) before.push_back(flat_params(*m));
@@ -338,7 +342,7 @@ TEST_CASE("without the GAN term D is neither run nor trained; the confusion adve
     w.delta = 0;
     w.adversary = Adversary::confusion;
     auto gen = at::detail::createCPUGenerator(2);
-    StepLosses l = ifgan_forward(n, x, y, w, gen);
+    StepLosses l = ifgan_forward(n, x, y, w, StepRun(), gen);
     CHECK(l.gen.item<double>() == 0);
     CHECK(l.dis.item<double>() == 0);
     // BCE(A(z), ½) is at least ln 2, the value at A's output ½.

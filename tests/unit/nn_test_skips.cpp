@@ -116,7 +116,7 @@ TEST_CASE("a model with skips: the file round trip, Model::edit, and the step's 
     StepWeights w;
     w.delta = 0;
     auto gen = at::detail::createCPUGenerator(3);
-    StepLosses l = ifgan_forward(n, torch::rand({4, 3, 32, 32}), torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}}), w, gen);
+    StepLosses l = ifgan_forward(n, torch::rand({4, 3, 32, 32}), torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}}), w, StepRun(), gen);
     CHECK(l.rec_skip.item<double>() > 0);
     ifgan_backward(n, l);
     for (size_t level = 0; level < 2; ++level) {
