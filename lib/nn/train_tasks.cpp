@@ -262,9 +262,10 @@ private:
             torch::Tensor bytes = (img * 255).round().clamp(0, 255).to(torch::kUInt8).contiguous();
             std::vector<float> p(size_t(n * jk));
             judge_->classify(bytes.data_ptr<uint8_t>(), size_t(n), p.data());
-            auto t = target.contiguous();
+            const torch::Tensor t = target.to(torch::kFloat32).contiguous();
+            const float* wanted = t.data_ptr<float>();
             for (int64_t i = 0; i < n; ++i) {
-                const int want = t[i].item<float>() > 0.5f;
+                const int want = wanted[i] > 0.5f;
                 out.count[a][size_t(want)]++;
                 out.hit[a][size_t(want)] += (p[size_t(i * jk) + judge_index_[a]] >= 0.5f) == bool(want);
             }

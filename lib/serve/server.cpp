@@ -204,8 +204,7 @@ private:
             if (face < 0) throw ServeError(400, "\"face\" must not be negative");
         }
         const ModelConfig& c = store_.model().config();
-        if (size_t(face) >= p->faces.size()) store_.edit(*p, size_t(face), {});  // its error names the count
-        std::vector<float> y = edit_values(j, p->faces[size_t(face)], c);
+        std::vector<float> y = edit_values(j, PhotoStore::face(*p, size_t(face)), c);
         EditResult r = store_.edit(*p, size_t(face), y);
         res.set_header("X-Ifgan-Y", attr_values(c.attrs, y).dump());
         if (const Model* judge = store_.judge()) res.set_header("X-Ifgan-Judge", attr_values(judge->config().attrs, r.judge).dump());

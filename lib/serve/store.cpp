@@ -95,13 +95,17 @@ std::shared_ptr<const ServePhoto> PhotoStore::get(const std::string& token) {
     return p;
 }
 
-EditResult PhotoStore::edit(const ServePhoto& p, size_t face, const std::vector<float>& y) const {
-    const ModelConfig& c = m_.config();
-    if (face >= p.faces.size())
-        throw ServeError(400, "face " + std::to_string(face) + ": the photo has " + std::to_string(p.faces.size()) +
+const ServeFace& PhotoStore::face(const ServePhoto& p, size_t index) {
+    if (index >= p.faces.size())
+        throw ServeError(400, "face " + std::to_string(index) + ": the photo has " + std::to_string(p.faces.size()) +
                                   (p.faces.size() == 1 ? " face" : " faces") + " (numbered from 0)");
+    return p.faces[index];
+}
+
+EditResult PhotoStore::edit(const ServePhoto& p, size_t index, const std::vector<float>& y) const {
+    const ModelConfig& c = m_.config();
+    const ServeFace& f = face(p, index);
     if (y.size() != c.k()) throw ServeError(400, "the model has " + std::to_string(c.k()) + " attributes");
-    const ServeFace& f = p.faces[face];
     const size_t pix = 3 * size_t(c.size) * c.size;
     std::vector<float> edit(pix), rec(pix);
     // As ifgan-decode --paste: the edit and the reconstruction from one pass.

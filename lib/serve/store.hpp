@@ -72,9 +72,11 @@ public:
     std::shared_ptr<const ServePhoto> add(std::vector<uint8_t> bytes, const std::string& name);
     // 404 when the token is unknown or was dropped.
     std::shared_ptr<const ServePhoto> get(const std::string& token);
-    // Face `face` of the photo decoded with the attributes `y` (one per model
+    // Face `index` of the photo; 400 naming the count when there is none.
+    static const ServeFace& face(const ServePhoto& p, size_t index);
+    // Face `index` of the photo decoded with the attributes `y` (one per model
     // attribute) and pasted into the photo, as ifgan-decode --paste does.
-    EditResult edit(const ServePhoto& p, size_t face, const std::vector<float>& y) const;
+    EditResult edit(const ServePhoto& p, size_t index, const std::vector<float>& y) const;
     const Model& model() const { return m_; }
     const Model* judge() const { return judge_; }
     size_t max_bytes() const { return o_.max_bytes; }
