@@ -9,13 +9,19 @@ model=$1 photo=$2 out=$3 attr=${4:-Smiling}
 shift $(($# < 4 ? $# : 4))
 mkdir -p "$out"
 log=$out/serve.log
-ifgan-serve -m "$model" --listen 127.0.0.1:0 "$@" 2>"$log" &
+rm -f "$log.fifo" && mkfifo "$log.fifo"
+ifgan-serve -m "$model" --listen 127.0.0.1:0 "$@" 2>"$log.fifo" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
-until grep -q "listening on" "$log"; do  # the line that says where it listens
-    kill -0 $pid 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.1
-done
+# Its messages through the FIFO until the line that says where it listens
+# (read blocks until a line comes, or ends when the server does); the rest
+# go on into the log.
+exec 3<"$log.fifo"
+line=""
+while IFS= read -r line <&3 && echo "$line" >> "$log" && [[ $line != *"listening on http://"* ]]; do :; done
+[[ $line == *"listening on http://"* ]] || { cat "$log" >&2; exit 1; }
+cat <&3 >> "$log" &
+exec 3<&-
 url=$(grep -o "http://[^ ]*/" "$log" | head -1)
 type=image/jpeg
 [[ $(head -c 4 "$photo" | od -An -c | tr -d ' ') == 211PNG ]] && type=image/png
@@ -29,7 +35,7 @@ for v in 0 0.25 0.5 0.75 1; do
     judge=$(grep -i '^x-ifgan-judge:' "$out/headers.txt" | sed 's/^[^:]*: //' | tr -d '\r' | jq -r --arg a "$attr" '.[$a] // "-"')
     echo "$attr=$v  $out/$attr-$v.$ext  judge: ${judge:--}"
 done
-rm -f "$out/headers.txt"
+rm -f "$out/headers.txt" "$log.fifo"
 kill -TERM $pid
 wait $pid
 trap - EXIT

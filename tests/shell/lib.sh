@@ -8,23 +8,34 @@ expect_status() {
 }
 # expect_err TEXT: the last expect_status's stderr contains TEXT.
 expect_err() { grep -qF -- "$1" err.txt || { cat err.txt >&2; fail "stderr lacks '$1'"; }; }
-# start_serve LOG ARGS... : starts ifgan-serve on a port the OS picks, waits
-# for the line that says where it listens; sets SERVE_PID and URL.
+# start_serve LOG ARGS... : starts ifgan-serve on a port the OS picks and
+# reads its messages through a FIFO until the line that says where it
+# listens (a blocking read: it returns when the line comes, or at EOF when
+# the server exits first); the rest go on into LOG. Sets SERVE_PID,
+# SERVE_LOG_PID (what copies them) and URL.
 start_serve() {
-    local log=$1; shift
-    ifgan-serve --listen 127.0.0.1:0 "$@" 2>"$log" &
+    local log=$1 fd line=""; shift
+    rm -f "$log.fifo" && mkfifo "$log.fifo"
+    ifgan-serve --listen 127.0.0.1:0 "$@" 2>"$log.fifo" &
     SERVE_PID=$!
     trap 'kill $SERVE_PID 2>/dev/null || true' EXIT  # a failed test leaves no server behind
-    until grep -q "listening on http://" "$log"; do
-        kill -0 $SERVE_PID 2>/dev/null || { cat "$log" >&2; fail "ifgan-serve exited before listening"; }
-        sleep 0.1
+    exec {fd}<"$log.fifo"
+    : > "$log"
+    while IFS= read -r line <&$fd; do
+        printf '%s\n' "$line" >> "$log"
+        [[ $line == *"listening on http://"* ]] && break
     done
+    [[ $line == *"listening on http://"* ]] || { cat "$log" >&2; fail "ifgan-serve exited before listening"; }
+    cat <&$fd >> "$log" &
+    SERVE_LOG_PID=$!
+    exec {fd}<&-
     URL=$(grep -o "http://[^ ]*/" "$log" | head -1)
 }
 # stop_serve: SIGTERM, then the exit status must be 0.
 stop_serve() {
     kill -TERM $SERVE_PID
     wait $SERVE_PID || fail "ifgan-serve exited $? on SIGTERM"
+    wait $SERVE_LOG_PID  # its last messages are in the log
 }
 # http_status EXPECTED OUT CURL-ARGS... : the answer's status must be EXPECTED; its body goes to OUT.
 http_status() {

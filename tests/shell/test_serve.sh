@@ -103,12 +103,12 @@ err 400 "must not be negative" -H 'Content-Type: application/json' -d "{\"token\
 for trick in ../secret.jpg ..%2fsecret.jpg %2e%2e/secret.jpg /etc/passwd "$PWD/data/wild/secret.jpg" . "" "$name/"; do
     err 404 "among --photos" --data-binary '' "${URL}api/photos?name=$trick"
 done
-grep -q "POST /api/edit 200" serve.log || fail "request log"
 port=${URL#http://127.0.0.1:}; port=${port%/}
 expect_status 1 ifgan-serve -m $M --listen 127.0.0.1:$port
 expect_err "cannot listen on 127.0.0.1:$port"
 stop_serve
 grep -q "stopping (SIGTERM)" serve.log || fail "stop message"
+grep -q "POST /api/edit 200" serve.log || fail "request log"
 
 # The bounds: one job at once and none waiting (a second is turned away with
 # 503), one photo kept (the older token is gone), small uploads. The job is
@@ -140,4 +140,5 @@ head -c 400000 /dev/urandom > bigger.bin
 err 413 "too large" -F photo=@bigger.bin "${URL}api/photos"
 kill -INT $SERVE_PID
 wait $SERVE_PID || fail "ifgan-serve exited $? on SIGINT"
+wait $SERVE_LOG_PID
 grep -q "stopping (SIGINT)" serve2.log || fail "SIGINT message"
