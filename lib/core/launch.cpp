@@ -120,15 +120,11 @@ int launch_local_ranks(const std::vector<std::string>& argv, int n, double grace
     return first_failure;
 }
 
-int agreed_signal(const std::vector<double>& by_rank, int own) {
-    bool any = own != 0;
+int agreed_signal(const std::vector<double>& by_rank, int rank) {
     int lowest = 0;
     for (double v : by_rank)
-        if (v != 0) {
-            any = true;
-            if (!lowest) lowest = int(v);
-        }
-    if (!any) return 0;
+        if (v != 0 && !lowest) lowest = int(v);
+    const int own = rank >= 0 && size_t(rank) < by_rank.size() ? int(by_rank[size_t(rank)]) : 0;
     return own ? own : lowest;
 }
 

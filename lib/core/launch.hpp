@@ -20,10 +20,13 @@ int launch_local_ranks(const std::vector<std::string>& argv, int n, double grace
 // A TCP port free on the loopback now.
 int free_local_port();
 
-// The signal a rank reports when one or more ranks were signalled in a
-// step: `own` when it received one, else the lowest signalled rank's
-// (`by_rank[r]`: the signal rank r received, 0 for none); 0 when none was.
+// The signal rank `rank` reports when one or more ranks were signalled in
+// a step (`by_rank[r]`: the signal rank r had received when it sent its
+// part of the step's sum, 0 for none): its own when it had one, else the
+// lowest signalled rank's; 0 when none had. It reads nothing but the sum,
+// which every rank holds alike, so all ranks stop at the same step; a
+// signal that comes after a rank sent its part is sent at the next step.
 // A real signal's number, never a mix of several.
-int agreed_signal(const std::vector<double>& by_rank, int own);
+int agreed_signal(const std::vector<double>& by_rank, int rank);
 
 }  // namespace ifgan

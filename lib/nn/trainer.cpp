@@ -250,12 +250,14 @@ bool TrainingRun::share_step(Terms& t) {
     // One slot per rank for the signal it received (0: none), so that the
     // sum tells every rank which signal each got: the ranks agree to stop
     // and report a real signal, their own or the lowest signalled rank's.
+    // The decision reads the sum alone, the same on every rank, never this
+    // rank's flag after it: a signal during the sum is sent next step.
     const size_t slots = v.size();
     v.resize(slots + size_t(world()), 0.0);
-    v[slots + size_t(dist->rank())] = double(g_signal);
+    v[slots + size_t(dist->rank())] = double(g_signal.load());
     v = dist->sum(v);
     for (size_t i = 0; i < t.v.size(); ++i) t.v[i].second = v[i] / double(world());
-    const int agreed = agreed_signal(std::vector<double>(v.begin() + long(slots), v.end()), g_signal);
+    const int agreed = agreed_signal(std::vector<double>(v.begin() + long(slots), v.end()), int(dist->rank()));
     if (agreed && !stop_signal) stop_signal = agreed;
     return agreed != 0;
 }

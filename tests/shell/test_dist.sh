@@ -126,6 +126,26 @@ grep -q "terminated at step [0-9]*; checkpoint written to t.ifgan" terr.txt || {
 ifgan-train --data $D --attr Smiling $T --batch 8 --resume --steps 1000000 --epochs 1 --out t.ifgan 2>/dev/null ||
     fail "the terminated run resumes"
 
+# SIGINT to rank 0 and SIGTERM to rank 1 of three: every rank stops at
+# one step (the decision reads the step's shared sum alone, so a signal
+# that comes while the sum is under way waits for the next step rather
+# than stopping one rank early), and each reports a signal a rank
+# received, never a mix of the two numbers.
+port=$(mkimg port)
+for r in 0 1 2; do
+    WORLD_SIZE=3 RANK=$r MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
+        ifgan-train --data $D --attr Smiling $long --out s3.ifgan --log s3.jsonl 2>s3-$r.txt &
+    pids[$r]=$!
+done
+until_training s3.jsonl ${pids[0]}
+kill -INT ${pids[0]}
+kill -TERM ${pids[1]}
+for r in 0 1 2; do set +e; wait ${pids[$r]}; st[$r]=$?; set -e; done
+for r in 0 1 2; do
+    (( st[r] == 130 || st[r] == 143 )) || { cat s3-$r.txt; fail "rank $r exited ${st[r]}, not SIGINT's or SIGTERM's status"; }
+done
+(( st[2] == st[0] || st[2] == st[1] )) || fail "rank 2 reported ${st[2]}, neither rank's signal"
+
 # Usage errors: exit 2, nothing started.
 expect_status 2 ifgan-train --data $D --attr Smiling $T --out u.ifgan --world-size 2 --rank 2
 expect_err "--rank 2 is not below --world-size 2"
