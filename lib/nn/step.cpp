@@ -186,8 +186,10 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
             beta_labels = torch::cat(labels, 0);
             yrec_logits = head_logits(n, torch::cat(images, 0));
         }
-        // Pass 6, A on z (or mu): serves −γ·BCE(A(z), y) for E (through z) and A's own
-        // loss (A's parameters only, as if z were detached).
+        // Pass 6, A on z (or mu): serves E's γ term, the one --adversary
+        // names (the paper's −BCE(A(z), y) or confusion, through z; the
+        // linear term reads mu alone), and A's own loss (A's parameters
+        // only, as if z were detached).
         a_in = aux_input(w.aux_on_mu ? code_mu : z_aux, w.aux_standardize);
         a_logits = n.A->forward(a_in).to(torch::kFloat32);
     }
