@@ -16,16 +16,26 @@ cd "$out"  # reports then hold paths relative to it
 [[ -f faces2/list_landmarks_align_celeba.txt ]] || ifgan-synth --out faces2 --count 20000 --seed 2 --wild 300
 [[ -f judge.ifgan ]] || ifgan-train --kind classifier --data faces --out judge.ifgan \
     --optimizer adam --lr 5e-4 --f 32 --epochs 2 --log judge.jsonl
+# The same faces drawn at 128 px, and a judge of that size, for the 128 px run.
+faces128() {
+    [[ -f faces128/list_landmarks_align_celeba.txt ]] ||
+        ifgan-synth --out faces128 --count 20000 --seed 1 --size 128 --wild 300
+    [[ -f judge128.ifgan ]] || ifgan-train --kind classifier --data faces128 --size 128 --out judge128.ifgan \
+        --optimizer adam --lr 5e-4 --f 32 --epochs 2 --log judge128.jsonl
+}
 run() {  # NAME DATA ATTR OPTIONS...
-    local name=$1 data=$2 attr=$3
+    local name=$1 data=$2 attr=$3 judge=judge.ifgan
     shift 3
+    [[ $data == faces128 ]] && judge=judge128.ifgan
     [[ -f $name.json ]] && return 0
     ifgan-train --data "$data" --attr "$attr" --recipe fast --precision bf16 --epochs 10 \
         --out "$name.ifgan" --log "$name.jsonl" "$@"
-    ifgan-eval -m "$name.ifgan" --classifier judge.ifgan --data "$data" --paste --paste-sheet "$name-pasted.png" \
+    ifgan-eval -m "$name.ifgan" --classifier $judge --data "$data" --paste --paste-sheet "$name-pasted.png" \
         --json "$name.json" --sheet "$name-edits.png"
 }
-for r in ${SHARP_RUNS:-Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips Smiling-skips-gan0.05 Smiling-skips-gan0.2}; do
+all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips"
+all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smiling-skips-leace Smiling-skips-128"
+for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
         Smiling-skips) run $r faces Smiling --skips 3 ;;
@@ -35,6 +45,9 @@ for r in ${SHARP_RUNS:-Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglass
         seed2-Smiling-noskips) run $r faces2 Smiling --skips 0 ;;
         Smiling-skips-gan0.05) run $r faces Smiling --skips 3 --delta 0.05 ;;
         Smiling-skips-gan0.2) run $r faces Smiling --skips 3 --delta 0.2 ;;
+        Smiling-skips-alpha0.01) run $r faces Smiling --skips 3 --alpha 0.01 ;;
+        Smiling-skips-leace) run $r faces Smiling --skips 3 --erase leace ;;
+        Smiling-skips-128) faces128 && run $r faces128 Smiling --skips 3 --size 128 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
