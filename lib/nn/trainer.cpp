@@ -247,11 +247,10 @@ bool TrainingRun::share_step(Terms& t) {
     if (!dist) return g_signal != 0;
     std::vector<double> v;
     for (auto& p : t.v) v.push_back(p.second);
-    // One slot per rank for the signal it received (0: none), so that the
-    // sum tells every rank which signal each got: the ranks agree to stop
-    // and report a real signal, their own or the lowest signalled rank's.
-    // The decision reads the sum alone, the same on every rank, never this
-    // rank's flag after it: a signal during the sum is sent next step.
+    // One slot per rank for the signal it had received when it sent its
+    // part (0: none). The decision reads the sum alone, the same on every
+    // rank (agreed_signal), so all stop at one step; a signal that comes
+    // during the sum is sent at the next step.
     const size_t slots = v.size();
     v.resize(slots + size_t(world()), 0.0);
     v[slots + size_t(dist->rank())] = double(g_signal.load());
