@@ -28,6 +28,7 @@ StepWeights step_weights(const TrainConfig& c) {
     w.beta_samples = c.beta_samples;
     w.bce = c.bce;
     w.fresh_aux_z = c.aux_z == AuxZ::fresh;
+    w.edit_sparsity = c.edit_sparsity;
     return w;
 }
 
@@ -66,12 +67,19 @@ static torch::Tensor shard_noise(at::IntArrayRef sizes, const StepRun& run, at::
 // In the same pass, the first half edited: 1 - y through the same gates,
 // for the β term, so that G draws the attribute it is given there rather
 // than the one the context around the withheld region implies.
+//
+// With `sparse_edit`, G's own edit of the first half, G(1 − y, z), is drawn
+// again with its gradient (z detached: the term shapes the decoder, not the
+// code) and its L1 distance from the reconstruction kept: penalised, it
+// keeps the change, and so the withheld region, to where the attribute is,
+// while the β term on the edits makes G draw the attribute there.
 struct SkipPass {
     torch::Tensor rec_logits;     // B reconstructions
     torch::Tensor edits, targets; // the first half edited, and the attributes asked for
+    torch::Tensor change;         // with sparse_edit: |σ(G(1 − y, z)) − σ(G(ŷ, z))| of the first half
 };
 static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor& z, const torch::Tensor& dec_y,
-                          const torch::Tensor& y, const torch::Tensor& xr_logits) {
+                          const torch::Tensor& y, const torch::Tensor& xr_logits, bool sparse_edit) {
     torch::Tensor flipped;
     {
         torch::NoGradGuard ng;
@@ -91,7 +99,12 @@ static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor&
     p.targets = (1 - y).narrow(0, 0, edited);
     // Where level 0 is withheld, G's own images without maps: the
     // reconstruction (with its gradient) and the flipped one.
-    torch::Tensor plain = torch::cat({xr_logits, flipped.narrow(0, 0, edited)});
+    torch::Tensor flipped_half = flipped.narrow(0, 0, edited);
+    if (sparse_edit) {
+        flipped_half = n.G->forward(p.targets, z.narrow(0, 0, edited).detach()).to(torch::kFloat32);
+        p.change = (torch::sigmoid(flipped_half) - torch::sigmoid(xr_logits.narrow(0, 0, edited).detach())).abs();
+    }
+    torch::Tensor plain = torch::cat({xr_logits, flipped_half});
     torch::Tensor out = n.G->forward(torch::cat({dec_y, p.targets}), torch::cat({z, z.narrow(0, 0, edited)}),
                                      Skips{maps, gates, plain}).to(torch::kFloat32);
     p.rec_logits = out.narrow(0, 0, B);
@@ -168,7 +181,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         torch::Tensor xr = torch::sigmoid(xr_logits);
         // With skips, pass 2b: G with the encoder's maps, withheld where
         // flipping the attributes changes G's own image (L_rec_skip).
-        if (n.config.skips) skip = skip_pass(n, e, z, dec_y, y, xr_logits);
+        if (n.config.skips) skip = skip_pass(n, e, z, dec_y, y, xr_logits, w.edit_sparsity > 0);
         // Pass 3, G on (y, z_p): a sample x̃ for the real labels (L_gen, D's loss).
         torch::Tensor zp = shard_noise(mu.sizes(), run, gen);
         torch::Tensor xs = torch::sigmoid(n.G->forward(y, zp)).to(torch::kFloat32);
@@ -198,6 +211,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     const loss::Bce f = w.bce;
     l.rec = loss::reconstruction(xr_logits, x, f);
     l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x, f) : torch::zeros({});
+    l.sparse = skip.change.defined() ? skip.change.sum() / double(x.size(-1) * x.size(-1)) : torch::zeros({});
     l.kl = loss::kl(mu, logvar);
     l.logvar_max = logvar.detach().abs().max();
     l.cls = loss::classification(y_logits, y, f);
@@ -213,8 +227,10 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // means, average as they are.
         const double s = double(run.shards);
         l.rec = l.rec * s, l.rec_skip = l.rec_skip * s, l.kl = l.kl * s, l.gen = l.gen * s, l.dis = l.dis * s;
+        l.sparse = l.sparse * s;
     }
-    l.eg = l.rec + l.rec_skip + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen;
+    l.eg = l.rec + l.rec_skip + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen +
+           w.edit_sparsity * l.sparse;
     return l;
 }
 

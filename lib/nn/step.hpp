@@ -29,6 +29,10 @@ struct StepWeights {
     // A and the γ term on a fresh sample of z.
     BceForm bce = BceForm::logits;
     bool fresh_aux_z = false;
+    // With skips: the weight of L_sparse, the L1 size of G's own edit of the
+    // edited half; above 0, that edit is drawn with its gradient, so that the
+    // β term on the edits trains G(1 − y, z) too.
+    double edit_sparsity = 0;
 };
 
 // How the step runs, which changes the numbers only by rounding.
@@ -55,9 +59,11 @@ struct StepLosses {
     // With skips: BCE(G(ŷ, z, maps, gates), x), the gates those of flipping
     // every attribute for half the batch and open for the other half.
     torch::Tensor rec_skip;
+    // With --edit-sparsity: Σ|σ(G(1 − y, z)) − σ(G(ŷ, z))| ÷ side² over the edited half.
+    torch::Tensor sparse;
     torch::Tensor adv;  // E's γ term (see Adversary)
     torch::Tensor logvar_max;  // the largest |log σ²| of the batch, for the log (no gradient)
-    torch::Tensor eg;   // rec + rec_skip + α kl + ρ cls + β cls_rec + γ adv + δ gen
+    torch::Tensor eg;   // rec + rec_skip + α kl + ρ cls + β cls_rec + γ adv + δ gen + edit_sparsity · sparse
     std::shared_ptr<CriticPass> critic;  // D's pass, when run by hand
 };
 

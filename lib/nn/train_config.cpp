@@ -100,6 +100,7 @@ void validate(const TrainConfig& c) {
     const int depth = stack_depth(c.size);
     if (c.skips > depth)
         throw UsageError("--skips must be at most " + std::to_string(depth) + " at --size " + std::to_string(c.size));
+    if (c.edit_sparsity > 0 && c.skips == 0) throw UsageError("--edit-sparsity needs --skips");
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
     if (c.world_size < 1) throw UsageError("--world-size must be at least 1");
     if (c.kind == Kind::classifier && !c.judge.empty())

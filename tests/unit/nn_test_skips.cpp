@@ -130,3 +130,43 @@ TEST_CASE("a model with skips: the file round trip, Model::edit, and the step's 
     CHECK(first.grad().abs().sum().item<double>() > 0);
     std::system(("rm -rf " + std::string(dir)).c_str());
 }
+
+TEST_CASE("edit sparsity: the L1 size of G's own edit, with its gradient to G alone") {
+    torch::manual_seed(13);
+    Networks n = make_networks(skip_config(2));
+    const torch::Tensor x = torch::rand({4, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    StepWeights w;
+    w.delta = 0;
+    // Off: no term.
+    auto gen = at::detail::createCPUGenerator(5);
+    CHECK(ifgan_forward(n, x, y, w, StepRun(), gen).sparse.item<double>() == 0.0);
+    // On: Σ|σ(G(1 − y, z)) − σ(G(ŷ, z))| ÷ side² over the first half, z the step's own sample.
+    w.edit_sparsity = 0.5;
+    gen = at::detail::createCPUGenerator(5);
+    StepLosses l = ifgan_forward(n, x, y, w, StepRun(), gen);
+    torch::Tensor expected;
+    {
+        torch::NoGradGuard ng;
+        auto again = at::detail::createCPUGenerator(5);
+        EncoderOut e = n.E->forward(x);
+        torch::Tensor z = e.mu + (0.5 * e.logvar).exp() * torch::randn(e.mu.sizes(), again, torch::kFloat32);
+        torch::Tensor rec = torch::sigmoid(n.G->forward(torch::sigmoid(e.y_logits), z)).narrow(0, 0, 2);
+        torch::Tensor edit = torch::sigmoid(n.G->forward((1 - y).narrow(0, 0, 2), z.narrow(0, 0, 2)));
+        expected = (edit - rec).abs().sum() / (32.0 * 32.0);
+    }
+    CHECK(l.sparse.item<double>() > 0);
+    CHECK(l.sparse.item<double>() == Approx(expected.item<double>()).epsilon(1e-5));
+    // It is part of E and G's loss with its weight.
+    const double rest = (l.rec + l.rec_skip + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv)
+                            .item<double>();
+    CHECK(l.eg.item<double>() == Approx(rest + 0.5 * l.sparse.item<double>()).epsilon(1e-6));
+    // Its gradient shapes the decoder and leaves the encoder alone.
+    for (auto& p : n.E->parameters()) p.mutable_grad() = torch::Tensor();
+    for (auto& p : n.G->parameters()) p.mutable_grad() = torch::Tensor();
+    torch::autograd::backward({l.sparse}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
+    double g_grad = 0;
+    for (auto& p : n.G->parameters())
+        if (p.grad().defined()) g_grad += p.grad().abs().sum().item<double>();
+    CHECK(g_grad > 0);
+    for (auto& p : n.E->parameters()) CHECK((!p.grad().defined() || p.grad().abs().sum().item<double>() == 0.0));
+}
