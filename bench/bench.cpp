@@ -266,7 +266,8 @@ static int bench_conv(int n, int cin, int cout, int side) {
 
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
 // step alone: the paper configuration (VARIANT authors or attached-label) or
-// the fast recipe (fast, or fast-skips3: with --skips 3),
+// the fast recipe (fast; fast-skips3: with --skips 3; fast-skips3-sparsity:
+// and --edit-sparsity 0.3),
 // with ifgan-train's allocator settings unless `default-malloc`.
 static int bench_one_step(const std::string& variant, int steps, int threads, bool keep_memory) {
     set_threads(threads);
@@ -277,10 +278,13 @@ static int bench_one_step(const std::string& variant, int steps, int threads, bo
     if (variant == "attached-label") {
         tc.head = Head::attached;
         tc.decoder_input = DecoderInput::label;
-    } else if (variant == "fast-skips3") {
+    } else if (variant == "fast-skips3" || variant == "fast-skips3-sparsity") {
         tc.skips = 3;
+        if (variant == "fast-skips3-sparsity") tc.edit_sparsity = 0.3;
     } else if (variant != "authors" && variant != "fast") {
-        std::fprintf(stderr, "ifgan-bench: unknown variant '%s' (authors, attached-label, fast, fast-skips3)\n",
+        std::fprintf(stderr,
+                     "ifgan-bench: unknown variant '%s' (authors, attached-label, fast, fast-skips3, "
+                     "fast-skips3-sparsity)\n",
                      variant.c_str());
         return 2;
     }
@@ -315,6 +319,9 @@ int main(int argc, char** argv) {
         TrainConfig skips = fast;
         skips.skips = 3;
         emit(bench_step("fast-skips3", skips, 12, p32, p16, true));
+        TrainConfig sparse = skips;
+        sparse.edit_sparsity = 0.3;
+        emit(bench_step("fast-skips3-sparsity", sparse, 12, p32, p16, true));
     }
     // The paper's configuration in bf16 in both variants, beside
     // bench/pytorch_step.py's (scripts/bench.sh runs both in one run).
