@@ -22,7 +22,7 @@ while IFS= read -r line <&3 && echo "$line" >> "$log" && [[ $line != *"listening
 [[ $line == *"listening on http://"* ]] || { cat "$log" >&2; exit 1; }
 cat <&3 >> "$log" &
 exec 3<&-
-url=$(grep -o "http://[^ ]*/" "$log" | head -1)
+url=$(grep -o "http://[^ ]*/" "$log" | sed -n 1p)
 type=image/jpeg
 [[ $(head -c 4 "$photo" | od -An -c | tr -d ' ') == 211PNG ]] && type=image/png
 curl -sf -H "Content-Type: $type" --data-binary @"$photo" "${url}api/photos" > "$out/photo.json" ||

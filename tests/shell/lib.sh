@@ -29,7 +29,7 @@ start_serve() {
     cat <&$fd >> "$log" &
     SERVE_LOG_PID=$!
     exec {fd}<&-
-    URL=$(grep -o "http://[^ ]*/" "$log" | head -1)
+    URL=$(grep -o "http://[^ ]*/" "$log" | sed -n 1p)
 }
 # stop_serve: SIGTERM, then the exit status must be 0.
 stop_serve() {

@@ -9,7 +9,7 @@ trace() { jq -r "select(.loss) | .loss.$2" "$1"; }
 rank_pid() {
     local c
     for c in $(cat /proc/$1/task/*/children 2>/dev/null); do
-        tr '\0' '\n' < /proc/$c/environ 2>/dev/null | grep -qx "RANK=$2" && { echo $c; return 0; }
+        tr '\0' '\n' < /proc/$c/environ 2>/dev/null | grep -x "RANK=$2" >/dev/null && { echo $c; return 0; }
     done
     return 0
 }

@@ -106,6 +106,8 @@ done
 # The tools load OpenBLAS (OpenMP) by their own search path, whatever the
 # system's libblas.so.3 alternative points to (the tests leave it alone).
 for t in ifgan-encode ifgan-train ifgan-align; do
-    ldd "$(command -v $t)" | grep -q 'libblas.so.3 => /usr/lib/x86_64-linux-gnu/openblas-openmp/' ||
+    # grep without -q reads all of ldd's output: -q would exit at the match and,
+    # under pipefail, ldd's SIGPIPE on the rest would fail the pipe.
+    ldd "$(command -v $t)" | grep 'libblas.so.3 => /usr/lib/x86_64-linux-gnu/openblas-openmp/' >/dev/null ||
         fail "$t does not load OpenBLAS by its own path: $(ldd "$(command -v $t)" | grep blas)"
 done

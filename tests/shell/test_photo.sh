@@ -19,7 +19,7 @@ wild=(data/wild/img_celeba/*.jpg)  # globs, not ls | head: head closing the pipe
 ifgan-align --landmarks data/wild/list_landmarks_celeba.txt --out aligned data/wild/img_celeba/*.jpg > faces.jsonl
 [[ $(wc -l < faces.jsonl) == 3 ]] || fail "three records"
 jq -e '(.landmarks | length) == 5 and (.transform | length) == 6 and (.box | length) == 4 and (.source | test("img_celeba"))' faces.jsonl >/dev/null
-file "$(jq -r .id faces.jsonl | head -1)" | grep -q "PNG image data, 178 x 218" || fail "aligned crop size"
+file "$(jq -r .id faces.jsonl | sed -n 1p)" | grep -q "PNG image data, 178 x 218" || fail "aligned crop size"
 # A photo without landmarks: an error record, the others still aligned, exit 1.
 cp "${wild[0]}" stranger.jpg
 expect_status 1 ifgan-align --landmarks data/wild/list_landmarks_celeba.txt --out a2 stranger.jpg data/wild/img_celeba/*.jpg
@@ -63,7 +63,7 @@ expect_err "no \"source\""
 expect_status 2 ifgan-decode -m $M --paste -o - stdin.jsonl
 expect_status 2 ifgan-decode -m $M --paste --out x --feather 0.9 stdin.jsonl
 # A photo that changed since it was encoded is refused.
-jq -c '.source.width = 7' codes.jsonl | head -1 > changed.jsonl
+jq -c '.source.width = 7' codes.jsonl | sed -n 1p > changed.jsonl
 expect_status 1 ifgan-decode -m $M --paste --out y changed.jsonl
 expect_err "when it was encoded"
 

@@ -30,7 +30,7 @@ cmp -s a.jsonl s1.jsonl && fail "--sample gave the mean"
 # Image list on stdin, and '-' for an image on stdin.
 ls $IMG/00000[1-4].png | ifgan-encode -m $M > list.jsonl
 [[ $(wc -l < list.jsonl) == 4 ]] || fail "list on stdin"
-ifgan-encode -m $M - < $IMG/000003.png | jq -r .id | grep -qx -- - || fail "stdin image id"
+ifgan-encode -m $M - < $IMG/000003.png | jq -r .id | grep -x -- - >/dev/null || fail "stdin image id"
 diff <(jq -c .z a.jsonl) <(ifgan-encode -m $M - < $IMG/000003.png | jq -c .z) || fail "stdin image encodes differently"
 
 # One image to stdout; two records with -o - is an error.

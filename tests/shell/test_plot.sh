@@ -58,9 +58,9 @@ for path in edit_ssim grid.ratio; do  # what a person sees of the edit, against 
     grep -qF "<td>$want</td>" report.html || fail "page lacks counterfactual.$path = $want"
 done
 # The pictures are inside the page: the sheet decodes to a PNG, the curves to an SVG.
-grep -o "data:image/png;base64,[^']*" report.html | head -1 | cut -d, -f2 | base64 -d > sheet.png
+grep -o "data:image/png;base64,[^']*" report.html | sed -n 1p | cut -d, -f2 | base64 -d > sheet.png
 file sheet.png | grep -q "PNG image data" || fail "embedded sheet"
-grep -o "data:image/svg+xml;base64,[^']*" report.html | head -1 | cut -d, -f2 | base64 -d > page-curves.svg
+grep -o "data:image/svg+xml;base64,[^']*" report.html | sed -n 1p | cut -d, -f2 | base64 -d > page-curves.svg
 grep -qF '>rec_mse<' page-curves.svg || fail "embedded curves"
 ! grep -qE "(src|href)=['\"]?https?:" report.html || fail "the page reaches the network"
 # --log without --html is a usage error; a bad log fails before the evaluation.

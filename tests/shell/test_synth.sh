@@ -59,5 +59,5 @@ before=$(stat -c '%i %y %s' "${caches[@]}")
 ifgan-train --data frame --attr Smiling --size 32 --f 4 --nz 8 --batch 16 --val-limit 10 --steps 2 \
     --out frame2.ifgan 2>/dev/null
 [[ $(stat -c '%i %y %s' "${caches[@]}") == "$before" ]] || fail "frame: the cache was rebuilt"
-ls frame/.ifgan-cache/ | grep -q tmp && fail "frame: temporary cache file left"
+ls frame/.ifgan-cache/ | grep tmp >/dev/null && fail "frame: temporary cache file left"
 true
