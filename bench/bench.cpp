@@ -267,7 +267,7 @@ static int bench_conv(int n, int cin, int cout, int side) {
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
 // step alone: the paper configuration (VARIANT authors or attached-label) or
 // the fast recipe (fast; fast-skips3: with --skips 3; fast-skips3-sparsity:
-// and --edit-sparsity 0.3),
+// and --edit-sparsity 0.3; fast-skips3-feature: and --feature-rec 1),
 // with ifgan-train's allocator settings unless `default-malloc`.
 static int bench_one_step(const std::string& variant, int steps, int threads, bool keep_memory) {
     set_threads(threads);
@@ -278,13 +278,14 @@ static int bench_one_step(const std::string& variant, int steps, int threads, bo
     if (variant == "attached-label") {
         tc.head = Head::attached;
         tc.decoder_input = DecoderInput::label;
-    } else if (variant == "fast-skips3" || variant == "fast-skips3-sparsity") {
+    } else if (variant == "fast-skips3" || variant == "fast-skips3-sparsity" || variant == "fast-skips3-feature") {
         tc.skips = 3;
         if (variant == "fast-skips3-sparsity") tc.edit_sparsity = 0.3;
+        if (variant == "fast-skips3-feature") tc.feature_rec = 1;
     } else if (variant != "authors" && variant != "fast") {
         std::fprintf(stderr,
                      "ifgan-bench: unknown variant '%s' (authors, attached-label, fast, fast-skips3, "
-                     "fast-skips3-sparsity)\n",
+                     "fast-skips3-sparsity, fast-skips3-feature)\n",
                      variant.c_str());
         return 2;
     }
@@ -322,6 +323,9 @@ int main(int argc, char** argv) {
         TrainConfig sparse = skips;
         sparse.edit_sparsity = 0.3;
         emit(bench_step("fast-skips3-sparsity", sparse, 12, p32, p16, true));
+        TrainConfig feature = skips;
+        feature.feature_rec = 1;
+        emit(bench_step("fast-skips3-feature", feature, 12, p32, p16, true));
     }
     // The paper's configuration in bf16 in both variants, beside
     // bench/pytorch_step.py's (scripts/bench.sh runs both in one run).

@@ -44,6 +44,11 @@ torch::Tensor ConvStackImpl::forward(torch::Tensor x, int keep, std::vector<torc
     return x.flatten(1);
 }
 
+torch::Tensor ConvStackImpl::features(torch::Tensor x, int n) {
+    for (size_t i = 0; i < 2 * size_t(n) && i < layers->size(); ++i) x = layers->begin()[i].forward(x);
+    return x;
+}
+
 EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head), skips(c.skips) {
     convs = register_module("convs", ConvStack(c.size, c.f));
     // Level 0 of the skips, at the image's own resolution: the stack's first

@@ -25,6 +25,8 @@ struct ConvStackImpl : torch::nn::Module {
     // The same, keeping the feature maps of the first `keep` layers (after
     // their ReLU) in `maps`, finest first.
     torch::Tensor forward(torch::Tensor x, int keep, std::vector<torch::Tensor>& maps);
+    // The feature map after the first `n` layers (and their ReLU) alone.
+    torch::Tensor features(torch::Tensor x, int n);
     int64_t out_features = 0;
     torch::nn::Sequential layers{nullptr};
 };

@@ -29,6 +29,7 @@ StepWeights step_weights(const TrainConfig& c) {
     w.bce = c.bce;
     w.fresh_aux_z = c.aux_z == AuxZ::fresh;
     w.edit_sparsity = c.edit_sparsity;
+    w.feature_rec = c.feature_rec;
     return w;
 }
 
@@ -135,6 +136,20 @@ static CriticLogits critic_logits(Networks& n, const torch::Tensor& x, const tor
     return c;
 }
 
+// L_feat: x̂ against x in the features of D's layer kFeatureLayer, summed
+// over the batch and divided by the map's area as L_rec is by the image's.
+// D's features of x carry no gradient, and those of x̂ pass theirs to E and
+// G only (ifgan_backward accumulates L_EG into their parameters alone).
+static torch::Tensor feature_reconstruction(Networks& n, const torch::Tensor& x, const torch::Tensor& xr) {
+    torch::Tensor real;
+    {
+        torch::NoGradGuard ng;
+        real = n.D->convs->features(x, kFeatureLayer).to(torch::kFloat32);
+    }
+    torch::Tensor fake = n.D->convs->features(xr, kFeatureLayer).to(torch::kFloat32);
+    return (fake - real).pow(2).sum() / double(fake.size(-1) * fake.size(-1));
+}
+
 // Pass 5: E's ŷ head on generated images. With the detached head only the
 // head learns from them, so the conv stack runs without a graph.
 static torch::Tensor head_logits(Networks& n, const torch::Tensor& images) {
@@ -155,6 +170,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     torch::Tensor beta_labels;  // what the β term's images should show
     torch::Tensor mu, logvar, y_logits, xr_logits, yrec_logits, a_logits, a_in;
     CriticLogits d;
+    torch::Tensor feat;
     {
         Autocast ac(run.bf16);
         // Pass 1, E on x: mu and logvar (z, KL), ŷ (ρ term and the decoder's input).
@@ -188,8 +204,11 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // Pass 4, D on [x, x̂, x̃] at once (D has no batch statistics, so this
         // equals three passes): its outputs serve L_gen (gradients to E and G
         // only) and D's loss (gradients to D only).
-        // Without the GAN term (δ = 0) nothing reads D, so it is not run or trained.
-        if (w.delta != 0) d = critic_logits(n, x, xr, xs, run);
+        // Without the GAN term (δ = 0) nothing reads D, so it is not run or
+        // trained, unless L_feat reads its features.
+        if (w.delta != 0 || w.feature_rec != 0) d = critic_logits(n, x, xr, xs, run);
+        // Pass 4b, with --feature-rec: D's features of x̂ against x's.
+        if (w.feature_rec != 0) feat = feature_reconstruction(n, x, xr);
         // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples, the edits
         // through the skips with skips) for the β term.
         if (w.beta != 0) {
@@ -211,6 +230,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     const loss::Bce f = w.bce;
     l.rec = loss::reconstruction(xr_logits, x, f);
     l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x, f) : torch::zeros({});
+    l.feat = feat.defined() ? feat : torch::zeros({});
     l.sparse = skip.change.defined() ? skip.change.sum() / double(x.size(-1) * x.size(-1)) : torch::zeros({});
     l.kl = loss::kl(mu, logvar);
     l.logvar_max = logvar.detach().abs().max();
@@ -227,10 +247,10 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // means, average as they are.
         const double s = double(run.shards);
         l.rec = l.rec * s, l.rec_skip = l.rec_skip * s, l.kl = l.kl * s, l.gen = l.gen * s, l.dis = l.dis * s;
-        l.sparse = l.sparse * s;
+        l.sparse = l.sparse * s, l.feat = l.feat * s;
     }
     l.eg = l.rec + l.rec_skip + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen +
-           w.edit_sparsity * l.sparse;
+           w.edit_sparsity * l.sparse + w.feature_rec * l.feat;
     return l;
 }
 

@@ -33,7 +33,14 @@ struct StepWeights {
     // edited half; above 0, that edit is drawn with its gradient, so that the
     // β term on the edits trains G(1 − y, z) too.
     double edit_sparsity = 0;
+    // The weight of L_feat, x̂'s distance from x in the features of D's
+    // layer kFeatureLayer; above 0, D is run and trained even at δ = 0.
+    double feature_rec = 0;
 };
+
+// The layer of D whose features L_feat compares: the third, as Larsen et
+// al. chose (8 × 8 maps at 64 px).
+inline constexpr int kFeatureLayer = 3;
 
 // How the step runs, which changes the numbers only by rounding.
 struct StepRun {
@@ -61,9 +68,11 @@ struct StepLosses {
     torch::Tensor rec_skip;
     // With --edit-sparsity: Σ|σ(G(1 − y, z)) − σ(G(ŷ, z))| ÷ side² over the edited half.
     torch::Tensor sparse;
+    // With --feature-rec: Σ(D₃(x̂) − D₃(x))² ÷ (D₃'s side)², D₃(x) without gradient.
+    torch::Tensor feat;
     torch::Tensor adv;  // E's γ term (see Adversary)
     torch::Tensor logvar_max;  // the largest |log σ²| of the batch, for the log (no gradient)
-    torch::Tensor eg;   // rec + rec_skip + α kl + ρ cls + β cls_rec + γ adv + δ gen + edit_sparsity · sparse
+    torch::Tensor eg;   // rec + rec_skip + α kl + ρ cls + β cls_rec + γ adv + δ gen + edit_sparsity · sparse + feature_rec · feat
     std::shared_ptr<CriticPass> critic;  // D's pass, when run by hand
 };
 

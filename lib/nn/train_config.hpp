@@ -115,6 +115,7 @@ struct TrainConfig {
     int size = 64, nz = 100, f = 64;
     int skips = 0;  // encoder maps the decoder is given, gated (ModelConfig::skips)
     double edit_sparsity = 0;  // with skips: weight of the size of G's own edit (0: off)
+    double feature_rec = 0;    // weight of reconstructing in D's features (0: off)
     Head head = Head::detached;
     // The losses: the paper's weights and terms.
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
@@ -235,6 +236,10 @@ void visit_options(C& c, V&& v) {
     v(c.edit_sparsity, OptionInfo{"edit-sparsity", "X", "with --skips: weight of the L1 size of the decoder's own "
                                                         "edit, which keeps the withheld region where the attribute is",
                                   G::experimental, Keep::restored});
+    v(c.feature_rec, OptionInfo{"feature-rec", "X", "weight of reconstructing x in the features of D's third "
+                                                    "layer (Larsen et al.); trains D as the GAN does, also at "
+                                                    "--delta 0",
+                                G::experimental, Keep::restored});
     v(c.aux_input, OptionInfo{"aux-input", "WHAT", "what A reads: z (the paper) or mu", G::experimental, Keep::restored});
     v(c.aux_standardize, OptionInfo{"aux-standardize", "", "A reads its input standardised over the batch",
                                     G::experimental, Keep::restored});

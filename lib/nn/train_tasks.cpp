@@ -127,7 +127,7 @@ public:
         for (auto* o : {opt_eg_.get(), opt_a_.get(), opt_d_.get()}) o->step();
         Terms t;
         for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"rec_skip", l.rec_skip},
-                                {"sparse", l.sparse}, {"kl", l.kl}, {"cls", l.cls},
+                                {"sparse", l.sparse}, {"feat", l.feat}, {"kl", l.kl}, {"cls", l.cls},
                                 {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"adv", l.adv}, {"gen", l.gen},
                                 {"dis", l.dis}, {"eg", l.eg}, {"logvar_max", l.logvar_max}})
             t.add(name, v.item<double>());

@@ -354,6 +354,65 @@ TEST_CASE("without the GAN term D is neither run nor trained; the confusion adve
     CHECK(e_grad);
 }
 
+TEST_CASE("feature reconstruction: x̂ against x in D's third layer, its gradient to E and G, D trained at δ = 0") {
+    torch::manual_seed(8);
+    Networks n = make_networks(tiny_config());
+    auto x = tiny_images();
+    auto y = tiny_labels();
+    StepWeights w;
+    w.delta = 0;
+    w.feature_rec = 0.5;
+    auto gen = at::detail::createCPUGenerator(3);
+    StepLosses l = ifgan_forward(n, x, y, w, StepRun(), gen);
+    // By hand: the same z, D's three conv + ReLU layers, Σ(D₃(x̂) − D₃(x))² ÷ 4²
+    // (a 32-px image halves three times to 4 × 4).
+    torch::Tensor expected;
+    {
+        torch::NoGradGuard ng;
+        auto again = at::detail::createCPUGenerator(3);
+        EncoderOut e = n.E->forward(x);
+        torch::Tensor z = e.mu + (0.5 * e.logvar).exp() * torch::randn(e.mu.sizes(), again, torch::kFloat32);
+        torch::Tensor xr = torch::sigmoid(n.G->forward(torch::sigmoid(e.y_logits), z));
+        auto d3 = [&](torch::Tensor t) {
+            for (int i = 0; i < 3; ++i) t = torch::relu(n.D->convs->layers->begin()[2 * i].forward(t));
+            return t;
+        };
+        torch::Tensor fr = d3(xr), fx = d3(x);
+        CHECK(fr.size(-1) == 4);
+        expected = (fr - fx).pow(2).sum() / 16.0;
+    }
+    CHECK(l.feat.item<double>() > 0);
+    CHECK(l.feat.item<double>() == Approx(expected.item<double>()).epsilon(1e-5));
+    // It is part of E and G's loss with its weight.
+    const double rest = (l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv).item<double>();
+    CHECK(l.eg.item<double>() == Approx(rest + 0.5 * l.feat.item<double>()).epsilon(1e-6));
+    // D is run for it and trained by its own loss, though δ = 0; L_feat's
+    // gradient reaches G and E and never D.
+    CHECK(l.dis.item<double>() > 0);
+    torch::autograd::backward({l.feat}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
+    double g_grad = 0, e_grad = 0;
+    for (auto& p : n.G->parameters())
+        if (p.grad().defined()) g_grad += p.grad().abs().sum().item<double>();
+    for (auto& p : n.E->parameters())
+        if (p.grad().defined()) e_grad += p.grad().abs().sum().item<double>();
+    CHECK(g_grad > 0);
+    CHECK(e_grad > 0);
+    for (auto& p : n.D->parameters()) CHECK(!p.grad().defined());
+    for (auto& p : n.E->parameters()) p.mutable_grad() = torch::Tensor();
+    for (auto& p : n.G->parameters()) p.mutable_grad() = torch::Tensor();
+    ifgan_backward(n, l);
+    double d_grad = 0;
+    for (auto& p : n.D->parameters())
+        if (p.grad().defined()) d_grad += p.grad().abs().sum().item<double>();
+    CHECK(d_grad > 0);
+    // Off: no term, and at δ = 0 no D.
+    w.feature_rec = 0;
+    gen = at::detail::createCPUGenerator(3);
+    StepLosses off = ifgan_forward(n, x, y, w, StepRun(), gen);
+    CHECK(off.feat.item<double>() == 0);
+    CHECK(off.dis.item<double>() == 0);
+}
+
 TEST_CASE("A's standardised input undoes per-dimension scale") {
     torch::manual_seed(7);
     // Standardisation undoes any per-dimension scale: a direction shrunk by
