@@ -36,7 +36,8 @@ run() {  # NAME DATA ATTR OPTIONS...
 all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips"
 all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smiling-skips-leace Smiling-skips-128"
 all+=" Eyeglasses-skips-sparsity0.3 Eyeglasses-skips-sparsity1 Smiling-skips-sparsity0.1 Smiling-skips-sparsity0.3"
-all+=" seed2-Eyeglasses-skips-sparsity1"
+all+=" seed2-Eyeglasses-skips-sparsity1 Smiling-skips-nz400 Smiling-skips-dfeatures Eyeglasses-skips-dfeatures"
+all+=" seed2-Smiling-skips-dfeatures"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -55,6 +56,11 @@ for r in ${SHARP_RUNS:-$all}; do
         Smiling-skips-sparsity0.1) run $r faces Smiling --skips 3 --edit-sparsity 0.1 ;;
         Smiling-skips-sparsity0.3) run $r faces Smiling --skips 3 --edit-sparsity 0.3 ;;
         seed2-Eyeglasses-skips-sparsity1) run $r faces2 Eyeglasses --skips 3 --edit-sparsity 1 ;;
+        Smiling-skips-nz400) run $r faces Smiling --skips 3 --nz 400 ;;
+        # As measured: G's GAN term at 1e-6 rather than 0.
+        Smiling-skips-dfeatures) run $r faces Smiling --skips 3 --feature-rec 1 --delta 1e-6 ;;
+        Eyeglasses-skips-dfeatures) run $r faces Eyeglasses --skips 3 --feature-rec 1 --delta 1e-6 ;;
+        seed2-Smiling-skips-dfeatures) run $r faces2 Smiling --skips 3 --feature-rec 1 --delta 1e-6 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
