@@ -9,6 +9,7 @@
 #include "nn/model.hpp"
 #include "nn/networks.hpp"
 #include "nn/step.hpp"
+#include "nn_fixtures.hpp"
 #include <algorithm>
 #include <cstring>
 
@@ -369,10 +370,8 @@ TEST_CASE("feature reconstruction: x̂ against x in D's third layer, its gradien
     torch::Tensor expected;
     {
         torch::NoGradGuard ng;
-        auto again = at::detail::createCPUGenerator(3);
-        EncoderOut e = n.E->forward(x);
-        torch::Tensor z = e.mu + (0.5 * e.logvar).exp() * torch::randn(e.mu.sizes(), again, torch::kFloat32);
-        torch::Tensor xr = torch::sigmoid(n.G->forward(torch::sigmoid(e.y_logits), z));
+        test::StepCode c = test::step_code(n, x, 3);
+        torch::Tensor xr = torch::sigmoid(n.G->forward(torch::sigmoid(c.e.y_logits), c.z));
         auto d3 = [&](torch::Tensor t) {
             for (int i = 0; i < 3; ++i) t = torch::relu(n.D->convs->layers->begin()[2 * i].forward(t));
             return t;
@@ -390,21 +389,13 @@ TEST_CASE("feature reconstruction: x̂ against x in D's third layer, its gradien
     // gradient reaches G and E and never D.
     CHECK(l.dis.item<double>() > 0);
     torch::autograd::backward({l.feat}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
-    double g_grad = 0, e_grad = 0;
-    for (auto& p : n.G->parameters())
-        if (p.grad().defined()) g_grad += p.grad().abs().sum().item<double>();
-    for (auto& p : n.E->parameters())
-        if (p.grad().defined()) e_grad += p.grad().abs().sum().item<double>();
-    CHECK(g_grad > 0);
-    CHECK(e_grad > 0);
+    CHECK(test::grad_sum(*n.G) > 0);
+    CHECK(test::grad_sum(*n.E) > 0);
     for (auto& p : n.D->parameters()) CHECK(!p.grad().defined());
     for (auto& p : n.E->parameters()) p.mutable_grad() = torch::Tensor();
     for (auto& p : n.G->parameters()) p.mutable_grad() = torch::Tensor();
     ifgan_backward(n, l);
-    double d_grad = 0;
-    for (auto& p : n.D->parameters())
-        if (p.grad().defined()) d_grad += p.grad().abs().sum().item<double>();
-    CHECK(d_grad > 0);
+    CHECK(test::grad_sum(*n.D) > 0);
     // Off: no term, and at δ = 0 no D.
     w.feature_rec = 0;
     gen = at::detail::createCPUGenerator(3);
