@@ -190,7 +190,10 @@ int64_t skip_receptive_field(int level) {
 
 std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips) {
     torch::NoGradGuard ng;
-    torch::Tensor d = (to.to(torch::kFloat32) - from.to(torch::kFloat32)).abs().amax(1, true);
+    const int64_t k = kGateSmooth;
+    torch::Tensor change = torch::avg_pool2d(to.to(torch::kFloat32) - from.to(torch::kFloat32), {k, k}, {1, 1},
+                                             {k / 2, k / 2}, false, /*count_include_pad=*/false);
+    torch::Tensor d = change.abs().amax(1, true);
     torch::Tensor withheld = ((d - kGateLow) / (kGateHigh - kGateLow)).clamp(0, 1);
     // Widened: the decoder's soft edges of a change are still the change.
     const int64_t w = kGateMargin;

@@ -143,12 +143,16 @@ Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
 
 // The gates of a decoder with skips, from where its images without skips
 // change between the attributes of the encoding and the edit's (both in
-// [0, 1]): a pixel is withheld in proportion to the largest change of its
+// [0, 1]): the change is averaged over kGateSmooth x kGateSmooth pixels, a
+// pixel is withheld in proportion to the largest averaged change of its
 // channels from kGateLow (passes) to kGateHigh (withheld), widened by
 // kGateMargin pixels, and each map is withheld over the pixels its
-// receptive field reaches.
+// receptive field reaches. The average keeps the decoder's pixel noise,
+// which differs between any two of its images, from opening the region
+// where the attribute is not.
 constexpr double kGateLow = 0.05, kGateHigh = 0.15;
 constexpr int kGateMargin = 2;
+constexpr int kGateSmooth = 3;
 // The pixels a level's map reads across: 3 for level 0, 5, 13, 29, ... for the conv stack's maps.
 int64_t skip_receptive_field(int level);
 std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips);

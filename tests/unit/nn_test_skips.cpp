@@ -24,33 +24,47 @@ TEST_CASE("skip gates: open where nothing changes, shut over a change's receptiv
     CHECK(skip_receptive_field(1) == 5);
     CHECK(skip_receptive_field(2) == 13);
     CHECK(skip_receptive_field(3) == 29);
-    // One pixel of one channel changed by 0.2 (above kGateHigh): withheld.
-    to[0][1][20][21] = 0.7f;
+    // One pixel of one channel changed by 1.8: averaged over 3 x 3, 0.2
+    // (above kGateHigh) on the 3 x 3 pixels around it, rows 19..21 x cols 20..22.
+    static_assert(kGateSmooth == 3, "the counts below are for a 3 x 3 average");
+    to[0][1][20][21] = 0.5f + 1.8f;
     auto g = skip_gates(from, to, 3);
     REQUIRE(g.size() == 3);
     CHECK(g[0].sizes() == torch::IntArrayRef({1, 1, 64, 64}));
     CHECK(g[1].sizes() == torch::IntArrayRef({1, 1, 32, 32}));
     CHECK(g[2].sizes() == torch::IntArrayRef({1, 1, 16, 16}));
     static_assert(kGateMargin == 2, "the counts below are for a margin of 2 pixels");
-    // The change widened by the margin: pixels 18..22 x 19..23. Level 0
-    // (64x64, 3 px receptive field): one pixel more around that, 7 x 7.
-    CHECK(g[0].sum().item<float>() == Approx(64 * 64 - 49));
-    CHECK(g[0][0][0][17][24].item<float>() == 0.0f);
-    CHECK(g[0][0][0][16][21].item<float>() == 1.0f);
-    CHECK(g[0][0][0][20][25].item<float>() == 1.0f);
-    // Level 1 (32x32, 5 px): cells 9..11 x 9..11, one cell more around: 5 x 5.
-    CHECK(g[1].sum().item<float>() == Approx(32 * 32 - 25));
-    CHECK(g[1][0][0][8][12].item<float>() == 0.0f);
-    CHECK(g[1][0][0][10][13].item<float>() == 1.0f);
-    // Level 2 (16x16, 13 px): cells 4..5 x 4..5, two cells more around: 6 x 6.
-    CHECK(g[2].sum().item<float>() == Approx(16 * 16 - 36));
-    CHECK(g[2][0][0][2][7].item<float>() == 0.0f);
+    // Widened by the margin: rows 17..23 x cols 18..24. Level 0 (64x64, 3 px
+    // receptive field): one pixel more around that, 9 x 9.
+    CHECK(g[0].sum().item<float>() == Approx(64 * 64 - 81));
+    CHECK(g[0][0][0][16][25].item<float>() == 0.0f);
+    CHECK(g[0][0][0][15][21].item<float>() == 1.0f);
+    CHECK(g[0][0][0][20][26].item<float>() == 1.0f);
+    // Level 1 (32x32, 5 px): cells 8..11 x 9..12, one cell more around: 6 x 6.
+    CHECK(g[1].sum().item<float>() == Approx(32 * 32 - 36));
+    CHECK(g[1][0][0][7][13].item<float>() == 0.0f);
+    CHECK(g[1][0][0][10][14].item<float>() == 1.0f);
+    // Level 2 (16x16, 13 px): cells 4..5 x 4..6, two cells more around: 6 x 7.
+    CHECK(g[2].sum().item<float>() == Approx(16 * 16 - 42));
+    CHECK(g[2][0][0][2][8].item<float>() == 0.0f);
     CHECK(g[2][0][0][1][5].item<float>() == 1.0f);
-    // Below kGateLow nothing is withheld; halfway up the ramp, half.
-    to[0][1][20][21] = 0.5f + float(kGateLow) * 0.9f;
-    CHECK(skip_gates(from, to, 1)[0].min().item<float>() == 1.0f);
-    to[0][1][20][21] = 0.5f + float(kGateLow + kGateHigh) / 2;
-    CHECK(skip_gates(from, to, 1)[0].min().item<float>() == Approx(0.5f).margin(1e-5));
+    // A 3 x 3 block changed: below kGateLow nothing is withheld; halfway up
+    // the ramp, half (at the block's centre, where the average is the change).
+    auto block = [&](float change) {
+        torch::Tensor t = from.clone();
+        t[0][1].slice(0, 19, 22).slice(1, 20, 23) += change;
+        return t;
+    };
+    CHECK(skip_gates(from, block(float(kGateLow) * 0.9f), 1)[0].min().item<float>() == 1.0f);
+    CHECK(skip_gates(from, block(float(kGateLow + kGateHigh) / 2), 1)[0].min().item<float>() ==
+          Approx(0.5f).margin(1e-5));
+    // Pixel noise, ±0.3 in a checkerboard over the whole image, averages to at
+    // most 0.3 / 9 (kGateLow is 0.05): every gate stays open.
+    torch::Tensor ramp = torch::arange(64);
+    torch::Tensor signs = ((ramp.view({64, 1}) + ramp.view({1, 64})) % 2 * 2 - 1).to(torch::kFloat32);
+    torch::Tensor noisy = from.clone();
+    noisy[0][0] += 0.3f * signs;
+    for (const auto& gate : skip_gates(from, noisy, 3)) CHECK(gate.min().item<float>() == 1.0f);
 }
 
 TEST_CASE("a decoder with skips: the maps change the image only where the gates are open") {
