@@ -8,10 +8,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="${IFGAN_BIN:-$root/bin}:$PATH"
 out=${DEMO_DIR:-$root/demo}
 if [[ ${DEMO_FAST:-0} == 1 ]]; then
-    count=2000 size=32 judge_epochs=20 epochs=3 wild=6
+    count=2000 size=32 judge_epochs=20 epochs=10 wild=6
     extra=(--f 8 --nz 16 --batch 32 --val-limit 64)
 else
-    count=20000 size=64 judge_epochs=2 epochs=${DEMO_EPOCHS:-10} wild=300  # about 8 min of training here
+    count=20000 size=64 judge_epochs=2 epochs=${DEMO_EPOCHS:-6} wild=300  # about 10 min of training here
     extra=()
 fi
 mkdir -p "$out"

@@ -28,6 +28,8 @@ run() {  # NAME DATA ATTR OPTIONS...
     shift 3
     [[ $data == faces128 ]] && judge=judge128.ifgan
     [[ -f $name.json ]] && return 0
+    # The runs before the recipe took D's features: without them unless named.
+    [[ " $* " == *" --feature-rec "* ]] || set -- --feature-rec 0 "$@"
     ifgan-train --data "$data" --attr "$attr" --recipe fast --precision bf16 --epochs 10 \
         --out "$name.ifgan" --log "$name.jsonl" "$@"
     ifgan-eval -m "$name.ifgan" --classifier $judge --data "$data" --paste --paste-sheet "$name-pasted.png" \
@@ -37,7 +39,7 @@ all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smi
 all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smiling-skips-leace Smiling-skips-128"
 all+=" Eyeglasses-skips-sparsity0.3 Eyeglasses-skips-sparsity1 Smiling-skips-sparsity0.1 Smiling-skips-sparsity0.3"
 all+=" seed2-Eyeglasses-skips-sparsity1 Smiling-skips-nz400 Smiling-skips-dfeatures Eyeglasses-skips-dfeatures"
-all+=" seed2-Smiling-skips-dfeatures"
+all+=" seed2-Smiling-skips-dfeatures seed2-Eyeglasses-skips-dfeatures"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -61,6 +63,7 @@ for r in ${SHARP_RUNS:-$all}; do
         Smiling-skips-dfeatures) run $r faces Smiling --skips 3 --feature-rec 1 --delta 1e-6 ;;
         Eyeglasses-skips-dfeatures) run $r faces Eyeglasses --skips 3 --feature-rec 1 --delta 1e-6 ;;
         seed2-Smiling-skips-dfeatures) run $r faces2 Smiling --skips 3 --feature-rec 1 --delta 1e-6 ;;
+        seed2-Eyeglasses-skips-dfeatures) run $r faces2 Eyeglasses --skips 3 --feature-rec 1 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done

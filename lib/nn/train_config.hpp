@@ -232,14 +232,14 @@ void visit_options(C& c, V&& v) {
     v(c.dist_timeout, OptionInfo{"dist-timeout", "S", "seconds a rank waits for the others before it gives up",
                                  G::distributed, Keep::logged});
     v(c.skips, OptionInfo{"skips", "N", "encoder feature maps passed to the decoder where an edit leaves the face "
-                                        "alone (0: none, the paper)", G::experimental, Keep::model});
+                                        "alone (0: none, the paper)", G::model, Keep::model});
     v(c.edit_sparsity, OptionInfo{"edit-sparsity", "X", "with --skips: weight of the L1 size of the decoder's own "
                                                         "edit, which keeps the withheld region where the attribute is",
                                   G::experimental, Keep::restored});
     v(c.feature_rec, OptionInfo{"feature-rec", "X", "weight of reconstructing x in the features of D's third "
                                                     "layer (Larsen et al.); trains D as the GAN does, also at "
                                                     "--delta 0",
-                                G::experimental, Keep::restored});
+                                G::losses, Keep::restored});
     v(c.aux_input, OptionInfo{"aux-input", "WHAT", "what A reads: z (the paper) or mu", G::experimental, Keep::restored});
     v(c.aux_standardize, OptionInfo{"aux-standardize", "", "A reads its input standardised over the batch",
                                     G::experimental, Keep::restored});

@@ -7,7 +7,7 @@ ls demo/photo-edited/*-edit.jpg >/dev/null || fail "the photo edited"
 grep -q "pasted into photos: to 1" summary.txt || fail "paste summary"
 jq -e ".paste.photos == 6" demo/report.json >/dev/null || fail "paste report"
 grep -q "<td>" demo/report.html || fail "report page"
-# The tiny demo learns the edit (200 test faces, 3 epochs, judge 20 epochs:
+# The tiny demo learns the edit (200 test faces, 10 epochs, judge 20 epochs:
 # measured 100% both ways with the judge at 100%); below these floors it
 # has stopped learning, whatever the numbers' ranges.
 jq -e '.attributes.Smiling | .judge_accuracy >= 0.9 and .accuracy >= 0.85 and .edit.to_1 >= 0.9 and .edit.to_0 >= 0.9' \

@@ -88,6 +88,14 @@ TEST_CASE("the command line is the table: every option parses, numbers are check
     CHECK(c.lr == 5e-4);  // the recipe's, untouched
     CHECK_NOTHROW(parse({"--lr", "nan"}));  // a number; validate() refuses it
     CHECK_THROWS_WITH(parse({"--epochs", "2.5"}), Catch::StartsWith("--epochs: '2.5' is not an integer"));
+    // The recipe's three skips, at a size with two layers: two. Asked for, three are refused.
+    CHECK(recipe("fast").skips == 3);
+    CHECK(parse({"--size", "16"}).skips == 2);
+    CHECK(parse({"--size", "64"}).skips == 3);
+    CHECK(parse({"--size", "16", "--skips", "3"}).skips == 3);
+    TrainConfig asked = parse({"--size", "16", "--skips", "3", "--data", "d", "--out", "m", "--attr", "Smiling"});
+    CHECK_THROWS_WITH(validate(asked), Catch::Contains("--skips must be at most 2 at --size 16"));
+    CHECK(parse({"--size", "48"}).skips == 3);  // not a size: validate() says so
     CHECK_THROWS_WITH(parse({"--seed", "-1"}), Catch::StartsWith("--seed"));
     CHECK_THROWS_WITH(parse({"--batch", "99999999999"}), Catch::StartsWith("--batch"));
     CHECK_THROWS_WITH(parse({"--precision", "fp16"}), "--precision must be fp32 or bf16");
