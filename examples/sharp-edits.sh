@@ -39,7 +39,7 @@ all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smi
 all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smiling-skips-leace Smiling-skips-128"
 all+=" Eyeglasses-skips-sparsity0.3 Eyeglasses-skips-sparsity1 Smiling-skips-sparsity0.1 Smiling-skips-sparsity0.3"
 all+=" seed2-Eyeglasses-skips-sparsity1 Smiling-skips-nz400 Smiling-skips-dfeatures Eyeglasses-skips-dfeatures"
-all+=" seed2-Smiling-skips-dfeatures seed2-Eyeglasses-skips-dfeatures"
+all+=" seed2-Smiling-skips-dfeatures seed2-Eyeglasses-skips-dfeatures Smiling-skips-dfeatures0.3"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -64,6 +64,7 @@ for r in ${SHARP_RUNS:-$all}; do
         Eyeglasses-skips-dfeatures) run $r faces Eyeglasses --skips 3 --feature-rec 1 --delta 1e-6 ;;
         seed2-Smiling-skips-dfeatures) run $r faces2 Smiling --skips 3 --feature-rec 1 --delta 1e-6 ;;
         seed2-Eyeglasses-skips-dfeatures) run $r faces2 Eyeglasses --skips 3 --feature-rec 1 ;;
+        Smiling-skips-dfeatures0.3) run $r faces Smiling --skips 3 --feature-rec 0.3 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
