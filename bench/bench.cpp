@@ -264,29 +264,40 @@ static int bench_conv(int n, int cin, int cout, int side) {
     return 0;
 }
 
+// The fast recipe's variants the bench times, by name: fast (the recipe:
+// --skips 3 --feature-rec 1), fast-noskips (the recipe before its skips and
+// D features), fast-skips3 (the skips without D features) and
+// fast-skips3-sparsity (and --edit-sparsity 0.3). False for another name.
+static bool fast_variant(const std::string& name, TrainConfig& tc) {
+    tc = recipe("fast");
+    if (name == "fast") return true;
+    tc.skips = 0, tc.feature_rec = 0;
+    if (name == "fast-noskips") return true;
+    tc.skips = 3;
+    if (name == "fast-skips3") return true;
+    tc.edit_sparsity = 0.3;
+    return name == "fast-skips3-sparsity";
+}
+static const char* const kFastVariants[] = {"fast-noskips", "fast-skips3", "fast-skips3-sparsity", "fast"};
+
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
 // step alone: the paper configuration (VARIANT authors or attached-label) or
-// the fast recipe (fast; fast-skips3: with --skips 3; fast-skips3-sparsity:
-// and --edit-sparsity 0.3; fast-skips3-feature: and --feature-rec 1),
-// with ifgan-train's allocator settings unless `default-malloc`.
+// a variant of the fast recipe (above), with ifgan-train's allocator
+// settings unless `default-malloc`.
 static int bench_one_step(const std::string& variant, int steps, int threads, bool keep_memory) {
     set_threads(threads);
     if (keep_memory) keep_freed_memory();
-    const bool fast = variant.rfind("fast", 0) == 0;
-    TrainConfig tc = recipe(fast ? "fast" : "paper");
+    TrainConfig tc;
+    const bool fast = fast_variant(variant, tc);
+    if (!fast) tc = recipe("paper");
     tc.precision = Precision::bf16;
     if (variant == "attached-label") {
         tc.head = Head::attached;
         tc.decoder_input = DecoderInput::label;
-    } else if (variant == "fast-skips3" || variant == "fast-skips3-sparsity" || variant == "fast-skips3-feature") {
-        tc.skips = 3;
-        if (variant == "fast-skips3-sparsity") tc.edit_sparsity = 0.3;
-        if (variant == "fast-skips3-feature") tc.feature_rec = 1;
-    } else if (variant != "authors" && variant != "fast") {
-        std::fprintf(stderr,
-                     "ifgan-bench: unknown variant '%s' (authors, attached-label, fast, fast-skips3, "
-                     "fast-skips3-sparsity, fast-skips3-feature)\n",
-                     variant.c_str());
+    } else if (!fast && variant != "authors") {
+        std::string known = "authors, attached-label";
+        for (const char* name : kFastVariants) known += std::string(", ") + name;
+        std::fprintf(stderr, "ifgan-bench: unknown variant '%s' (%s)\n", variant.c_str(), known.c_str());
         return 2;
     }
     emit(bench_step(fast ? variant : "paper-" + variant, tc, steps, 0, 0, true));  // no peak measured here
@@ -311,21 +322,17 @@ int main(int argc, char** argv) {
     emit({{"measure", "matmul_peak"}, {"n", 2048}, {"threads", threads}, {"fp32_gflops", p32},
           {"bf16_gflops", p16}, {"blas", blas_library()}});
     for (Precision p : {Precision::fp32, Precision::bf16}) {
-        TrainConfig paper = recipe("paper"), fast = recipe("fast");
-        paper.precision = fast.precision = p;
+        TrainConfig paper = recipe("paper");
+        paper.precision = p;
         emit(bench_step("paper", paper, 6, p32, p16));
         emit(bench_step("paper", paper, 6, p32, p16, true));
-        emit(bench_step("fast", fast, 12, p32, p16, true));
-        // The fast recipe with the experimental skips, beside it in one run.
-        TrainConfig skips = fast;
-        skips.skips = 3;
-        emit(bench_step("fast-skips3", skips, 12, p32, p16, true));
-        TrainConfig sparse = skips;
-        sparse.edit_sparsity = 0.3;
-        emit(bench_step("fast-skips3-sparsity", sparse, 12, p32, p16, true));
-        TrainConfig feature = skips;
-        feature.feature_rec = 1;
-        emit(bench_step("fast-skips3-feature", feature, 12, p32, p16, true));
+        // The fast recipe and what it is made of, side by side in one run.
+        for (const char* name : kFastVariants) {
+            TrainConfig fast;
+            fast_variant(name, fast);
+            fast.precision = p;
+            emit(bench_step(name, fast, 12, p32, p16, true));
+        }
     }
     // The paper's configuration in bf16 in both variants, beside
     // bench/pytorch_step.py's (scripts/bench.sh runs both in one run).
