@@ -39,6 +39,15 @@ double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a 
 // A batch of four 32x32 images and its labels 1, 0, 1, 0 (k = 1).
 torch::Tensor tiny_images() { return torch::rand({4, 3, 32, 32}); }
 torch::Tensor tiny_labels() { return torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}}); }
+// The tiny networks and a batch for them, from one seed.
+struct TinyStep {
+    Networks n;
+    torch::Tensor x, y;
+};
+TinyStep tiny_step(uint64_t seed) {
+    torch::manual_seed(seed);
+    return TinyStep{make_networks(tiny_config()), tiny_images(), tiny_labels()};  // in this order, from the seed
+}
 
 // Every parameter of a module, flattened into one copied vector.
 torch::Tensor flat_params(torch::nn::Module& m) {
@@ -121,10 +130,7 @@ TEST_CASE("the detached ŷ head passes no gradient to the conv stack") {
 }
 
 TEST_CASE("gradient routing of the training step") {
-    torch::manual_seed(3);
-    Networks n = make_networks(tiny_config());
-    auto x = tiny_images();
-    auto y = tiny_labels();
+    auto [n, x, y] = tiny_step(3);
     StepWeights w;
     StepRun run;
     run.critic_by_hand = false;  // autograd all the way: the by-hand pass is checked against it below
@@ -133,7 +139,7 @@ TEST_CASE("gradient routing of the training step") {
         for (auto& p : ps) out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
         return out;
     };
-    auto zero = [&] {
+    auto zero = [&n = n] {
         for (auto& m : n.modules())
             for (auto& p : m->parameters()) p.mutable_grad() = torch::Tensor();
     };
@@ -189,14 +195,9 @@ static std::vector<torch::Tensor> step_gradients(Networks& n, const torch::Tenso
 }
 
 // The tiny model and batch in channels-last, as ifgan-train runs them.
-struct ChannelsLastStep {
-    Networks n;
-    torch::Tensor x, y;
-};
-static ChannelsLastStep channels_last_step(uint64_t seed) {
-    torch::manual_seed(seed);
-    ChannelsLastStep s{make_networks(tiny_config()), tiny_images().contiguous(torch::MemoryFormat::ChannelsLast),
-                       tiny_labels()};
+static TinyStep channels_last_step(uint64_t seed) {
+    TinyStep s = tiny_step(seed);
+    s.x = s.x.contiguous(torch::MemoryFormat::ChannelsLast);
     for (auto& m : s.n.modules()) to_channels_last(*m);
     return s;
 }
@@ -267,10 +268,7 @@ TEST_CASE("D's pass by hand in bf16 stays within bf16 rounding of autograd's") {
 }
 
 TEST_CASE("one step changes E, G, A and D; a zero weight removes its term") {
-    torch::manual_seed(4);
-    Networks n = make_networks(tiny_config());
-    auto x = tiny_images();
-    auto y = tiny_labels();
+    auto [n, x, y] = tiny_step(4);
     StepWeights w;
     w.beta = 0;
     auto gen = at::detail::createCPUGenerator(1);
@@ -338,10 +336,7 @@ TEST_CASE("a model file round trip gives identical outputs; damaged files are er
 }
 
 TEST_CASE("without the GAN term D is neither run nor trained; the confusion adversary is bounded") {
-    torch::manual_seed(6);
-    Networks n = make_networks(tiny_config());
-    auto x = tiny_images();
-    auto y = tiny_labels();
+    auto [n, x, y] = tiny_step(6);
     StepWeights w;
     w.delta = 0;
     w.adversary = Adversary::confusion;
@@ -359,10 +354,7 @@ TEST_CASE("without the GAN term D is neither run nor trained; the confusion adve
 }
 
 TEST_CASE("feature reconstruction: x̂ against x in D's third layer, its gradient to E and G, D trained at δ = 0") {
-    torch::manual_seed(8);
-    Networks n = make_networks(tiny_config());
-    auto x = tiny_images();
-    auto y = tiny_labels();
+    auto [n, x, y] = tiny_step(8);
     StepWeights w;
     w.delta = 0;
     w.feature_rec = 0.5;
@@ -375,8 +367,8 @@ TEST_CASE("feature reconstruction: x̂ against x in D's third layer, its gradien
         torch::NoGradGuard ng;
         test::StepCode c = test::step_code(n, x, 3);
         torch::Tensor xr = torch::sigmoid(n.G->forward(torch::sigmoid(c.e.y_logits), c.z));
-        auto d3 = [&](torch::Tensor t) {
-            for (int i = 0; i < 3; ++i) t = torch::relu(n.D->convs->layers->begin()[2 * i].forward(t));
+        auto d3 = [&D = n.D](torch::Tensor t) {
+            for (int i = 0; i < 3; ++i) t = torch::relu(D->convs->layers->begin()[2 * i].forward(t));
             return t;
         };
         torch::Tensor fr = d3(xr), fx = d3(x);
