@@ -30,7 +30,7 @@ run() {  # NAME DATA ATTR OPTIONS...
     [[ -f $name.json ]] && return 0
     # The runs before the recipe took D's features: without them unless named.
     [[ " $* " == *" --feature-rec "* ]] || set -- --feature-rec 0 "$@"
-    ifgan-train --data "$data" --attr "$attr" --recipe fast --precision bf16 --epochs 10 \
+    ifgan-train --data "$data" --attr "$attr" --recipe fast --precision bf16 --epochs "${EPOCHS:-10}" \
         --out "$name.ifgan" --log "$name.jsonl" "$@"
     ifgan-eval -m "$name.ifgan" --classifier $judge --data "$data" --paste --paste-sheet "$name-pasted.png" \
         --json "$name.json" --sheet "$name-edits.png"
@@ -40,6 +40,7 @@ all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smilin
 all+=" Eyeglasses-skips-sparsity0.3 Eyeglasses-skips-sparsity1 Smiling-skips-sparsity0.1 Smiling-skips-sparsity0.3"
 all+=" seed2-Eyeglasses-skips-sparsity1 Smiling-skips-nz400 Smiling-skips-dfeatures Eyeglasses-skips-dfeatures"
 all+=" seed2-Smiling-skips-dfeatures seed2-Eyeglasses-skips-dfeatures Smiling-skips-dfeatures0.3"
+all+=" demo6-redraw demo6-seed2-redraw demo6-Eyeglasses-redraw demo6-Eyeglasses-plain"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -65,6 +66,12 @@ for r in ${SHARP_RUNS:-$all}; do
         seed2-Smiling-skips-dfeatures) run $r faces2 Smiling --skips 3 --feature-rec 1 --delta 1e-6 ;;
         seed2-Eyeglasses-skips-dfeatures) run $r faces2 Eyeglasses --skips 3 --feature-rec 1 ;;
         Smiling-skips-dfeatures0.3) run $r faces Smiling --skips 3 --feature-rec 0.3 ;;
+        # The demo's budget, 6 epochs: the withheld region redrawn, and for
+        # Eyeglasses as it was (the demo's own run is the Smiling one).
+        demo6-redraw) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --fill redraw ;;
+        demo6-seed2-redraw) EPOCHS=6 run $r faces2 Smiling --skips 3 --feature-rec 1 --fill redraw ;;
+        demo6-Eyeglasses-redraw) EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --fill redraw ;;
+        demo6-Eyeglasses-plain) EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done

@@ -9,9 +9,9 @@
 namespace ifgan {
 
 // Format 2 adds the eraser of a model trained with --erase leace, format 3
-// the decoder's skips; a model with neither is written as format 1, which
-// older versions read.
-inline constexpr int kModelFormat = 3;
+// the decoder's skips, format 4 the redrawing of the withheld region; a
+// model with none of them is written as format 1, which older versions read.
+inline constexpr int kModelFormat = 4;
 
 struct ModelConfig {
     std::string kind = "ifgan";  // or "classifier"
@@ -23,6 +23,10 @@ struct ModelConfig {
     // by where the edit changes the face (docs/model.md, "Skips"); 0: none,
     // the paper's decoder, which sees only (y, z).
     int skips = 0;
+    // With skips: where the gates are shut, the decoder redraws G(y, z)'s
+    // image from the encoder's maps of it (docs/model.md, "Redrawing the
+    // withheld region"), instead of taking that image as it is.
+    bool redraw = false;
     std::vector<std::string> attrs;
     // Where the training faces' five landmarks lie on average, in input
     // pixels (x1 y1 ... x5 y5), when the data set lists them; empty when not

@@ -70,6 +70,16 @@ EncoderOut EncoderImpl::forward(torch::Tensor x) {
     return o;
 }
 
+std::vector<torch::Tensor> EncoderImpl::maps(torch::Tensor x) {
+    std::vector<torch::Tensor> m = {torch::relu(skip_in->forward(x))};
+    // Only the stack's first skips - 1 layers: the code is not needed.
+    for (size_t i = 0; i < 2 * size_t(skips - 1); ++i) {
+        x = convs->layers->begin()[i].forward(x);
+        if (i % 2 == 1) m.push_back(x);
+    }
+    return m;
+}
+
 UpConvImpl::UpConvImpl(int64_t cin, int64_t cout) {
     // Initialised by the reference layer itself, so the draws and the
     // defaults are those of ConvTranspose2d.
@@ -150,6 +160,12 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
         skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, ch, 1)));
         skip_bn->push_back(torch::nn::BatchNorm2d(ch));
     }
+    if (!c.redraw) return;
+    redraw_proj = register_module("redraw_proj", torch::nn::ModuleList());
+    for (int i = 0; i < skips; ++i) {
+        const int64_t ch = i == 0 ? c.f : int64_t(c.f) << (i - 1);
+        redraw_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, i == 0 ? 3 : ch, 1)));
+    }
 }
 
 torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z) {
@@ -160,9 +176,13 @@ torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z) {
 torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z, const Skips& s) {
     torch::Tensor h = torch::relu(fc->forward(torch::cat({y, z}, 1)));
     h = h.view({h.size(0), c0, 4, 4});
+    const bool redraw = !s.drawn.empty();
     auto passed = [&](int level, const torch::Tensor& like) {
         torch::Tensor m = skip_proj[size_t(level)]->as<torch::nn::Conv2dImpl>()->forward(s.maps[size_t(level)]);
-        return s.gates[size_t(level)].to(like.scalar_type()) * m;
+        torch::Tensor g = s.gates[size_t(level)].to(like.scalar_type());
+        if (!redraw) return g * m;
+        torch::Tensor d = redraw_proj[size_t(level)]->as<torch::nn::Conv2dImpl>()->forward(s.drawn[size_t(level)]);
+        return g * m + (1 - g) * d;
     };
     for (int j = 0; j < stages; ++j) {
         h = deconvs->begin()[3 * j].forward(h);
@@ -176,7 +196,7 @@ torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z, const Skips
     }
     h = deconvs->begin()[3 * stages].forward(h);
     h = h + passed(0, h);
-    if (!s.plain.defined()) return h;
+    if (redraw || !s.plain.defined()) return h;
     torch::Tensor g = s.gates[0].to(h.scalar_type());
     return g * h + (1 - g) * s.plain.to(h.scalar_type());
 }
@@ -221,8 +241,9 @@ torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor&
         const int64_t B = code.size(0);
         plain = both.narrow(0, B, B);
         gates = skip_gates(torch::sigmoid(both.narrow(0, 0, B)), torch::sigmoid(plain), n.config.skips);
+        if (n.config.redraw) return n.G->forward(y_to, code, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(plain))});
     }
-    return n.G->forward(y_to, code, Skips{e.skips, gates, plain});
+    return n.G->forward(y_to, code, Skips{e.skips, gates, plain, {}});
 }
 
 CriticImpl::CriticImpl(int size, int f, int outputs) {

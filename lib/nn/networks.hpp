@@ -43,6 +43,8 @@ struct EncoderOut {
 struct EncoderImpl : torch::nn::Module {
     EncoderImpl(const ModelConfig& c);
     EncoderOut forward(torch::Tensor x);
+    // The maps EncoderOut::skips holds, alone.
+    std::vector<torch::Tensor> maps(torch::Tensor x);
     // The ŷ head alone, on features computed elsewhere.
     torch::Tensor head(torch::Tensor features) { return y_head->forward(detached ? features.detach() : features); }
     ConvStack convs{nullptr};
@@ -78,6 +80,10 @@ struct Skips {
     // The decoder's logits without maps for the same (y, z): where level 0's
     // gate is shut the output is these, blended by that gate.
     torch::Tensor plain;
+    // With redraw, in place of `plain`: the encoder's maps of σ(plain), which
+    // pass where the gates are shut, each through its own projection; the
+    // output is then the decoder's own, everywhere.
+    std::vector<torch::Tensor> drawn;
 };
 
 struct DecoderImpl : torch::nn::Module {
@@ -90,6 +96,7 @@ struct DecoderImpl : torch::nn::Module {
     torch::nn::Linear fc{nullptr};
     torch::nn::Sequential deconvs{nullptr};
     torch::nn::ModuleList skip_proj{nullptr}, skip_bn{nullptr};  // one per skip, finest first
+    torch::nn::ModuleList redraw_proj{nullptr};  // with redraw: one per skip, for Skips::drawn
     int64_t c0;
     int stages, skips;
 };

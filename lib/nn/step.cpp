@@ -78,6 +78,7 @@ struct SkipPass {
     torch::Tensor rec_logits;     // B reconstructions
     torch::Tensor edits, targets; // the first half edited, and the attributes asked for
     torch::Tensor change;         // with sparse_edit: |σ(G(1 − y, z)) − σ(G(ŷ, z))| of the first half
+    torch::Tensor shut0;          // level 0's gates of the half reconstructed through shut gates
 };
 static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor& z, const torch::Tensor& dec_y,
                           const torch::Tensor& y, const torch::Tensor& xr_logits, bool sparse_edit) {
@@ -97,6 +98,7 @@ static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor&
         maps.push_back(torch::cat({e.skips[i], e.skips[i].narrow(0, 0, edited)}));
     }
     SkipPass p;
+    p.shut0 = gates[0].narrow(0, 0, edited);
     p.targets = (1 - y).narrow(0, 0, edited);
     // Where level 0 is withheld, G's own images without maps: the
     // reconstruction (with its gradient) and the flipped one.
@@ -106,8 +108,21 @@ static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor&
         p.change = (torch::sigmoid(flipped_half) - torch::sigmoid(xr_logits.narrow(0, 0, edited).detach())).abs();
     }
     torch::Tensor plain = torch::cat({xr_logits, flipped_half});
-    torch::Tensor out = n.G->forward(torch::cat({dec_y, p.targets}), torch::cat({z, z.narrow(0, 0, edited)}),
-                                     Skips{maps, gates, plain}).to(torch::kFloat32);
+    Skips s{maps, gates, plain, {}};
+    if (n.config.redraw) {
+        // The encoder's maps of G's own images, for the halves whose gates
+        // shut; the open half's are never read (1 − gate is 0 there).
+        torch::Tensor drawn_src = torch::sigmoid(torch::cat({xr_logits.narrow(0, 0, edited), flipped_half}).detach());
+        std::vector<torch::Tensor> drawn = n.E->maps(drawn_src);
+        for (auto& d : drawn) {
+            torch::Tensor open = torch::zeros({B - edited, d.size(1), d.size(2), d.size(3)}, d.options());
+            d = torch::cat({d.narrow(0, 0, edited), open, d.narrow(0, edited, edited)});
+        }
+        s.plain = torch::Tensor();
+        s.drawn = std::move(drawn);
+    }
+    torch::Tensor out = n.G->forward(torch::cat({dec_y, p.targets}), torch::cat({z, z.narrow(0, 0, edited)}), s)
+                            .to(torch::kFloat32);
     p.rec_logits = out.narrow(0, 0, B);
     p.edits = torch::sigmoid(out.narrow(0, B, edited));
     return p;
@@ -209,6 +224,14 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         if (w.delta != 0 || w.feature_rec != 0) d = critic_logits(n, x, xr, xs, run);
         // Pass 4b, with --feature-rec: D's features of x̂ against x's.
         if (w.feature_rec != 0) feat = feature_reconstruction(n, x, xr);
+        // With redraw, the region the decoder redrew too: x with the
+        // reconstruction through the maps where level 0 was withheld, so
+        // that the term's gradient reaches those pixels alone.
+        if (w.feature_rec != 0 && n.config.redraw) {
+            const int64_t h = skip.shut0.size(0);
+            torch::Tensor g = skip.shut0.to(torch::kFloat32), xs = x.narrow(0, 0, h);
+            feat = feat + feature_reconstruction(n, xs, g * xs + (1 - g) * torch::sigmoid(skip.rec_logits.narrow(0, 0, h)));
+        }
         // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples, the edits
         // through the skips with skips) for the β term.
         if (w.beta != 0) {

@@ -102,6 +102,7 @@ void validate(const TrainConfig& c) {
     if (c.skips > depth)
         throw UsageError("--skips must be at most " + std::to_string(depth) + " at --size " + std::to_string(c.size));
     if (c.edit_sparsity > 0 && c.skips == 0) throw UsageError("--edit-sparsity needs --skips");
+    if (c.fill == Fill::redraw && c.skips == 0) throw UsageError("--fill redraw needs --skips");
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
     if (c.world_size < 1) throw UsageError("--world-size must be at least 1");
     if (c.kind == Kind::classifier && !c.judge.empty())
@@ -173,6 +174,7 @@ struct ToModel {
     template <class T>
     void operator()(const T& t, T& m) const { m = t; }
     void operator()(const Head& t, bool& detached) const { detached = t == Head::detached; }
+    void operator()(const Fill& t, bool& redraw) const { redraw = t == Fill::redraw; }
     template <class E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
     void operator()(const E& t, std::string& m) const { m = enum_name(t); }
 };
@@ -180,6 +182,7 @@ struct FromModel {
     template <class T>
     void operator()(T& t, const T& m) const { t = m; }
     void operator()(Head& t, const bool& detached) const { t = detached ? Head::detached : Head::attached; }
+    void operator()(Fill& t, const bool& redraw) const { t = redraw ? Fill::redraw : Fill::plain; }
     template <class E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
     void operator()(E& t, const std::string& m) const {
         if (!enum_from_name(m, t)) throw Error("a model config of an unknown kind: '" + m + "'");

@@ -25,6 +25,9 @@ enum class Optimizer { rmsprop, adam };
 enum class DecoderInput { prediction, label };
 // Whether the ŷ head reads stop-gradient features (the paper's code).
 enum class Head { detached, attached };
+// With skips, what the edit is where the gates are shut: G(y, z)'s image as
+// it is, or that region redrawn by the decoder with maps (ModelConfig::redraw).
+enum class Fill { plain, redraw };
 // E's γ term, how E fights for a code without the attribute.
 enum class Adversary {
     // The paper's −BCE(A(z), y): unbounded below, so E can win by making A
@@ -66,6 +69,7 @@ IFGAN_ENUM_NAMES(Precision, {Precision::fp32, "fp32"}, {Precision::bf16, "bf16"}
 IFGAN_ENUM_NAMES(Optimizer, {Optimizer::rmsprop, "rmsprop"}, {Optimizer::adam, "adam"})
 IFGAN_ENUM_NAMES(DecoderInput, {DecoderInput::prediction, "prediction"}, {DecoderInput::label, "label"})
 IFGAN_ENUM_NAMES(Head, {Head::detached, "detached"}, {Head::attached, "attached"})
+IFGAN_ENUM_NAMES(Fill, {Fill::plain, "plain"}, {Fill::redraw, "redraw"})
 IFGAN_ENUM_NAMES(Adversary, {Adversary::paper, "paper"}, {Adversary::confusion, "confusion"},
                  {Adversary::linear, "linear"})
 IFGAN_ENUM_NAMES(AuxInput, {AuxInput::z, "z"}, {AuxInput::mu, "mu"})
@@ -114,6 +118,7 @@ struct TrainConfig {
     // The model.
     int size = 64, nz = 100, f = 64;
     int skips = 0;  // encoder maps the decoder is given, gated (ModelConfig::skips)
+    Fill fill = Fill::plain;  // with skips: the withheld region as G(y, z) drew it, or redrawn (ModelConfig::redraw)
     double edit_sparsity = 0;  // with skips: weight of the size of G's own edit (0: off)
     double feature_rec = 0;    // weight of reconstructing in D's features (0: off)
     Head head = Head::detached;
@@ -233,6 +238,10 @@ void visit_options(C& c, V&& v) {
                                  G::distributed, Keep::logged});
     v(c.skips, OptionInfo{"skips", "N", "encoder feature maps passed to the decoder where an edit leaves the face "
                                         "alone (0: none, the paper)", G::model, Keep::model});
+    v(c.fill, OptionInfo{"fill", "HOW", "with --skips, what an edit is where it withholds the maps: plain (the "
+                                        "decoder's image without maps, G(y, z)) or redraw (that region redrawn by the "
+                                        "decoder with maps, from the encoder's maps of G(y, z))",
+                         G::experimental, Keep::model});
     v(c.edit_sparsity, OptionInfo{"edit-sparsity", "X", "with --skips: weight of the L1 size of the decoder's own "
                                                         "edit, which keeps the withheld region where the attribute is",
                                   G::experimental, Keep::restored});
@@ -255,6 +264,7 @@ void model_fields(TrainConfig& t, ModelConfig& m, F&& f) {
     f(t.nz, m.nz);
     f(t.f, m.f);
     f(t.skips, m.skips);
+    f(t.fill, m.redraw);
     f(t.head, m.detached_head);
     f(t.erase, m.erase);
 }

@@ -63,6 +63,8 @@ expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --recipe slow
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --adversary strong
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --skips 0 --edit-sparsity 0.3
 expect_err "--edit-sparsity needs --skips"
+expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --skips 0 --fill redraw
+expect_err "--fill redraw needs --skips"
 # Every option is checked before any work, and the message names it.
 for bad in "--nz 0" "--f 0" "--filters -3" "--epochs 0" "--batch 0" "--lr -1" "--lr 0" "--gamma -1" "--threads 0" \
            "--log-every 0" "--steps -1" "--size 4096"; do

@@ -82,13 +82,13 @@ TEST_CASE("a decoder with skips: the maps change the image only where the gates 
     // The reconstruction (y_from == y_to) passes every map.
     std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
     torch::Tensor rec = edit_logits(n, e, e.mu, y, y);
-    CHECK((rec - n.G->forward(y, e.mu, Skips{e.skips, open, {}})).abs().max().item<double>() == 0.0);
+    CHECK((rec - n.G->forward(y, e.mu, Skips{e.skips, open, {}, {}})).abs().max().item<double>() == 0.0);
     // Other maps with the gates shut give the same image; with them open, another.
     std::vector<torch::Tensor> shut = {torch::zeros({2, 1, 32, 32}), torch::zeros({2, 1, 16, 16}), torch::zeros({2, 1, 8, 8})};
     EncoderOut other = n.E->forward(torch::rand({2, 3, 32, 32}));
-    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, shut, {}}), b = n.G->forward(y, e.mu, Skips{other.skips, shut, {}});
+    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, shut, {}, {}}), b = n.G->forward(y, e.mu, Skips{other.skips, shut, {}, {}});
     CHECK((a - b).abs().max().item<double>() == 0.0);
-    CHECK((n.G->forward(y, e.mu, Skips{other.skips, open, {}}) - rec).abs().max().item<double>() > 1e-4);
+    CHECK((n.G->forward(y, e.mu, Skips{other.skips, open, {}, {}}) - rec).abs().max().item<double>() > 1e-4);
     // Without skips the model's decoder is the paper's.
     ModelConfig plain = skip_config(0);
     torch::manual_seed(11);
@@ -178,4 +178,109 @@ TEST_CASE("edit sparsity: the L1 size of G's own edit, with its gradient to G al
     torch::autograd::backward({l.sparse}, {}, true, false, params_of({n.E.ptr(), n.G.ptr()}));
     CHECK(test::grad_sum(*n.G) > 0);
     for (auto& p : n.E->parameters()) CHECK((!p.grad().defined() || p.grad().abs().sum().item<double>() == 0.0));
+}
+
+TEST_CASE("redraw: where the gates are shut, the decoder draws from the encoder's maps of G's own image") {
+    torch::manual_seed(19);
+    ModelConfig c = skip_config(3);
+    c.redraw = true;
+    Networks n = make_networks(c);
+    n.E->eval(), n.G->eval();
+    // Three 1x1 convolutions more than the decoder with skips alone, two parameters each.
+    CHECK(n.G->named_parameters().size() == make_networks(skip_config(3)).G->named_parameters().size() + 6);
+    torch::Tensor x = torch::rand({2, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}});
+    {
+        torch::NoGradGuard ng;
+        EncoderOut e = n.E->forward(x);
+        // The maps alone are the encoder's.
+        std::vector<torch::Tensor> maps = n.E->maps(x);
+        REQUIRE(maps.size() == 3);
+        for (size_t i = 0; i < 3; ++i) CHECK((maps[i] - e.skips[i]).abs().max().item<double>() == 0.0);
+        std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
+        std::vector<torch::Tensor> shut = {torch::zeros({2, 1, 32, 32}), torch::zeros({2, 1, 16, 16}), torch::zeros({2, 1, 8, 8})};
+        std::vector<torch::Tensor> other = n.E->maps(torch::rand({2, 3, 32, 32})), third = n.E->maps(torch::rand({2, 3, 32, 32}));
+        auto draw = [&](const std::vector<torch::Tensor>& m, const std::vector<torch::Tensor>& g,
+                        const std::vector<torch::Tensor>& d) { return n.G->forward(y, e.mu, Skips{m, g, {}, d}); };
+        // Open: the drawn maps do not count; shut: the image's own do not.
+        CHECK((draw(e.skips, open, other) - draw(e.skips, open, third)).abs().max().item<double>() == 0.0);
+        CHECK((draw(e.skips, shut, other) - draw(third, shut, other)).abs().max().item<double>() == 0.0);
+        CHECK((draw(e.skips, shut, other) - draw(e.skips, shut, third)).abs().max().item<double>() > 1e-4);
+        // An edit: the gates of G's change, and the maps of G's edited image where they shut.
+        torch::Tensor from = n.G->forward(y, e.mu), to = n.G->forward(1 - y, e.mu);
+        auto gates = skip_gates(torch::sigmoid(from), torch::sigmoid(to), 3);
+        torch::Tensor expected = n.G->forward(1 - y, e.mu, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(to))});
+        CHECK((edit_logits(n, e, e.mu, y, 1 - y) - expected).abs().max().item<double>() == 0.0);
+    }
+    // The file says so, and is read back as such.
+    char dir[] = "/tmp/ifgan-redraw-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/m.ifgan";
+    save_model(path, n, {{"step", 0}});
+    LoadedModel back = load_model(path, kPartAll, "");
+    CHECK(back.meta["format"] == 4);
+    CHECK(back.nets.config.redraw);
+    std::system(("rm -rf " + std::string(dir)).c_str());
+    // The step: the reconstruction through the maps trains the drawn maps'
+    // projections. y made to change G's image, so that some gates shut.
+    {
+        torch::NoGradGuard ng;
+        n.G->fc->weight.narrow(1, 0, 1).fill_(20.0);
+    }
+    n.E->train(), n.G->train();
+    StepWeights w;
+    w.delta = 0;
+    auto gen = at::detail::createCPUGenerator(4);
+    StepLosses l = ifgan_forward(n, torch::rand({4, 3, 32, 32}), torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}}), w,
+                                 StepRun(), gen);
+    CHECK(l.rec_skip.item<double>() > 0);
+    ifgan_backward(n, l);
+    for (size_t level = 0; level < 3; ++level) {
+        CAPTURE(level);
+        auto proj = n.G->redraw_proj[level]->as<torch::nn::Conv2dImpl>()->weight;
+        REQUIRE(proj.grad().defined());
+        CHECK(proj.grad().abs().sum().item<double>() > 0);
+    }
+}
+
+TEST_CASE("redraw: L_feat also compares the redrawn region, x around it, in D's third layer") {
+    torch::manual_seed(23);
+    ModelConfig c = skip_config(3);
+    c.redraw = true;
+    Networks n = make_networks(c);
+    {
+        torch::NoGradGuard ng;
+        n.G->fc->weight.narrow(1, 0, 1).fill_(20.0);  // y changes G's image: some gates shut
+    }
+    // Batch statistics would tie each image to the others: by hand, one image at a time needs running ones.
+    n.E->eval(), n.G->eval();
+    const torch::Tensor x = torch::rand({4, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    StepWeights w;
+    w.delta = 0;
+    w.feature_rec = 0.5;
+    auto gen = at::detail::createCPUGenerator(6);
+    StepLosses l = ifgan_forward(n, x, y, w, StepRun(), gen);
+    torch::NoGradGuard ng;
+    auto d3 = [&D = n.D](torch::Tensor t) {
+        for (int i = 0; i < 3; ++i) t = torch::relu(D->convs->layers->begin()[2 * i].forward(t));
+        return t;
+    };
+    test::StepCode code = test::step_code(n, x, 6);
+    const torch::Tensor dec_y = torch::sigmoid(code.e.y_logits);
+    const torch::Tensor rec = n.G->forward(dec_y, code.z), flipped = n.G->forward(1 - y, code.z);
+    // The half reconstructed through the gates of flipping every attribute,
+    // from the encoder's maps of G's own reconstruction where they are shut.
+    auto gates = skip_gates(torch::sigmoid(rec), torch::sigmoid(flipped), 3);
+    std::vector<torch::Tensor> maps, half_gates;
+    for (size_t i = 0; i < 3; ++i) maps.push_back(code.e.skips[i].narrow(0, 0, 2)), half_gates.push_back(gates[i].narrow(0, 0, 2));
+    REQUIRE(half_gates[0].min().item<double>() < 1);
+    std::vector<torch::Tensor> drawn = n.E->maps(torch::sigmoid(rec.narrow(0, 0, 2)));
+    torch::Tensor redrawn = torch::sigmoid(
+        n.G->forward(dec_y.narrow(0, 0, 2), code.z.narrow(0, 0, 2), Skips{maps, half_gates, {}, drawn}));
+    const torch::Tensor g = half_gates[0], xh = x.narrow(0, 0, 2);
+    const double expected = ((d3(torch::sigmoid(rec)) - d3(x)).pow(2).sum() / 16.0 +
+                             (d3(g * xh + (1 - g) * redrawn) - d3(xh)).pow(2).sum() / 16.0)
+                                .item<double>();
+    CHECK(l.feat.item<double>() == Approx(expected).epsilon(1e-4));
+    // The region's share is there: more than the term of G(ŷ, z) alone.
+    CHECK(l.feat.item<double>() > ((d3(torch::sigmoid(rec)) - d3(x)).pow(2).sum() / 16.0).item<double>() + 1e-6);
 }

@@ -162,12 +162,14 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
     TrainConfig trained = recipe("fast");
     trained.size = 32, trained.nz = 12, trained.f = 8, trained.skips = 2, trained.crop = "none";
     trained.head = Head::detached;
+    trained.fill = Fill::redraw;
     trained.gamma = 3;
     trained.epochs = 4;
     const ModelConfig file = model_config(trained, {"Smiling"}, {});
     CHECK(file.size == 32);
     CHECK(file.skips == 2);
     CHECK(file.detached_head);
+    CHECK(file.redraw);
     CHECK(file.kind == "ifgan");
     CHECK(file.erase == "none");
     // What the command line of the resumed run says of each kind of option.
@@ -193,7 +195,8 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
         ++(i.keep == Keep::model ? model : restored);
         CHECK((v == *was));  // the file's, whatever the command line said
     });
-    CHECK(model == 6);  // crop, size, nz, filters, skips, head
+    CHECK(model == 7);  // crop, size, nz, filters, skips, head, fill
+    CHECK(again.fill == Fill::redraw);
     CHECK(restored > 10);
     CHECK(again.epochs == 20);  // logged only: the command line's
     CHECK(logged > 10);
