@@ -35,4 +35,10 @@ inline double grad_sum(torch::nn::Module& m) {
     return s;
 }
 
+// D's first three conv + ReLU layers, by hand: the features L_feat compares.
+inline torch::Tensor critic_features3(Critic& D, torch::Tensor t) {
+    for (int i = 0; i < 3; ++i) t = torch::relu(D->convs->layers->begin()[2 * i].forward(t));
+    return t;
+}
+
 }  // namespace ifgan::test

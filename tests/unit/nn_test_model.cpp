@@ -367,10 +367,7 @@ TEST_CASE("feature reconstruction: x̂ against x in D's third layer, its gradien
         torch::NoGradGuard ng;
         test::StepCode c = test::step_code(n, x, 3);
         torch::Tensor xr = torch::sigmoid(n.G->forward(torch::sigmoid(c.e.y_logits), c.z));
-        auto d3 = [&D = n.D](torch::Tensor t) {
-            for (int i = 0; i < 3; ++i) t = torch::relu(D->convs->layers->begin()[2 * i].forward(t));
-            return t;
-        };
+        auto d3 = [&n](torch::Tensor t) { return test::critic_features3(n.D, t); };
         torch::Tensor fr = d3(xr), fx = d3(x);
         CHECK(fr.size(-1) == 4);
         expected = (fr - fx).pow(2).sum() / 16.0;

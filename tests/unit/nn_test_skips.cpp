@@ -260,10 +260,7 @@ TEST_CASE("redraw: L_feat also compares the redrawn region, x around it, in D's 
     auto gen = at::detail::createCPUGenerator(6);
     StepLosses l = ifgan_forward(n, x, y, w, StepRun(), gen);
     torch::NoGradGuard ng;
-    auto d3 = [&D = n.D](torch::Tensor t) {
-        for (int i = 0; i < 3; ++i) t = torch::relu(D->convs->layers->begin()[2 * i].forward(t));
-        return t;
-    };
+    auto d3 = [&n](torch::Tensor t) { return test::critic_features3(n.D, t); };
     test::StepCode code = test::step_code(n, x, 6);
     const torch::Tensor dec_y = torch::sigmoid(code.e.y_logits);
     const torch::Tensor rec = n.G->forward(dec_y, code.z), flipped = n.G->forward(1 - y, code.z);
