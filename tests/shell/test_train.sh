@@ -65,6 +65,17 @@ expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --skips 0 --e
 expect_err "--edit-sparsity needs --skips"
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --skips 0 --fill redraw
 expect_err "--fill redraw needs --skips"
+
+# --fill redraw: the model keeps it (a resumed run without the flag
+# trains it on), and the pipe edits with it.
+fast_tiny="--recipe fast --size 32 --f 4 --nz 8 --batch 16 --val-limit 16 --no-cache"
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --fill redraw --out redraw.ifgan 2>/dev/null
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 2 --out redraw.ifgan --resume --log redraw.jsonl 2>/dev/null
+jq -se '.[0].options.fill == "redraw" and .[0].options.skips == 3' redraw.jsonl >/dev/null ||
+    fail "a resumed --fill redraw run: $(jq -c '.options | {fill, skips}' redraw.jsonl | sed -n 1p)"
+faces=("$D"/img_align_celeba/*.png)
+ifgan-encode -m redraw.ifgan "${faces[0]}" | ifgan-flip --toggle Smiling | ifgan-decode -m redraw.ifgan --out redrawn 2>/dev/null
+[[ $(file redrawn/*-edit.png) == *"PNG image data, 32 x 32"* ]] || fail "--fill redraw through the pipe: $(ls redrawn)"
 # Every option is checked before any work, and the message names it.
 for bad in "--nz 0" "--f 0" "--filters -3" "--epochs 0" "--batch 0" "--lr -1" "--lr 0" "--gamma -1" "--threads 0" \
            "--log-every 0" "--steps -1" "--size 4096"; do
