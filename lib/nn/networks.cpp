@@ -34,19 +34,23 @@ ConvStackImpl::ConvStackImpl(int size, int f) {
 
 torch::Tensor ConvStackImpl::forward(torch::Tensor x) { return layers->forward(x).flatten(1); }
 
-torch::Tensor ConvStackImpl::forward(torch::Tensor x, int keep, std::vector<torch::Tensor>& maps) {
+torch::Tensor ConvStackImpl::run(torch::Tensor x, int n, int keep, std::vector<torch::Tensor>& maps) {
     maps.clear();
     // Conv2d and ReLU alternate: the map of layer i is after child 2i + 1.
-    for (size_t i = 0; i < layers->size(); ++i) {
+    for (size_t i = 0; i < 2 * size_t(n) && i < layers->size(); ++i) {
         x = layers->begin()[i].forward(x);
         if (i % 2 == 1 && int(maps.size()) < keep) maps.push_back(x);
     }
-    return x.flatten(1);
+    return x;
+}
+
+torch::Tensor ConvStackImpl::forward(torch::Tensor x, int keep, std::vector<torch::Tensor>& maps) {
+    return run(x, int(layers->size() / 2), keep, maps).flatten(1);
 }
 
 torch::Tensor ConvStackImpl::features(torch::Tensor x, int n) {
-    for (size_t i = 0; i < 2 * size_t(n) && i < layers->size(); ++i) x = layers->begin()[i].forward(x);
-    return x;
+    std::vector<torch::Tensor> none;
+    return run(x, n, 0, none);
 }
 
 EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head), skips(c.skips) {
@@ -63,20 +67,19 @@ EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head), skip
 EncoderOut EncoderImpl::forward(torch::Tensor x) {
     EncoderOut o;
     torch::Tensor h = skips ? convs->forward(x, skips - 1, o.skips) : convs->forward(x);
-    if (skips) o.skips.insert(o.skips.begin(), torch::relu(skip_in->forward(x)));
+    if (skips) o.skips.insert(o.skips.begin(), level0(x));
     o.mu = mu_head->forward(h);
     o.logvar = logvar_head->forward(h);
     o.y_logits = head(h);
     return o;
 }
 
+torch::Tensor EncoderImpl::level0(torch::Tensor x) { return torch::relu(skip_in->forward(x)); }
+
 std::vector<torch::Tensor> EncoderImpl::maps(torch::Tensor x) {
-    std::vector<torch::Tensor> m = {torch::relu(skip_in->forward(x))};
-    // Only the stack's first skips - 1 layers: the code is not needed.
-    for (size_t i = 0; i < 2 * size_t(skips - 1); ++i) {
-        x = convs->layers->begin()[i].forward(x);
-        if (i % 2 == 1) m.push_back(x);
-    }
+    std::vector<torch::Tensor> m;
+    convs->run(x, skips - 1, skips - 1, m);  // the stack's first layers alone: no code is needed
+    m.insert(m.begin(), level0(x));
     return m;
 }
 

@@ -27,6 +27,9 @@ struct ConvStackImpl : torch::nn::Module {
     torch::Tensor forward(torch::Tensor x, int keep, std::vector<torch::Tensor>& maps);
     // The feature map after the first `n` layers (and their ReLU) alone.
     torch::Tensor features(torch::Tensor x, int n);
+    // The first `n` layers alone, keeping the maps of the first `keep` in
+    // `maps`: what the three above are made of.
+    torch::Tensor run(torch::Tensor x, int n, int keep, std::vector<torch::Tensor>& maps);
     int64_t out_features = 0;
     torch::nn::Sequential layers{nullptr};
 };
@@ -45,6 +48,8 @@ struct EncoderImpl : torch::nn::Module {
     EncoderOut forward(torch::Tensor x);
     // The maps EncoderOut::skips holds, alone.
     std::vector<torch::Tensor> maps(torch::Tensor x);
+    // Level 0 of the skips, ReLU(skip_in(x)).
+    torch::Tensor level0(torch::Tensor x);
     // The ŷ head alone, on features computed elsewhere.
     torch::Tensor head(torch::Tensor features) { return y_head->forward(detached ? features.detach() : features); }
     ConvStack convs{nullptr};

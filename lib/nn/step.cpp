@@ -107,19 +107,17 @@ static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor&
         flipped_half = n.G->forward(p.targets, z.narrow(0, 0, edited).detach()).to(torch::kFloat32);
         p.change = (torch::sigmoid(flipped_half) - torch::sigmoid(xr_logits.narrow(0, 0, edited).detach())).abs();
     }
-    torch::Tensor plain = torch::cat({xr_logits, flipped_half});
-    Skips s{maps, gates, plain, {}};
-    if (n.config.redraw) {
+    Skips s{maps, gates, {}, {}};
+    if (!n.config.redraw) {
+        s.plain = torch::cat({xr_logits, flipped_half});
+    } else {
         // The encoder's maps of G's own images, for the halves whose gates
         // shut; the open half's are never read (1 − gate is 0 there).
-        torch::Tensor drawn_src = torch::sigmoid(torch::cat({xr_logits.narrow(0, 0, edited), flipped_half}).detach());
-        std::vector<torch::Tensor> drawn = n.E->maps(drawn_src);
-        for (auto& d : drawn) {
+        s.drawn = n.E->maps(torch::sigmoid(torch::cat({xr_logits.narrow(0, 0, edited), flipped_half}).detach()));
+        for (auto& d : s.drawn) {
             torch::Tensor open = torch::zeros({B - edited, d.size(1), d.size(2), d.size(3)}, d.options());
             d = torch::cat({d.narrow(0, 0, edited), open, d.narrow(0, edited, edited)});
         }
-        s.plain = torch::Tensor();
-        s.drawn = std::move(drawn);
     }
     torch::Tensor out = n.G->forward(torch::cat({dec_y, p.targets}), torch::cat({z, z.narrow(0, 0, edited)}), s)
                             .to(torch::kFloat32);
@@ -151,18 +149,19 @@ static CriticLogits critic_logits(Networks& n, const torch::Tensor& x, const tor
     return c;
 }
 
-// L_feat: x̂ against x in the features of D's layer kFeatureLayer, summed
-// over the batch and divided by the map's area as L_rec is by the image's.
-// D's features of x carry no gradient, and those of x̂ pass theirs to E and
-// G only (ifgan_backward accumulates L_EG into their parameters alone).
-static torch::Tensor feature_reconstruction(Networks& n, const torch::Tensor& x, const torch::Tensor& xr) {
-    torch::Tensor real;
-    {
-        torch::NoGradGuard ng;
-        real = n.D->convs->features(x, kFeatureLayer).to(torch::kFloat32);
-    }
-    torch::Tensor fake = n.D->convs->features(xr, kFeatureLayer).to(torch::kFloat32);
-    return (fake - real).pow(2).sum() / double(fake.size(-1) * fake.size(-1));
+// D's features of layer kFeatureLayer, which L_feat compares.
+static torch::Tensor critic_features(Networks& n, const torch::Tensor& images) {
+    return n.D->convs->features(images, kFeatureLayer).to(torch::kFloat32);
+}
+
+// L_feat's term for one set of images: against x's features `real` (the
+// first images of x, without gradient), summed over the batch and divided
+// by the map's area as L_rec is by the image's. The images' features pass
+// their gradient to E and G only (ifgan_backward accumulates L_EG into
+// their parameters alone).
+static torch::Tensor feature_reconstruction(Networks& n, const torch::Tensor& real, const torch::Tensor& images) {
+    torch::Tensor fake = critic_features(n, images);
+    return (fake - real.narrow(0, 0, fake.size(0))).pow(2).sum() / double(fake.size(-1) * fake.size(-1));
 }
 
 // Pass 5: E's ŷ head on generated images. With the detached head only the
@@ -223,14 +222,21 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // trained, unless L_feat reads its features.
         if (w.delta != 0 || w.feature_rec != 0) d = critic_logits(n, x, xr, xs, run);
         // Pass 4b, with --feature-rec: D's features of x̂ against x's.
-        if (w.feature_rec != 0) feat = feature_reconstruction(n, x, xr);
-        // With redraw, the region the decoder redrew too: x with the
-        // reconstruction through the maps where level 0 was withheld, so
-        // that the term's gradient reaches those pixels alone.
-        if (w.feature_rec != 0 && n.config.redraw) {
-            const int64_t h = skip.shut0.size(0);
-            torch::Tensor g = skip.shut0.to(torch::kFloat32), xs = x.narrow(0, 0, h);
-            feat = feat + feature_reconstruction(n, xs, g * xs + (1 - g) * torch::sigmoid(skip.rec_logits.narrow(0, 0, h)));
+        if (w.feature_rec != 0) {
+            torch::Tensor real;
+            {
+                torch::NoGradGuard ng;
+                real = critic_features(n, x);
+            }
+            feat = feature_reconstruction(n, real, xr);
+            // With redraw, the region the decoder redrew too: x with the
+            // reconstruction through the maps where level 0 was withheld,
+            // so that the term's gradient reaches those pixels alone.
+            if (n.config.redraw) {
+                const int64_t h = skip.shut0.size(0);
+                torch::Tensor g = skip.shut0.to(torch::kFloat32), xs = x.narrow(0, 0, h);
+                feat = feat + feature_reconstruction(n, real, g * xs + (1 - g) * torch::sigmoid(skip.rec_logits.narrow(0, 0, h)));
+            }
         }
         // Pass 5, E's ŷ head on x̂ (and x̃ with beta_samples, the edits
         // through the skips with skips) for the β term.
