@@ -265,13 +265,16 @@ static int bench_conv(int n, int cin, int cout, int side) {
 }
 
 // The fast recipe's variants the bench times, by name: fast (the recipe:
-// --skips 3 --feature-rec 1), fast-redraw (and --fill redraw), fast-noskips
+// --skips 3 --feature-rec 1 --level0 image), fast-level0-features (the
+// recipe before the image in level 0), fast-redraw (that and --fill redraw), fast-noskips
 // (the recipe before its skips and D features), fast-skips3 (the skips
 // without D features) and fast-skips3-sparsity (and --edit-sparsity 0.3).
 // False for another name.
 static bool fast_variant(const std::string& name, TrainConfig& tc) {
     tc = recipe("fast");
     if (name == "fast") return true;
+    tc.level0 = Level0::features;
+    if (name == "fast-level0-features") return true;
     tc.fill = Fill::redraw;
     if (name == "fast-redraw") return true;
     tc.fill = Fill::plain;
@@ -282,8 +285,8 @@ static bool fast_variant(const std::string& name, TrainConfig& tc) {
     tc.edit_sparsity = 0.3;
     return name == "fast-skips3-sparsity";
 }
-static const char* const kFastVariants[] = {"fast-noskips", "fast-skips3", "fast-skips3-sparsity", "fast",
-                                            "fast-redraw"};
+static const char* const kFastVariants[] = {"fast-noskips", "fast-skips3", "fast-skips3-sparsity",
+                                            "fast-level0-features", "fast", "fast-redraw"};
 
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
 // step alone: the paper configuration (VARIANT authors or attached-label) or

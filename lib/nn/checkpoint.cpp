@@ -15,6 +15,7 @@ json config_to_json(const ModelConfig& c) {
     if (c.erases()) j["erase"] = c.erase;
     if (c.skips) j["skips"] = c.skips;
     if (c.redraw) j["redraw"] = true;
+    if (c.skip_image) j["skip_image"] = true;
     if (!c.frame.empty()) j["frame"] = c.frame;
     return j;
 }
@@ -36,6 +37,8 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
             throw Error(file + ": damaged model metadata: " + std::to_string(c.skips) + " skips at " + std::to_string(c.size) + " px");
         c.redraw = j.value("redraw", false);
         if (c.redraw && !c.skips) throw Error(file + ": damaged model metadata: redraw without skips");
+        c.skip_image = j.value("skip_image", false);
+        if (c.skip_image && !c.skips) throw Error(file + ": damaged model metadata: skip_image without skips");
         c.frame = j.value("frame", std::vector<double>());
         if (!c.frame.empty() && c.frame.size() != 10) throw Error(file + ": damaged model metadata: a frame of " + std::to_string(c.frame.size()) + " numbers");
         return c;
@@ -103,7 +106,7 @@ std::string fingerprint(const Networks& n, const json& meta) {
 }
 
 std::string save_model(const std::string& path, const Networks& n, json meta, const TrainingState& state) {
-    meta["format"] = n.config.redraw ? 4 : n.config.skips ? 3 : n.config.erases() ? 2 : 1;
+    meta["format"] = n.config.skip_image ? 5 : n.config.redraw ? 4 : n.config.skips ? 3 : n.config.erases() ? 2 : 1;
     meta["config"] = config_to_json(n.config);
     meta["checksums"] = section_checksums(n);
     meta["fingerprint"] = fingerprint(n, meta);

@@ -9,9 +9,10 @@
 namespace ifgan {
 
 // Format 2 adds the eraser of a model trained with --erase leace, format 3
-// the decoder's skips, format 4 the redrawing of the withheld region; a
-// model with none of them is written as format 1, which older versions read.
-inline constexpr int kModelFormat = 4;
+// the decoder's skips, format 4 the redrawing of the withheld region,
+// format 5 the image itself in level 0 of the skips; a model with none of
+// them is written as format 1, which older versions read.
+inline constexpr int kModelFormat = 5;
 
 struct ModelConfig {
     std::string kind = "ifgan";  // or "classifier"
@@ -27,6 +28,10 @@ struct ModelConfig {
     // image from the encoder's maps of it (docs/model.md, "Redrawing the
     // withheld region"), instead of taking that image as it is.
     bool redraw = false;
+    // With skips: level 0 carries the image's own logits beside its
+    // features, so that where the gates are open the decoder can pass the
+    // photo's pixels as they are (docs/model.md, "The image in level 0").
+    bool skip_image = false;
     std::vector<std::string> attrs;
     // Where the training faces' five landmarks lie on average, in input
     // pixels (x1 y1 ... x5 y5), when the data set lists them; empty when not

@@ -53,7 +53,7 @@ torch::Tensor ConvStackImpl::features(torch::Tensor x, int n) {
     return run(x, n, 0, none);
 }
 
-EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head), skips(c.skips) {
+EncoderImpl::EncoderImpl(const ModelConfig& c) : detached(c.detached_head), skip_image(c.skip_image), skips(c.skips) {
     convs = register_module("convs", ConvStack(c.size, c.f));
     // Level 0 of the skips, at the image's own resolution: the stack's first
     // map is already at half of it.
@@ -74,7 +74,12 @@ EncoderOut EncoderImpl::forward(torch::Tensor x) {
     return o;
 }
 
-torch::Tensor EncoderImpl::level0(torch::Tensor x) { return torch::relu(skip_in->forward(x)); }
+torch::Tensor EncoderImpl::level0(torch::Tensor x) {
+    torch::Tensor h = torch::relu(skip_in->forward(x));
+    if (!skip_image) return h;
+    torch::Tensor logits = torch::logit(x.to(torch::kFloat32).clamp(kImageLogitClamp, 1 - kImageLogitClamp));
+    return torch::cat({h, logits.to(h.scalar_type())}, 1);
+}
 
 std::vector<torch::Tensor> EncoderImpl::maps(torch::Tensor x) {
     std::vector<torch::Tensor> m;
@@ -154,10 +159,18 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
     if (!skips) return;
     // The map of level i >= 1 (f << (i - 1) channels) meets the decoder's
     // stage of its resolution, which has as many channels; level 0 (f
-    // channels) is added to the image logits. A BatchNorm per level from 1.
+    // channels, and the image's 3 with skip_image) is added to the image
+    // logits. A BatchNorm per level from 1.
     skip_proj = register_module("skip_proj", torch::nn::ModuleList());
     skip_bn = register_module("skip_bn", torch::nn::ModuleList());
-    skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(c.f, 3, 1)));
+    const int64_t level0_channels = c.f + (c.skip_image ? 3 : 0);
+    skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(level0_channels, 3, 1)));
+    if (c.skip_image) {
+        // The image's logits start passed as they are: the decoder begins
+        // from the photo where the gates are open and learns what to add.
+        torch::NoGradGuard ng;
+        skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight.narrow(1, c.f, 3).copy_(torch::eye(3).view({3, 3, 1, 1}));
+    }
     for (int i = 1; i < skips; ++i) {
         const int64_t ch = int64_t(c.f) << (i - 1);
         skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, ch, 1)));
@@ -166,7 +179,7 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
     if (!c.redraw) return;
     redraw_proj = register_module("redraw_proj", torch::nn::ModuleList());
     for (int i = 0; i < skips; ++i) {
-        const int64_t ch = i == 0 ? c.f : int64_t(c.f) << (i - 1);
+        const int64_t ch = i == 0 ? level0_channels : int64_t(c.f) << (i - 1);
         redraw_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, i == 0 ? 3 : ch, 1)));
     }
 }

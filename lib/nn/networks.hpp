@@ -38,7 +38,8 @@ TORCH_MODULE(ConvStack);
 struct EncoderOut {
     torch::Tensor mu, logvar, y_logits;
     // For a decoder with skips, level 0 first: level i at the image's
-    // resolution / 2^i; level 0 from skip_in, level i >= 1 the conv stack's
+    // resolution / 2^i; level 0 from skip_in (and, with skip_image, the
+    // image's logits as its last 3 channels), level i >= 1 the conv stack's
     // map i - 1 (after its ReLU).
     std::vector<torch::Tensor> skips;
 };
@@ -48,17 +49,22 @@ struct EncoderImpl : torch::nn::Module {
     EncoderOut forward(torch::Tensor x);
     // The maps EncoderOut::skips holds, alone.
     std::vector<torch::Tensor> maps(torch::Tensor x);
-    // Level 0 of the skips, ReLU(skip_in(x)).
+    // Level 0 of the skips, ReLU(skip_in(x)); with skip_image, followed by
+    // the image's logits, logit(x) with x clamped to kImageLogitClamp.
     torch::Tensor level0(torch::Tensor x);
     // The ŷ head alone, on features computed elsewhere.
     torch::Tensor head(torch::Tensor features) { return y_head->forward(detached ? features.detach() : features); }
     ConvStack convs{nullptr};
     torch::nn::Linear mu_head{nullptr}, logvar_head{nullptr}, y_head{nullptr};
     torch::nn::Conv2d skip_in{nullptr};  // level 0's map, with skips
-    bool detached;
+    bool detached, skip_image;
     int skips;
 };
 TORCH_MODULE(Encoder);
+
+// Level 0's image channels hold logit(x) for x clamped to [c, 1 − c]:
+// finite, and within half a level of 8 bits of x once back through σ.
+inline constexpr double kImageLogitClamp = 1.0 / 512;
 
 // ConvTranspose2d(cin, cout, 3, stride 2, padding 1, output_padding 1), the
 // decoder's upsampling layer, with the same parameters ("weight" [cin, cout,

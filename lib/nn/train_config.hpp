@@ -28,6 +28,9 @@ enum class Head { detached, attached };
 // With skips, what the edit is where the gates are shut: G(y, z)'s image as
 // it is, or that region redrawn by the decoder with maps (ModelConfig::redraw).
 enum class Fill { plain, redraw };
+// With skips, what level 0 carries: the features of a 3 x 3 convolution of
+// the image, or those and the image itself (ModelConfig::skip_image).
+enum class Level0 { features, image };
 // E's γ term, how E fights for a code without the attribute.
 enum class Adversary {
     // The paper's −BCE(A(z), y): unbounded below, so E can win by making A
@@ -70,6 +73,7 @@ IFGAN_ENUM_NAMES(Optimizer, {Optimizer::rmsprop, "rmsprop"}, {Optimizer::adam, "
 IFGAN_ENUM_NAMES(DecoderInput, {DecoderInput::prediction, "prediction"}, {DecoderInput::label, "label"})
 IFGAN_ENUM_NAMES(Head, {Head::detached, "detached"}, {Head::attached, "attached"})
 IFGAN_ENUM_NAMES(Fill, {Fill::plain, "plain"}, {Fill::redraw, "redraw"})
+IFGAN_ENUM_NAMES(Level0, {Level0::features, "features"}, {Level0::image, "image"})
 IFGAN_ENUM_NAMES(Adversary, {Adversary::paper, "paper"}, {Adversary::confusion, "confusion"},
                  {Adversary::linear, "linear"})
 IFGAN_ENUM_NAMES(AuxInput, {AuxInput::z, "z"}, {AuxInput::mu, "mu"})
@@ -119,6 +123,7 @@ struct TrainConfig {
     int size = 64, nz = 100, f = 64;
     int skips = 0;  // encoder maps the decoder is given, gated (ModelConfig::skips)
     Fill fill = Fill::plain;  // with skips: the withheld region as G(y, z) drew it, or redrawn (ModelConfig::redraw)
+    Level0 level0 = Level0::features;  // with skips: level 0 also carries the image (ModelConfig::skip_image)
     double edit_sparsity = 0;  // with skips: weight of the size of G's own edit (0: off)
     double feature_rec = 0;    // weight of reconstructing in D's features (0: off)
     Head head = Head::detached;
@@ -238,6 +243,10 @@ void visit_options(C& c, V&& v) {
                                  G::distributed, Keep::logged});
     v(c.skips, OptionInfo{"skips", "N", "encoder feature maps passed to the decoder where an edit leaves the face "
                                         "alone (0: none, the paper)", G::model, Keep::model});
+    v(c.level0, OptionInfo{"level0", "WHAT", "with --skips, what the finest level carries: features (of a 3 x 3 "
+                                             "convolution of the image) or image (those and the image's own logits, "
+                                             "so that the photo's pixels pass where the edit leaves the face alone)",
+                           G::model, Keep::model});
     v(c.fill, OptionInfo{"fill", "HOW", "with --skips, what an edit is where it withholds the maps: plain (the "
                                         "decoder's image without maps, G(y, z)) or redraw (that region redrawn by the "
                                         "decoder with maps, from the encoder's maps of G(y, z))",
@@ -265,6 +274,7 @@ void model_fields(TrainConfig& t, ModelConfig& m, F&& f) {
     f(t.f, m.f);
     f(t.skips, m.skips);
     f(t.fill, m.redraw);
+    f(t.level0, m.skip_image);
     f(t.head, m.detached_head);
     f(t.erase, m.erase);
 }

@@ -65,17 +65,25 @@ expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --skips 0 --e
 expect_err "--edit-sparsity needs --skips"
 expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --skips 0 --fill redraw
 expect_err "--fill redraw needs --skips"
+expect_status 2 ifgan-train --data $D --attr Smiling --out x.ifgan --skips 0 --level0 image
+expect_err "--level0 image needs --skips"
 
-# --fill redraw: the model keeps it (a resumed run without the flag
-# trains it on), and the pipe edits with it.
+# --fill redraw and --level0 features: the model keeps them (a resumed run
+# without the flags trains them on, not the recipe's image in level 0), and
+# the pipe edits with them.
 fast_tiny="--recipe fast --size 32 --f 4 --nz 8 --batch 16 --val-limit 16 --no-cache"
-ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --fill redraw --out redraw.ifgan 2>/dev/null
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --fill redraw --level0 features --out redraw.ifgan 2>/dev/null
 ifgan-train --data $D --attr Smiling $fast_tiny --epochs 2 --out redraw.ifgan --resume --log redraw.jsonl 2>/dev/null
-jq -se '.[0].options.fill == "redraw" and .[0].options.skips == 3' redraw.jsonl >/dev/null ||
-    fail "a resumed --fill redraw run: $(jq -c '.options | {fill, skips}' redraw.jsonl | sed -n 1p)"
+jq -se '.[0].options.fill == "redraw" and .[0].options.skips == 3 and .[0].options.level0 == "features"' redraw.jsonl >/dev/null ||
+    fail "a resumed --fill redraw run: $(jq -c '.options | {fill, skips, level0}' redraw.jsonl | sed -n 1p)"
 faces=("$D"/img_align_celeba/*.png)
 ifgan-encode -m redraw.ifgan "${faces[0]}" | ifgan-flip --toggle Smiling | ifgan-decode -m redraw.ifgan --out redrawn 2>/dev/null
 [[ $(file redrawn/*-edit.png) == *"PNG image data, 32 x 32"* ]] || fail "--fill redraw through the pipe: $(ls redrawn)"
+# The recipe's image in level 0, through the pipe and pasted into the photo.
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --out level0.ifgan --log level0.jsonl 2>/dev/null
+jq -se '.[0].options.level0 == "image"' level0.jsonl >/dev/null || fail "the fast recipe's level 0: $(jq -c .options.level0 level0.jsonl | sed -n 1p)"
+ifgan-encode -m level0.ifgan "${faces[0]}" | ifgan-flip --toggle Smiling | ifgan-decode -m level0.ifgan --paste --out pasted 2>/dev/null
+[[ $(file pasted/*-edit.png) == *"PNG image data, 32 x 32"* ]] || fail "--level0 image through the pipe, pasted: $(ls pasted)"
 # Every option is checked before any work, and the message names it.
 for bad in "--nz 0" "--f 0" "--filters -3" "--epochs 0" "--batch 0" "--lr -1" "--lr 0" "--gamma -1" "--threads 0" \
            "--log-every 0" "--steps -1" "--size 4096"; do

@@ -281,3 +281,61 @@ TEST_CASE("redraw: L_feat also compares the redrawn region, x around it, in D's 
     // The region's share is there: more than the term of G(ŷ, z) alone.
     CHECK(l.feat.item<double>() > ((d3(torch::sigmoid(rec)) - d3(x)).pow(2).sum() / 16.0).item<double>() + 1e-6);
 }
+
+TEST_CASE("the image in level 0: the photo's own logits, passed as they are where the gates are open") {
+    torch::manual_seed(23);
+    ModelConfig c = skip_config(3);
+    c.skip_image = true;
+    Networks n = make_networks(c);
+    n.E->eval(), n.G->eval();
+    // Pixels at 0 and 1 among them: their logits are clamped, finite.
+    torch::Tensor x = torch::rand({2, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}});
+    x[0][0][0][0] = 0.0f, x[0][1][0][0] = 1.0f;
+    torch::NoGradGuard ng;
+    EncoderOut e = n.E->forward(x);
+    // f = 4 features and the image's 3 channels.
+    REQUIRE(e.skips[0].sizes() == torch::IntArrayRef({2, 7, 32, 32}));
+    torch::Tensor logits = e.skips[0].narrow(1, 4, 3);
+    CHECK((logits - torch::logit(x.clamp(kImageLogitClamp, 1 - kImageLogitClamp))).abs().max().item<double>() < 1e-5);
+    CHECK(logits[0][0][0][0].item<double>() == Approx(-std::log(511.0)).epsilon(1e-5));
+    // The projection starts as the identity on them, and anything on the features.
+    torch::Tensor w = n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight;
+    CHECK(torch::equal(w.narrow(1, 4, 3).flatten(1), torch::eye(3)));
+    CHECK(w.narrow(1, 0, 4).abs().sum().item<double>() > 0);
+    // With what the decoder adds silenced, the open gates give back the
+    // image, each pixel within half a level of 8 bits.
+    auto& last = *n.G->deconvs->ptr(size_t(3 * n.G->stages))->as<UpConvImpl>();
+    last.weight.zero_(), last.bias.zero_();
+    w.narrow(1, 0, 4).zero_();
+    n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->bias.zero_();
+    std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
+    torch::Tensor back = torch::sigmoid(n.G->forward(y, e.mu, Skips{e.skips, open, {}, {}}));
+    CHECK((back - x).abs().max().item<double>() <= 0.5 / 255);
+    // Where level 0 is shut the image does not pass: the output there is
+    // G(y, z)'s, whatever the photo.
+    std::vector<torch::Tensor> half = open;
+    half[0] = torch::ones({2, 1, 32, 32});
+    half[0].narrow(3, 0, 16).zero_();
+    torch::Tensor plain = n.G->forward(y, e.mu);
+    EncoderOut other = n.E->forward(torch::rand({2, 3, 32, 32}));
+    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, half, plain, {}});
+    torch::Tensor b = n.G->forward(y, e.mu, Skips{other.skips, half, plain, {}});
+    CHECK((a - plain).narrow(3, 0, 16).abs().max().item<double>() == 0.0);
+    CHECK((a - b).narrow(3, 0, 16).abs().max().item<double>() == 0.0);
+    CHECK((a - b).narrow(3, 16, 16).abs().max().item<double>() > 0.1);
+    // The file says so (format 5), and is read back as such; a file that
+    // claims the image without skips is refused.
+    char dir[] = "/tmp/ifgan-level0-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/m.ifgan";
+    save_model(path, n, {{"step", 0}});
+    LoadedModel loaded = load_model(path, kPartAll, "");
+    CHECK(loaded.meta["format"] == 5);
+    CHECK(loaded.nets.config.skip_image);
+    CHECK(torch::equal(loaded.nets.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight, w));
+    std::system(("rm -rf " + std::string(dir)).c_str());
+    nlohmann::json meta = config_to_json(c);
+    CHECK(config_from_json(meta, "m.ifgan").skip_image);
+    meta.erase("skips");
+    CHECK_THROWS_WITH(config_from_json(meta, "m.ifgan"), Catch::Contains("m.ifgan: damaged model metadata: skip_image without skips"));
+}

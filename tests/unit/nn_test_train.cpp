@@ -96,6 +96,11 @@ TEST_CASE("the command line is the table: every option parses, numbers are check
     TrainConfig asked = parse({"--size", "16", "--skips", "3", "--data", "d", "--out", "m", "--attr", "Smiling"});
     CHECK_THROWS_WITH(validate(asked), Catch::Contains("--skips must be at most 2 at --size 16"));
     CHECK(parse({"--size", "48"}).skips == 3);  // not a size: validate() says so
+    // The recipe's image in level 0 goes with its skips; asked for without them, refused.
+    CHECK(recipe("fast").level0 == Level0::image);
+    CHECK(parse({"--skips", "0"}).level0 == Level0::features);
+    TrainConfig no_level0 = parse({"--skips", "0", "--level0", "image", "--data", "d", "--out", "m", "--attr", "Smiling"});
+    CHECK_THROWS_WITH(validate(no_level0), Catch::Contains("--level0 image needs --skips"));
     CHECK_THROWS_WITH(parse({"--seed", "-1"}), Catch::StartsWith("--seed"));
     CHECK_THROWS_WITH(parse({"--batch", "99999999999"}), Catch::StartsWith("--batch"));
     CHECK_THROWS_WITH(parse({"--precision", "fp16"}), "--precision must be fp32 or bf16");
@@ -163,6 +168,7 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
     trained.size = 32, trained.nz = 12, trained.f = 8, trained.skips = 2, trained.crop = "none";
     trained.head = Head::detached;
     trained.fill = Fill::redraw;
+    trained.level0 = Level0::features;
     trained.gamma = 3;
     trained.epochs = 4;
     const ModelConfig file = model_config(trained, {"Smiling"}, {});
@@ -170,11 +176,13 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
     CHECK(file.skips == 2);
     CHECK(file.detached_head);
     CHECK(file.redraw);
+    CHECK(!file.skip_image);
     CHECK(file.kind == "ifgan");
     CHECK(file.erase == "none");
     // What the command line of the resumed run says of each kind of option.
     TrainConfig again = recipe("paper");
     again.size = 64, again.nz = 100, again.f = 64, again.skips = 0, again.head = Head::attached, again.crop = "auto";
+    again.level0 = Level0::image;
     again.gamma = 9;
     again.epochs = 20;
     restore_options(options_to_json(trained), again, "m.ifgan");
@@ -195,8 +203,9 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
         ++(i.keep == Keep::model ? model : restored);
         CHECK((v == *was));  // the file's, whatever the command line said
     });
-    CHECK(model == 7);  // crop, size, nz, filters, skips, head, fill
+    CHECK(model == 8);  // crop, size, nz, filters, skips, head, fill, level0
     CHECK(again.fill == Fill::redraw);
+    CHECK(again.level0 == Level0::features);
     CHECK(restored > 10);
     CHECK(again.epochs == 20);  // logged only: the command line's
     CHECK(logged > 10);
