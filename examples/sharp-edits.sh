@@ -30,6 +30,8 @@ run() {  # NAME DATA ATTR OPTIONS...
     [[ -f $name.json ]] && return 0
     # The runs before the recipe took D's features: without them unless named.
     [[ " $* " == *" --feature-rec "* ]] || set -- --feature-rec 0 "$@"
+    # And those before the image in level 0: without it unless named.
+    [[ " $* " == *" --level0 "* ]] || set -- --level0 features "$@"
     ifgan-train --data "$data" --attr "$attr" --recipe fast --precision bf16 --epochs "${EPOCHS:-10}" \
         --out "$name.ifgan" --log "$name.jsonl" "$@"
     ifgan-eval -m "$name.ifgan" --classifier $judge --data "$data" --paste --paste-sheet "$name-pasted.png" \
@@ -41,6 +43,7 @@ all+=" Eyeglasses-skips-sparsity0.3 Eyeglasses-skips-sparsity1 Smiling-skips-spa
 all+=" seed2-Eyeglasses-skips-sparsity1 Smiling-skips-nz400 Smiling-skips-dfeatures Eyeglasses-skips-dfeatures"
 all+=" seed2-Smiling-skips-dfeatures seed2-Eyeglasses-skips-dfeatures Smiling-skips-dfeatures0.3"
 all+=" demo6-redraw demo6-seed2-redraw demo6-Eyeglasses-redraw demo6-Eyeglasses-plain"
+all+=" demo6-level0-image demo6-seed2-level0-image demo6-Eyeglasses-level0-image"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -72,6 +75,11 @@ for r in ${SHARP_RUNS:-$all}; do
         demo6-seed2-redraw) EPOCHS=6 run $r faces2 Smiling --skips 3 --feature-rec 1 --fill redraw ;;
         demo6-Eyeglasses-redraw) EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --fill redraw ;;
         demo6-Eyeglasses-plain) EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 ;;
+        # The image in level 0 (the fast recipe's now), on the demo's set,
+        # the set of seed 2, and for Eyeglasses.
+        demo6-level0-image) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image ;;
+        demo6-seed2-level0-image) EPOCHS=6 run $r faces2 Smiling --skips 3 --feature-rec 1 --level0 image ;;
+        demo6-Eyeglasses-level0-image) EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
