@@ -43,7 +43,7 @@ all+=" Eyeglasses-skips-sparsity0.3 Eyeglasses-skips-sparsity1 Smiling-skips-spa
 all+=" seed2-Eyeglasses-skips-sparsity1 Smiling-skips-nz400 Smiling-skips-dfeatures Eyeglasses-skips-dfeatures"
 all+=" seed2-Smiling-skips-dfeatures seed2-Eyeglasses-skips-dfeatures Smiling-skips-dfeatures0.3"
 all+=" demo6-redraw demo6-seed2-redraw demo6-Eyeglasses-redraw demo6-Eyeglasses-plain"
-all+=" demo6-level0-image demo6-seed2-level0-image demo6-Eyeglasses-level0-image"
+all+=" demo6-level0-image demo6-seed2-level0-image demo6-Eyeglasses-level0-image demo6-level0-image-redraw"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -80,6 +80,7 @@ for r in ${SHARP_RUNS:-$all}; do
         demo6-level0-image) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image ;;
         demo6-seed2-level0-image) EPOCHS=6 run $r faces2 Smiling --skips 3 --feature-rec 1 --level0 image ;;
         demo6-Eyeglasses-level0-image) EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image ;;
+        demo6-level0-image-redraw) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --fill redraw ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
