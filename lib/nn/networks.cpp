@@ -224,7 +224,7 @@ int64_t skip_receptive_field(int level) {
     return rf;
 }
 
-std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips) {
+std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips, int64_t margin) {
     torch::NoGradGuard ng;
     const int64_t k = kGateSmooth;
     torch::Tensor change = torch::avg_pool2d(to.to(torch::kFloat32) - from.to(torch::kFloat32), {k, k}, {1, 1},
@@ -232,8 +232,7 @@ std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Te
     torch::Tensor d = change.abs().amax(1, true);
     torch::Tensor withheld = ((d - kGateLow) / (kGateHigh - kGateLow)).clamp(0, 1);
     // Widened: the decoder's soft edges of a change are still the change.
-    const int64_t w = kGateMargin;
-    withheld = torch::max_pool2d(withheld, {2 * w + 1, 2 * w + 1}, {1, 1}, {w, w});
+    if (margin > 0) withheld = torch::max_pool2d(withheld, {2 * margin + 1, 2 * margin + 1}, {1, 1}, {margin, margin});
     std::vector<torch::Tensor> gates;
     for (int level = 0; level < skips; ++level) {
         const int64_t factor = int64_t(1) << level, rf = skip_receptive_field(level);
@@ -244,6 +243,8 @@ std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Te
     }
     return gates;
 }
+
+int64_t edit_gate_margin(const ModelConfig& c) { return c.skip_image ? kEditGateMarginImage : kGateMargin; }
 
 torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
                           const torch::Tensor& y_from, const torch::Tensor& y_to) {
@@ -256,7 +257,8 @@ torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor&
         torch::Tensor both = n.G->forward(torch::cat({y_from, y_to}), torch::cat({code, code}));
         const int64_t B = code.size(0);
         plain = both.narrow(0, B, B);
-        gates = skip_gates(torch::sigmoid(both.narrow(0, 0, B)), torch::sigmoid(plain), n.config.skips);
+        gates = skip_gates(torch::sigmoid(both.narrow(0, 0, B)), torch::sigmoid(plain), n.config.skips,
+                           edit_gate_margin(n.config));
         if (n.config.redraw) return n.G->forward(y_to, code, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(plain))});
     }
     return n.G->forward(y_to, code, Skips{e.skips, gates, plain, {}});

@@ -173,7 +173,15 @@ constexpr int kGateMargin = 2;
 constexpr int kGateSmooth = 3;
 // The pixels a level's map reads across: 3 for level 0, 5, 13, 29, ... for the conv stack's maps.
 int64_t skip_receptive_field(int level);
-std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips);
+std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Tensor& to, int skips,
+                                      int64_t margin = kGateMargin);
+// The margin an edit's gates are widened by. Training widens by kGateMargin
+// for every model; a model with the image in level 0 edits through gates
+// not widened (kEditGateMarginImage): its decoder's edges of a change are
+// sharp, and what a margin withholds is the photo itself (measured nearer
+// the truth for both attributes and both data sets, docs/results.md).
+constexpr int kEditGateMarginImage = 0;
+int64_t edit_gate_margin(const ModelConfig& c);
 // The edit of an encoding `e` (its code as the decoder sees it) from the
 // attributes y_from to y_to, as image logits: G(y_to, code), with the
 // encoder's maps where the change leaves the face alone on a model with

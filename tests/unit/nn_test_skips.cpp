@@ -40,6 +40,10 @@ TEST_CASE("skip gates: open where nothing changes, shut over a change's receptiv
     CHECK(g[0][0][0][16][25].item<float>() == 0.0f);
     CHECK(g[0][0][0][15][21].item<float>() == 1.0f);
     CHECK(g[0][0][0][20][26].item<float>() == 1.0f);
+    // Not widened (an edit of a model with the image in level 0): the 3 x 3
+    // pixels and level 0's one more around them, 5 x 5.
+    CHECK(skip_gates(from, to, 1, 0)[0].sum().item<float>() == Approx(64 * 64 - 25));
+    CHECK(skip_gates(from, to, 1, kGateMargin)[0].sum().item<float>() == Approx(64 * 64 - 81));
     // Level 1 (32x32, 5 px): cells 8..11 x 9..12, one cell more around: 6 x 6.
     CHECK(g[1].sum().item<float>() == Approx(32 * 32 - 36));
     CHECK(g[1][0][0][7][13].item<float>() == 0.0f);
@@ -302,6 +306,19 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
     torch::Tensor w = n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight;
     CHECK(torch::equal(w.narrow(1, 4, 3).flatten(1), torch::eye(3)));
     CHECK(w.narrow(1, 0, 4).abs().sum().item<double>() > 0);
+    // An edit: its gates are not widened (training's are); a model without
+    // the image in level 0 edits through widened ones.
+    n.G->fc->weight.narrow(1, 0, 1).fill_(20.0);  // y changes G's image: some gates shut
+    torch::Tensor from = n.G->forward(y, e.mu), to = n.G->forward(1 - y, e.mu);
+    CHECK(edit_gate_margin(c) == 0);
+    CHECK(edit_gate_margin(skip_config(3)) == kGateMargin);
+    auto edit_through = [&](int64_t margin) {
+        auto gates = skip_gates(torch::sigmoid(from), torch::sigmoid(to), 3, margin);
+        return n.G->forward(1 - y, e.mu, Skips{e.skips, gates, to, {}});
+    };
+    torch::Tensor edit = edit_logits(n, e, e.mu, y, 1 - y);
+    CHECK((edit - edit_through(0)).abs().max().item<double>() < 1e-5);  // G ran on both at once there
+    CHECK((edit - edit_through(kGateMargin)).abs().max().item<double>() > 1e-3);
     // With what the decoder adds silenced, the open gates give back the
     // image, each pixel within half a level of 8 bits.
     auto& last = *n.G->deconvs->ptr(size_t(3 * n.G->stages))->as<UpConvImpl>();
