@@ -15,6 +15,17 @@ namespace {
 
 ModelConfig skip_config(int skips) { return ifgan::test::small_model(4, skips); }
 
+// The networks saved to a model file and read back from it.
+LoadedModel saved_and_loaded(Networks& n) {
+    char dir[] = "/tmp/ifgan-skips-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/m.ifgan";
+    save_model(path, n, {{"step", 0}});
+    LoadedModel back = load_model(path, kPartAll, "");
+    std::system(("rm -rf " + std::string(dir)).c_str());
+    return back;
+}
+
 }  // namespace
 
 TEST_CASE("skip gates: open where nothing changes, shut over a change's receptive field") {
@@ -216,14 +227,9 @@ TEST_CASE("redraw: where the gates are shut, the decoder draws from the encoder'
         CHECK((edit_logits(n, e, e.mu, y, 1 - y) - expected).abs().max().item<double>() == 0.0);
     }
     // The file says so, and is read back as such.
-    char dir[] = "/tmp/ifgan-redraw-XXXXXX";
-    REQUIRE(mkdtemp(dir));
-    const std::string path = std::string(dir) + "/m.ifgan";
-    save_model(path, n, {{"step", 0}});
-    LoadedModel back = load_model(path, kPartAll, "");
+    LoadedModel back = saved_and_loaded(n);
     CHECK(back.meta["format"] == 4);
     CHECK(back.nets.config.redraw);
-    std::system(("rm -rf " + std::string(dir)).c_str());
     // The step: the reconstruction through the maps trains the drawn maps'
     // projections. y made to change G's image, so that some gates shut.
     {
@@ -342,15 +348,10 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
     CHECK((a - b).narrow(3, 16, 16).abs().max().item<double>() > 0.1);
     // The file says so (format 5), and is read back as such; a file that
     // claims the image without skips is refused.
-    char dir[] = "/tmp/ifgan-level0-XXXXXX";
-    REQUIRE(mkdtemp(dir));
-    const std::string path = std::string(dir) + "/m.ifgan";
-    save_model(path, n, {{"step", 0}});
-    LoadedModel loaded = load_model(path, kPartAll, "");
+    LoadedModel loaded = saved_and_loaded(n);
     CHECK(loaded.meta["format"] == 5);
     CHECK(loaded.nets.config.skip_image);
     CHECK(torch::equal(loaded.nets.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight, w));
-    std::system(("rm -rf " + std::string(dir)).c_str());
     nlohmann::json meta = config_to_json(c);
     CHECK(config_from_json(meta, "m.ifgan").skip_image);
     meta.erase("skips");
