@@ -164,7 +164,7 @@ Networks make_networks(const ModelConfig& c, unsigned parts = kPartAll);
 // [0, 1]): the change is averaged over kGateSmooth x kGateSmooth pixels, a
 // pixel is withheld in proportion to the largest averaged change of its
 // channels from kGateLow (passes) to kGateHigh (withheld), widened by
-// kGateMargin pixels, and each map is withheld over the pixels its
+// `margin` pixels, and each map is withheld over the pixels its
 // receptive field reaches. The average keeps the decoder's pixel noise,
 // which differs between any two of its images, from opening the region
 // where the attribute is not.
