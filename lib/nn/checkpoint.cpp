@@ -194,6 +194,32 @@ void verify_archive(const std::vector<uint8_t>& b, const std::string& path) {
     }
 }
 
+using Shapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
+
+Shapes shapes_of(const torch::nn::Module& m) {
+    Shapes s;
+    for (const auto& p : m.named_parameters(true)) s.emplace_back(p.key(), p.value().sizes().vec());
+    for (const auto& b : m.named_buffers(true)) s.emplace_back(b.key(), b.value().sizes().vec());
+    return s;
+}
+
+std::string shape_text(const std::vector<int64_t>& v) {
+    std::string t = "[";
+    for (size_t i = 0; i < v.size(); ++i) t += (i ? "x" : "") + std::to_string(v[i]);
+    return t + "]";
+}
+
+// Module::load replaces each tensor with the file's, whatever its shape: a
+// file whose weights were made for another config would load and fail, or
+// compute nonsense, at the first forward pass.
+void check_shapes(const Shapes& built, const torch::nn::Module& loaded, const std::string& path) {
+    const Shapes got = shapes_of(loaded);
+    for (size_t i = 0; i < built.size() && i < got.size(); ++i)
+        if (got[i].second != built[i].second)
+            throw Error(path + ": damaged model file: " + built[i].first + " is " + shape_text(got[i].second) +
+                        " where the metadata makes it " + shape_text(built[i].second));
+}
+
 }  // namespace
 
 LoadedModel load_model(const std::string& path, unsigned parts, const std::string& want_kind) {
@@ -228,9 +254,11 @@ LoadedModel load_model(const std::string& path, unsigned parts, const std::strin
     try {
         m.nets = make_networks(c, parts);
         for (const auto& net : m.nets.present()) {
+            const auto built = shapes_of(*net.module);
             torch::serialize::InputArchive sub;
             m.archive->read(net.file_key, sub);
             net.module->load(sub);
+            check_shapes(built, *net.module, path);
         }
     } catch (const UsageError& e) {
         throw Error(path + ": damaged model metadata: " + e.what());

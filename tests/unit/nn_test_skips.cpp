@@ -21,9 +21,11 @@ LoadedModel saved_and_loaded(Networks& n) {
     REQUIRE(mkdtemp(dir));
     const std::string path = std::string(dir) + "/m.ifgan";
     save_model(path, n, {{"step", 0}});
-    LoadedModel back = load_model(path, kPartAll, "");
-    std::system(("rm -rf " + std::string(dir)).c_str());
-    return back;
+    struct Cleanup {
+        std::string dir;
+        ~Cleanup() { std::system(("rm -rf " + dir).c_str()); }
+    } cleanup{dir};
+    return load_model(path, kPartAll, "");
 }
 
 }  // namespace
@@ -352,6 +354,13 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
     CHECK(loaded.meta["format"] == 5);
     CHECK(loaded.nets.config.skip_image);
     CHECK(torch::equal(loaded.nets.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight, w));
+    // Weights whose metadata lost the image (a file written by another
+    // build) are refused when read, not at the first forward pass.
+    n.config.skip_image = false;
+    const std::string f = std::to_string(c.f), f3 = std::to_string(c.f + 3);
+    CHECK_THROWS_WITH(saved_and_loaded(n), Catch::Contains("m.ifgan: damaged model file: skip_proj.0.weight is [3x" + f3 +
+                                                           "x1x1] where the metadata makes it [3x" + f + "x1x1]"));
+    n.config.skip_image = true;
     nlohmann::json meta = config_to_json(c);
     CHECK(config_from_json(meta, "m.ifgan").skip_image);
     meta.erase("skips");
