@@ -96,6 +96,8 @@ std::string paste_table(const ojson& p) {
         t += cells("edit success, set to 0", a, {"edit", "to_0"}, true);
         t += cells("other attributes preserved (vs the original)", a, {"preservation"}, true);
         t += cells("error to the true counterfactual / unedited photo's", a, {"counterfactual", "ratio"}, false);
+        t += cells("the same for the truth itself at model size, pasted (the least an edit can reach)", a,
+                   {"counterfactual", "truth_ratio"}, false);
         t += cells("sharpness where the truth changes the photo", a, {"counterfactual", "sharpness"}, false);
         t += cells("detail matching the truth's there", a, {"counterfactual", "detail"}, false);
     }

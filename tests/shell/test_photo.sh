@@ -75,6 +75,7 @@ ifgan-eval -m $M --classifier $J --data evald --limit 8 --no-mlp-probe --probe-t
 jq -e '.paste.photos == 3 and .paste.feather == 0.1 and .paste.replace == 0.15 and (.paste.attributes.Smiling |
     (.paste.edit.to_1 | . >= 0 and . <= 1) and (.paste.preservation | . >= 0 and . <= 1) and
     .paste.counterfactual.count == 3 and .paste.counterfactual.unedited_mse > 0 and
+    (.paste.counterfactual.truth_ratio | . > 0 and . < 1) and (.crop.counterfactual | has("truth_ratio") | not) and
     .crop.counterfactual.count == 3 and (.crop.edit.to_0 | . >= 0 and . <= 1))' rep.json >/dev/null || fail "paste report"
 grep -q "photo in, photo out (3 photos" eval.txt || fail "paste table on stderr"
 grep -q "Photo in, photo out" rep.html || fail "paste table in the page"
