@@ -57,7 +57,7 @@ say "done"
 jq -r '"Smiling edits judged successful: to 1 \(.attributes.Smiling.edit.to_1 * 100 | floor)%, to 0 \(.attributes.Smiling.edit.to_0 * 100 | floor)%",
        "other attributes preserved: \(.attributes.Smiling.preservation.vs_original * 100 | floor)%",
        "leakage probe on z: \(.attributes.Smiling.leakage.probe_accuracy * 100 | floor)% (majority \(.attributes.Smiling.leakage.majority * 100 | floor)%)",
-       "pasted into photos: to 1 \(.paste.attributes.Smiling.paste.edit.to_1 * 100 | floor)%, to 0 \(.paste.attributes.Smiling.paste.edit.to_0 * 100 | floor)%, preserved \(.paste.attributes.Smiling.paste.preservation * 100 | floor)%, error to the truth \(.paste.attributes.Smiling.paste.counterfactual.ratio * 100 | floor)% of the unedited photo error",
+       "pasted into photos: to 1 \(.paste.attributes.Smiling.paste.edit.to_1 * 100 | floor)%, to 0 \(.paste.attributes.Smiling.paste.edit.to_0 * 100 | floor)%, preserved \(.paste.attributes.Smiling.paste.preservation * 100 | floor)%, error to the truth \(.paste.attributes.Smiling.paste.counterfactual.ratio * 100 | floor)% of the unedited photo error\(.paste.attributes.Smiling.paste.counterfactual.truth_ratio // null | if . then " (the truth itself at model size: \(. * 100 | floor)%)" else "" end)",
        "reconstruction \(.reconstruction.psnr * 100 | round / 100) dB, SSIM \(.reconstruction.ssim * 1000 | round / 1000); the edits against the true counterfactuals: SSIM \(.attributes.Smiling.counterfactual.edit_ssim // 0 | . * 1000 | round / 1000)"' "report.json"
 echo "pictures: $out/edits.png (rows: original, reconstruction, flipped, true counterfactual), $out/pipe-toggled.png"
 echo "photos:   $out/pasted.png (photo, edit pasted at its own size, true counterfactual), $out/photo-edited/"
