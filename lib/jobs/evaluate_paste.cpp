@@ -91,6 +91,7 @@ struct ModeTally {
     size_t hit[2] = {0, 0}, count[2] = {0, 0}, kept = 0, kept_n = 0, cf = 0;
     double cf_edit = 0, cf_unedited = 0;
     double cf_truth = 0;  // paste mode: the truth itself at the model's size, pasted the same way
+    size_t truth_n = 0;
     Sharpness sharp;  // where the true counterfactual differs from the photo
     ojson json() const {
         ojson j;
@@ -104,7 +105,7 @@ struct ModeTally {
                                    {"ratio", cf_unedited > 0 ? cf_edit / cf_unedited : 0.0},
                                    {"sharpness", sharp.ratio() < 0 ? ojson(nullptr) : ojson(sharp.ratio())},
                                    {"detail", sharp.detail() < -0.5 ? ojson(nullptr) : ojson(sharp.detail())}};
-        if (cf && cf_truth > 0) j["counterfactual"]["truth_ratio"] = cf_unedited > 0 ? cf_truth / cf_unedited : 0.0;
+        if (cf && truth_n) j["counterfactual"]["truth_ratio"] = cf_unedited > 0 ? cf_truth / cf_unedited : 0.0;
         return j;
     }
 };
@@ -224,6 +225,7 @@ struct PasteRun {
                 Image truth_face = warp_affine(truth, to_model[i], c.size, c.size);
                 const Image face = from_chw(&faces[i * pix], c.size, c.size);
                 paste[a].cf_truth += photo_mse(truth_pasted(photos[i], truth_face, face, to_model[i], wild.names[s + i]), truth);
+                ++paste[a].truth_n;
                 Image edit_face = from_chw(&crop_bytes[i * pix], c.size, c.size);
                 crop[a].cf_edit += photo_mse(edit_face, truth_face);
                 crop[a].cf_unedited += photo_mse(face, truth_face);
