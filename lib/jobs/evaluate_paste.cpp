@@ -91,9 +91,8 @@ struct ModeTally {
     size_t hit[2] = {0, 0}, count[2] = {0, 0}, kept = 0, kept_n = 0, cf = 0;
     double cf_edit = 0, cf_unedited = 0;
     double cf_truth = 0;  // paste mode: the truth itself at the model's size, pasted the same way
-    size_t truth_n = 0;
     Sharpness sharp;  // where the true counterfactual differs from the photo
-    ojson json() const {
+    ojson json(bool with_truth) const {
         ojson j;
         j["edit"] = {{"to_1", count[0] ? double(hit[1]) / double(count[0]) : 0.0},
                      {"to_0", count[1] ? double(hit[0]) / double(count[1]) : 0.0}};
@@ -105,7 +104,7 @@ struct ModeTally {
                                    {"ratio", cf_unedited > 0 ? cf_edit / cf_unedited : 0.0},
                                    {"sharpness", sharp.ratio() < 0 ? ojson(nullptr) : ojson(sharp.ratio())},
                                    {"detail", sharp.detail() < -0.5 ? ojson(nullptr) : ojson(sharp.detail())}};
-        if (cf && truth_n) j["counterfactual"]["truth_ratio"] = cf_unedited > 0 ? cf_truth / cf_unedited : 0.0;
+        if (cf && with_truth) j["counterfactual"]["truth_ratio"] = cf_unedited > 0 ? cf_truth / cf_unedited : 0.0;
         return j;
     }
 };
@@ -166,12 +165,11 @@ struct PasteRun {
         }
     }
 
-    // A perfect edit at the model's size (the truth's own face square) as
-    // the pipeline pastes and writes it.
-    Image truth_pasted(const Image& photo, const Image& truth_face, const Image& face, const Affine& to_model,
-                       const std::string& name) const {
-        const std::vector<float> edit = planar_floats(truth_face), rec = planar_floats(face);
-        Image p = paste_edit(photo, edit.data(), rec.data(), m.config().size, to_model, o.paste_style);
+    // An edit (planar, model size) pasted into its photo as ifgan-decode
+    // --paste writes it: JPEG at quality 95, read back.
+    Image pasted_as_written(const Image& photo, const float* edit, const float* rec, const Affine& to_model,
+                            const std::string& name) const {
+        Image p = paste_edit(photo, edit, rec, m.config().size, to_model, o.paste_style);
         std::vector<uint8_t> jpeg = encode_jpeg(p, 95);
         return decode_image(jpeg.data(), jpeg.size(), name);
     }
@@ -203,9 +201,7 @@ struct PasteRun {
             bytes_from_unit_floats(edit.data(), n * pix, crop_bytes.data());
             std::vector<Image> pasted(n);
             for (size_t i = 0; i < n; ++i) {
-                Image p = paste_edit(photos[i], &edit[i * pix], &rec[i * pix], c.size, to_model[i], o.paste_style);
-                std::vector<uint8_t> jpeg = encode_jpeg(p, 95);  // as ifgan-decode --paste writes it
-                pasted[i] = decode_image(jpeg.data(), jpeg.size(), wild.names[s + i]);
+                pasted[i] = pasted_as_written(photos[i], &edit[i * pix], &rec[i * pix], to_model[i], wild.names[s + i]);
                 std::vector<uint8_t> v = judge_view(pasted[i], wild.marks[s + i]);
                 paste_view.insert(paste_view.end(), v.begin(), v.end());
             }
@@ -224,8 +220,10 @@ struct PasteRun {
                 ++paste[a].cf;
                 Image truth_face = warp_affine(truth, to_model[i], c.size, c.size);
                 const Image face = from_chw(&faces[i * pix], c.size, c.size);
-                paste[a].cf_truth += photo_mse(truth_pasted(photos[i], truth_face, face, to_model[i], wild.names[s + i]), truth);
-                ++paste[a].truth_n;
+                // A perfect edit at the model's size: the truth's own face square.
+                const std::vector<float> truth_f = planar_floats(truth_face), face_f = planar_floats(face);
+                paste[a].cf_truth += photo_mse(
+                    pasted_as_written(photos[i], truth_f.data(), face_f.data(), to_model[i], wild.names[s + i]), truth);
                 Image edit_face = from_chw(&crop_bytes[i * pix], c.size, c.size);
                 crop[a].cf_edit += photo_mse(edit_face, truth_face);
                 crop[a].cf_unedited += photo_mse(face, truth_face);
@@ -255,7 +253,7 @@ PasteResult evaluate_paste(const EvalOptions& o) {
     bar.finish();
     PasteResult out;
     ojson attrs;
-    for (size_t a = 0; a < c.k(); ++a) attrs[c.attrs[a]] = {{"paste", run.paste[a].json()}, {"crop", run.crop[a].json()}};
+    for (size_t a = 0; a < c.k(); ++a) attrs[c.attrs[a]] = {{"paste", run.paste[a].json(true)}, {"crop", run.crop[a].json(false)}};
     out.report = {{"photos", run.wild.names.size()}, {"dir", run.wild.dir}, {"feather", o.paste_style.feather}, {"replace", o.paste_style.replace}, {"attributes", attrs}};
     if (!run.sheet.empty()) out.sheet = grid(run.sheet, 3, 4);
     return out;
