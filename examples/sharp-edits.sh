@@ -48,6 +48,7 @@ all+=" seed2-Smiling-skips-dfeatures seed2-Eyeglasses-skips-dfeatures Smiling-sk
 all+=" demo6-redraw demo6-seed2-redraw demo6-Eyeglasses-redraw demo6-Eyeglasses-plain"
 all+=" demo6-level0-image demo6-seed2-level0-image demo6-Eyeglasses-level0-image demo6-level0-image-redraw"
 all+=" Smiling-level0-image demo6-level0-image-gamma6 demo6-level0-image-feature-rec3 Smiling-128-level0-image"
+all+=" demo6-level0-image-adversary-linear demo6-level0-image-leace"
 all+=" floor-seed2 floor-eyeglasses"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
@@ -94,6 +95,9 @@ for r in ${SHARP_RUNS:-$all}; do
         demo6-level0-image-gamma6) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --gamma 6 ;;
         demo6-level0-image-feature-rec3) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 3 --level0 image ;;
         Smiling-128-level0-image) faces128 && EPOCHS=6 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 ;;
+        # The code's other adversaries with the image in level 0.
+        demo6-level0-image-adversary-linear) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --adversary linear ;;
+        demo6-level0-image-leace) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --erase leace ;;
         # The pasted error ratio's floor (truth_ratio) depends only on the
         # model's size and frame: read from the evaluation of an earlier run.
         floor-seed2) again $r demo6-seed2-redraw faces2 ;;
