@@ -40,6 +40,18 @@ run() {  # NAME DATA ATTR OPTIONS...
 again() {  # NAME RUN DATA: RUN's model evaluated again by this ifgan-eval
     [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier judge.ifgan --data "$3" --paste --json "$1.json"
 }
+plain() {  # NAME MODEL: MODEL.ifgan's decoder without maps, G(ŷ, z) and G(0, z), beside its edits, on 8 smiling test faces
+    local ids
+    [[ -f $1-edit.png ]] && return 0
+    ids=$(awk 'NR > 2 && $1 >= "018001" && $2 == 1 && n < 8 { print "faces/img_align_celeba/" $1; n++ }' \
+        faces/list_attr_celeba.txt)
+    # shellcheck disable=SC2086  # one argument per path
+    ifgan-encode -m "$2.ifgan" $ids > "$1.jsonl"
+    # A record without its source photo is decoded without the maps.
+    jq -c 'del(.source)' "$1.jsonl" | ifgan-decode -m "$2.ifgan" --sheet "$1-rec.png"
+    jq -c 'del(.source)' "$1.jsonl" | ifgan-flip --set Smiling=0 | ifgan-decode -m "$2.ifgan" --sheet "$1-removed.png"
+    ifgan-flip --set Smiling=0 < "$1.jsonl" | ifgan-decode -m "$2.ifgan" --sheet "$1-edit.png"
+}
 all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips"
 all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smiling-skips-leace Smiling-skips-128"
 all+=" Eyeglasses-skips-sparsity0.3 Eyeglasses-skips-sparsity1 Smiling-skips-sparsity0.1 Smiling-skips-sparsity0.3"
@@ -48,7 +60,7 @@ all+=" seed2-Smiling-skips-dfeatures seed2-Eyeglasses-skips-dfeatures Smiling-sk
 all+=" demo6-redraw demo6-seed2-redraw demo6-Eyeglasses-redraw demo6-Eyeglasses-plain"
 all+=" demo6-level0-image demo6-seed2-level0-image demo6-Eyeglasses-level0-image demo6-level0-image-redraw"
 all+=" Smiling-level0-image demo6-level0-image-gamma6 demo6-level0-image-feature-rec3 Smiling-128-level0-image"
-all+=" demo6-level0-image-adversary-linear demo6-level0-image-leace"
+all+=" demo6-level0-image-adversary-linear demo6-level0-image-leace demo6-level0-image-feature-rec0 plain-demo"
 all+=" floor-seed2 floor-eyeglasses"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
@@ -98,6 +110,10 @@ for r in ${SHARP_RUNS:-$all}; do
         # The code's other adversaries with the image in level 0.
         demo6-level0-image-adversary-linear) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --adversary linear ;;
         demo6-level0-image-leace) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --erase leace ;;
+        # Without D's features: G's drawing without their speckle.
+        demo6-level0-image-feature-rec0) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 0 --level0 image ;;
+        # Where a removed smile's ghost is drawn: make demo's decoder without maps.
+        plain-demo) plain "$r" "$root/demo/smile" ;;
         # The pasted error ratio's floor (truth_ratio) depends only on the
         # model's size and frame: read from the evaluation of an earlier run.
         floor-seed2) again $r demo6-seed2-redraw faces2 ;;
