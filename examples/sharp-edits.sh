@@ -61,6 +61,7 @@ all+=" demo6-redraw demo6-seed2-redraw demo6-Eyeglasses-redraw demo6-Eyeglasses-
 all+=" demo6-level0-image demo6-seed2-level0-image demo6-Eyeglasses-level0-image demo6-level0-image-redraw"
 all+=" Smiling-level0-image demo6-level0-image-gamma6 demo6-level0-image-feature-rec3 Smiling-128-level0-image"
 all+=" demo6-level0-image-adversary-linear demo6-level0-image-leace demo6-level0-image-feature-rec0 plain-demo"
+all+=" demo6-Eyeglasses-level0-image-run2"
 all+=" floor-seed2 floor-eyeglasses"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
@@ -114,6 +115,8 @@ for r in ${SHARP_RUNS:-$all}; do
         demo6-level0-image-feature-rec0) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 0 --level0 image ;;
         # Where a removed smile's ghost is drawn: make demo's decoder without maps.
         plain-demo) plain "$r" "$root/demo/smile" ;;
+        # The same command as demo6-Eyeglasses-level0-image, run again: how far two runs differ.
+        demo6-Eyeglasses-level0-image-run2) EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image ;;
         # The pasted error ratio's floor (truth_ratio) depends only on the
         # model's size and frame: read from the evaluation of an earlier run.
         floor-seed2) again $r demo6-seed2-redraw faces2 ;;
