@@ -92,6 +92,15 @@ Sharpness sharpness(const float* edit, const float* truth, const float* orig, in
     return s;
 }
 
+ChangeMade change_made(const float* edit, const float* truth, const float* orig, size_t n) {
+    ChangeMade m;
+    for (size_t i = 0; i < n; ++i) {
+        const double c = double(edit[i]) - orig[i], d = double(truth[i]) - orig[i];
+        m.along += c * d, m.truth += d * d, m.edit += c * c;
+    }
+    return m;
+}
+
 double grid_amplitude(const float* img, int w, int h) {
     // cos and sin of 2 pi f k at f = 1/2 and 1/4: period-2 and period-4 patterns.
     auto wave = [](int period, int k, bool sine) {

@@ -1,5 +1,6 @@
 // Image and probe metrics for evaluating edits. No LibTorch here.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cmath>
 #include <cstdint>
@@ -36,6 +37,23 @@ struct Sharpness {
 };
 constexpr double kChangedThreshold = 0.05;
 Sharpness sharpness(const float* edit, const float* truth, const float* orig, int w, int h);
+
+// How much of the true change an edit makes, over every pixel: with
+// d = truth - original and c = edit - original, `made` = Σ c·d / Σ d·d,
+// the coefficient of the edit's change regressed on the true change (1 the
+// true change, 0 none of it: 0.7 leaves a ghost of 30% of the old
+// attribute, or draws the new one at 70% of its contrast), and `stray` =
+// Σ |c - made·d|² / Σ d·d, what the edit changes that is not the true
+// change (noise, a mottled patch, a mouth of the wrong shape), in units of
+// the true change's energy. Sums, so that faces pool by adding.
+struct ChangeMade {
+    double along = 0, truth = 0, edit = 0;  // Σ c·d, Σ d·d, Σ c·c
+    void add(const ChangeMade& o) { along += o.along, truth += o.truth, edit += o.edit; }
+    // -1 (made) and -1 (stray) when the truth changes nothing.
+    double made() const { return truth > 0 ? along / truth : -1.0; }
+    double stray() const { return truth > 0 ? std::max(0.0, edit - along * along / truth) / truth : -1.0; }
+};
+ChangeMade change_made(const float* edit, const float* truth, const float* orig, size_t n);
 
 // The amplitude of a pattern locked to the pixel grid with period 2 or 4 (a
 // stride-2 up-convolution's overlap leaves one): per channel, the magnitude

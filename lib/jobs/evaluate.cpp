@@ -137,6 +137,7 @@ struct AttributeResult {
     size_t cf_found = 0;
     double cf_mse = 0, cf_psnr = 0, cf_ssim = 0, rec_mse = 0, rec_psnr = 0;
     Sharpness sharp;                   // where the truth changes the face
+    ChangeMade change[2];              // of the edits to 0 and to 1
     double grid_edit = 0, grid_truth = 0;  // summed over the faces
     Floats flipped, counterfactual;  // each face with the attribute flipped; the true flipped face
 };
@@ -196,6 +197,7 @@ void compare_counterfactuals(const Prepared& p, AttributeResult& r, size_t show)
     r.counterfactual = Floats(show, p.orig.pix, 1.0f);
     std::vector<uint8_t> chw(p.orig.pix);
     std::vector<float> truth(p.orig.pix);
+    const size_t da = index_of(p.ds.attrs, r.name);
     for (size_t i = 0; i < p.n(); ++i) {
         // PNG beside PNG faces, JPEG beside JPEG ones (ifgan-synth --celeba-frame).
         std::string f = join_path(dir, stem(p.ds.files[p.idx[i]]) + "_" + r.name + ".png");
@@ -210,11 +212,24 @@ void compare_counterfactuals(const Prepared& p, AttributeResult& r, size_t show)
         r.rec_psnr += psnr_from_mse(er);
         r.cf_ssim += ssim(r.flipped.at(i), truth.data(), p.c().size, p.c().size);
         r.sharp.add(sharpness(r.flipped.at(i), truth.data(), p.orig.at(i), p.c().size, p.c().size));
+        r.change[1 - p.ds.label(p.idx[i], da)].add(change_made(r.flipped.at(i), truth.data(), p.orig.at(i), p.orig.pix));
         r.grid_edit += grid_amplitude(r.flipped.at(i), p.c().size, p.c().size);
         r.grid_truth += grid_amplitude(truth.data(), p.c().size, p.c().size);
         if (i < show) std::copy(truth.begin(), truth.end(), r.counterfactual.at(i));
         ++r.cf_found;
     }
+}
+
+// The share of the true change the edits make, and what they change
+// besides, for the edits to 1 and to 0; null where no face was edited so.
+ojson change_json(const ChangeMade (&c)[2]) {
+    ojson j;
+    for (int t : {1, 0}) {
+        const bool any = c[t].truth > 0;
+        j[t ? "to_1" : "to_0"] = {{"made", any ? ojson(c[t].made()) : ojson(nullptr)},
+                                  {"stray", any ? ojson(c[t].stray()) : ojson(nullptr)}};
+    }
+    return j;
 }
 
 ojson attribute_report(const AttributeResult& r) {
@@ -242,6 +257,7 @@ ojson attribute_report(const AttributeResult& r) {
                                {"sharpness", r.sharp.ratio() < 0 ? ojson(nullptr) : ojson(r.sharp.ratio())},
                                {"detail", r.sharp.detail() < -0.5 ? ojson(nullptr) : ojson(r.sharp.detail())},
                                {"changed_pixels", double(r.sharp.pixels) / f},
+                               {"change_made", change_json(r.change)},
                                {"grid", {{"edit", r.grid_edit / f}, {"truth", r.grid_truth / f},
                                          {"ratio", r.grid_truth > 0 ? r.grid_edit / r.grid_truth : 0.0}}}};
     }
@@ -352,6 +368,14 @@ std::string report_table(const ojson& report) {
                           cf["edit_psnr"].get<double>(), cf["edit_ssim"].get<double>(),
                           cf["sharpness"].is_null() ? -1.0 : cf["sharpness"].get<double>(),
                           cf["detail"].is_null() ? -1.0 : cf["detail"].get<double>(), cf["grid"]["ratio"].get<double>());
+            t += line;
+            auto made = [&](const char* to, const char* what) {
+                const ojson& v = cf["change_made"][to][what];
+                return v.is_null() ? -1.0 : v.get<double>();
+            };
+            std::snprintf(line, sizeof line,
+                          "    change made   to 1 %.2f (stray %.2f)  to 0 %.2f (stray %.2f) of the true change\n",
+                          made("to_1", "made"), made("to_1", "stray"), made("to_0", "made"), made("to_0", "stray"));
             t += line;
         }
     }

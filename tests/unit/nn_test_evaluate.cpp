@@ -105,6 +105,10 @@ TEST_CASE("the evaluator: the truth as the edits scores perfectly, the originals
     CHECK(cf["sharpness"].get<double>() == Approx(1.0));
     CHECK(cf["detail"].get<double>() == Approx(1.0));
     CHECK(cf["grid"]["ratio"].get<double>() == Approx(1.0));
+    for (const char* to : {"to_1", "to_0"}) {
+        CHECK(cf["change_made"][to]["made"].get<double>() == Approx(1.0));
+        CHECK(cf["change_made"][to]["stray"].get<double>() == Approx(0.0).margin(1e-9));
+    }
 
     const auto none = evaluate(o, oracle_subject(oracle, 32, false)).report;
     const auto& b = none["attributes"]["Smiling"];
@@ -113,6 +117,10 @@ TEST_CASE("the evaluator: the truth as the edits scores perfectly, the originals
     CHECK(b["edit"]["to_0"] == 0.0);
     CHECK(b["preservation"]["vs_original"] == 1.0);
     CHECK(b["counterfactual"]["edit_mse"].get<double>() > 1e-4);  // the original is not its counterfactual
+    for (const char* to : {"to_1", "to_0"}) {  // no change made, and none besides
+        CHECK(b["counterfactual"]["change_made"][to]["made"].get<double>() == Approx(0.0).margin(1e-9));
+        CHECK(b["counterfactual"]["change_made"][to]["stray"].get<double>() == Approx(0.0).margin(1e-9));
+    }
     CHECK(b["counterfactual"]["edit_ssim"].get<double>() < 1.0);
     std::system(("rm -rf " + std::string(tmpl)).c_str());
 }

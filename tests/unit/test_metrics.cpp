@@ -163,6 +163,42 @@ TEST_CASE("detail: the truth's own detail scores 1; blur, noise and a shifted co
     CHECK(sharpness(negative.data(), f.truth.data(), f.orig.data(), f.size, f.size).detail() == Approx(-1.0));
 }
 
+TEST_CASE("change made: hand-worked values; the truth 1, the original 0, a ghost its share, noise stray") {
+    // orig (0, 0), truth (1, 0), edit (0.5, 0.5): c·d = 0.5 of d·d = 1; |c - 0.5 d|² = 0.25.
+    const float o[] = {0, 0}, t[] = {1, 0}, e[] = {0.5f, 0.5f};
+    ChangeMade hand = change_made(e, t, o, 2);
+    CHECK(hand.made() == Approx(0.5));
+    CHECK(hand.stray() == Approx(0.25));
+    ChangeMade truth, orig, ghost, noisy;
+    Rng rng(5);
+    for (uint64_t i = 0; i < 8; ++i) {
+        FacePair f = smiling_pair(i);
+        const size_t n = f.orig.size();
+        truth.add(change_made(f.truth.data(), f.truth.data(), f.orig.data(), n));
+        orig.add(change_made(f.orig.data(), f.truth.data(), f.orig.data(), n));
+        // 30% of the old attribute left: the edit made 70% of the change.
+        std::vector<float> blend(n), speckled = f.truth;
+        for (size_t k = 0; k < n; ++k) blend[k] = 0.3f * f.orig[k] + 0.7f * f.truth[k];
+        ghost.add(change_made(blend.data(), f.truth.data(), f.orig.data(), n));
+        for (auto& v : speckled) v += float(rng.uniform(-0.1, 0.1));
+        noisy.add(change_made(speckled.data(), f.truth.data(), f.orig.data(), n));
+    }
+    CHECK(truth.made() == Approx(1.0));
+    CHECK(truth.stray() == Approx(0.0).margin(1e-12));
+    CHECK(orig.made() == Approx(0.0).margin(1e-12));
+    CHECK(orig.stray() == Approx(0.0).margin(1e-12));
+    CHECK(ghost.made() == Approx(0.7).epsilon(1e-5));
+    CHECK(ghost.stray() == Approx(0.0).margin(1e-6));
+    // Independent noise is stray change and leaves `made` where it was.
+    CHECK(noisy.made() == Approx(1.0).epsilon(0.05));
+    CHECK(noisy.stray() > 0.1);
+    // Its stray energy is the noise's: 3·4096·8 values of variance 0.2²/12.
+    CHECK(noisy.stray() * noisy.truth == Approx(3 * 4096 * 8 * 0.04 / 12).epsilon(0.05));
+    FacePair f = smiling_pair(0);
+    CHECK(change_made(f.orig.data(), f.orig.data(), f.orig.data(), f.orig.size()).made() == -1.0);
+    CHECK(change_made(f.orig.data(), f.orig.data(), f.orig.data(), f.orig.size()).stray() == -1.0);
+}
+
 TEST_CASE("grid amplitude: hand-worked patterns, a face, a face with a grid added") {
     const int s = 16;
     std::vector<float> img(3 * s * s, 0.5f);
