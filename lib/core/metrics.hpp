@@ -49,9 +49,11 @@ Sharpness sharpness(const float* edit, const float* truth, const float* orig, in
 struct ChangeMade {
     double along = 0, truth = 0, edit = 0;  // Σ c·d, Σ d·d, Σ c·c
     void add(const ChangeMade& o) { along += o.along, truth += o.truth, edit += o.edit; }
-    // -1 (made) and -1 (stray) when the truth changes nothing.
-    double made() const { return truth > 0 ? along / truth : -1.0; }
-    double stray() const { return truth > 0 ? std::max(0.0, edit - along * along / truth) / truth : -1.0; }
+    // Whether the truth changes anything; where it does not, made() and
+    // stray() are -1 (a sentinel only: made can be any real number).
+    bool measured() const { return truth > 0; }
+    double made() const { return measured() ? along / truth : -1.0; }
+    double stray() const { return measured() ? std::max(0.0, edit - along * along / truth) / truth : -1.0; }
 };
 ChangeMade change_made(const float* edit, const float* truth, const float* orig, size_t n);
 

@@ -225,7 +225,7 @@ void compare_counterfactuals(const Prepared& p, AttributeResult& r, size_t show)
 ojson change_json(const ChangeMade (&c)[2]) {
     ojson j;
     for (int t : {1, 0}) {
-        const bool any = c[t].truth > 0;
+        const bool any = c[t].measured();
         j[t ? "to_1" : "to_0"] = {{"made", any ? ojson(c[t].made()) : ojson(nullptr)},
                                   {"stray", any ? ojson(c[t].stray()) : ojson(nullptr)}};
     }

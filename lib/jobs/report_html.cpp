@@ -74,10 +74,9 @@ std::string attribute_table(const std::string& name, const ojson& a) {
                  "correlation of the edit's and the truth's Laplacian there: 1 the truth's detail, 0 unrelated");
         t += row("grid pattern", number(at(cf, {"grid", "ratio"}), 2),
                  "the edits' period-2 and period-4 pattern over the truth's");
-        for (const char* to : {"to_1", "to_0"})
+        for (auto [to, label] : {std::pair{"to_1", "to 1"}, {"to_0", "to 0"}})
             if (at(cf, {"change_made", to, "made"}).is_number())
-                t += row(std::string("true change made, edits ") + (to[3] == '1' ? "to 1" : "to 0"),
-                         number(at(cf, {"change_made", to, "made"}), 2),
+                t += row(std::string("true change made, edits ") + label, number(at(cf, {"change_made", to, "made"}), 2),
                          "1 the true change, 0 none (what is left of the old attribute); besides it, stray change " +
                              number(at(cf, {"change_made", to, "stray"}), 2) + " of the true change's energy");
     }
