@@ -61,7 +61,7 @@ all+=" demo6-redraw demo6-seed2-redraw demo6-Eyeglasses-redraw demo6-Eyeglasses-
 all+=" demo6-level0-image demo6-seed2-level0-image demo6-Eyeglasses-level0-image demo6-level0-image-redraw"
 all+=" Smiling-level0-image demo6-level0-image-gamma6 demo6-level0-image-feature-rec3 Smiling-128-level0-image"
 all+=" demo6-level0-image-adversary-linear demo6-level0-image-leace demo6-level0-image-feature-rec0 plain-demo"
-all+=" demo6-Eyeglasses-level0-image-run2 Smiling-128-level0-image-7epochs Smiling-128-level0-image-8epochs"
+all+=" demo6-Eyeglasses-level0-image-run2 Smiling-128-level0-image-7epochs Smiling-128-level0-image-step2020"
 all+=" floor-seed2 floor-eyeglasses"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
@@ -112,9 +112,10 @@ for r in ${SHARP_RUNS:-$all}; do
         Smiling-128-level0-image-7epochs)
             [[ -f $r.ifgan ]] || cp Smiling-128-level0-image.ifgan "$r.ifgan"
             faces128 && EPOCHS=7 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume ;;
-        Smiling-128-level0-image-8epochs)
+        Smiling-128-level0-image-step2020)
             [[ -f $r.ifgan ]] || cp Smiling-128-level0-image-7epochs.ifgan "$r.ifgan"
-            faces128 && EPOCHS=8 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume ;;
+            faces128 && EPOCHS=9 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume \
+                --steps 2020 ;;
         # The code's other adversaries with the image in level 0.
         demo6-level0-image-adversary-linear) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --adversary linear ;;
         demo6-level0-image-leace) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --erase leace ;;
