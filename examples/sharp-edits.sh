@@ -62,7 +62,7 @@ all+=" demo6-level0-image demo6-seed2-level0-image demo6-Eyeglasses-level0-image
 all+=" Smiling-level0-image demo6-level0-image-gamma6 demo6-level0-image-feature-rec3 Smiling-128-level0-image"
 all+=" demo6-level0-image-adversary-linear demo6-level0-image-leace demo6-level0-image-feature-rec0 plain-demo"
 all+=" demo6-Eyeglasses-level0-image-run2 Smiling-128-level0-image-7epochs Smiling-128-level0-image-step2020"
-all+=" Smiling-128-level0-image-9epochs"
+all+=" Smiling-128-level0-image-9epochs Smiling-128-level0-image-10epochs"
 all+=" floor-seed2 floor-eyeglasses"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
@@ -120,6 +120,9 @@ for r in ${SHARP_RUNS:-$all}; do
         Smiling-128-level0-image-9epochs)
             [[ -f $r.ifgan ]] || cp Smiling-128-level0-image-step2020.ifgan "$r.ifgan"
             faces128 && EPOCHS=9 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume ;;
+        Smiling-128-level0-image-10epochs)
+            [[ -f $r.ifgan ]] || cp Smiling-128-level0-image-9epochs.ifgan "$r.ifgan"
+            faces128 && EPOCHS=10 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume ;;
         # The code's other adversaries with the image in level 0.
         demo6-level0-image-adversary-linear) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --adversary linear ;;
         demo6-level0-image-leace) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --erase leace ;;
