@@ -37,6 +37,12 @@ run() {  # NAME DATA ATTR OPTIONS...
     ifgan-eval -m "$name.ifgan" --classifier $judge --data "$data" --paste --paste-sheet "$name-pasted.png" \
         --json "$name.json" --sheet "$name-edits.png"
 }
+resumed128() {  # NAME FROM EPOCHS OPTIONS...: FROM's 128-px model resumed to EPOCHS as NAME
+    local name=$1 from=$2 epochs=$3
+    shift 3
+    [[ -f $name.ifgan ]] || cp "$from.ifgan" "$name.ifgan"
+    faces128 && EPOCHS=$epochs run "$name" faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume "$@"
+}
 again() {  # NAME RUN DATA: RUN's model evaluated again by this ifgan-eval
     [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier judge.ifgan --data "$3" --paste --json "$1.json"
 }
@@ -109,20 +115,11 @@ for r in ${SHARP_RUNS:-$all}; do
         demo6-level0-image-gamma6) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --gamma 6 ;;
         demo6-level0-image-feature-rec3) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 3 --level0 image ;;
         Smiling-128-level0-image) faces128 && EPOCHS=6 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 ;;
-        # The 6-epoch 128-px model resumed to 7 epochs.
-        Smiling-128-level0-image-7epochs)
-            [[ -f $r.ifgan ]] || cp Smiling-128-level0-image.ifgan "$r.ifgan"
-            faces128 && EPOCHS=7 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume ;;
-        Smiling-128-level0-image-step2020)
-            [[ -f $r.ifgan ]] || cp Smiling-128-level0-image-7epochs.ifgan "$r.ifgan"
-            faces128 && EPOCHS=9 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume \
-                --steps 2020 ;;
-        Smiling-128-level0-image-9epochs)
-            [[ -f $r.ifgan ]] || cp Smiling-128-level0-image-step2020.ifgan "$r.ifgan"
-            faces128 && EPOCHS=9 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume ;;
-        Smiling-128-level0-image-10epochs)
-            [[ -f $r.ifgan ]] || cp Smiling-128-level0-image-9epochs.ifgan "$r.ifgan"
-            faces128 && EPOCHS=10 run $r faces128 Smiling --skips 3 --feature-rec 1 --level0 image --size 128 --resume ;;
+        # The 6-epoch 128-px model resumed, one checkpoint from the last.
+        Smiling-128-level0-image-7epochs) resumed128 $r Smiling-128-level0-image 7 ;;
+        Smiling-128-level0-image-step2020) resumed128 $r Smiling-128-level0-image-7epochs 9 --steps 2020 ;;
+        Smiling-128-level0-image-9epochs) resumed128 $r Smiling-128-level0-image-step2020 9 ;;
+        Smiling-128-level0-image-10epochs) resumed128 $r Smiling-128-level0-image-9epochs 10 ;;
         # The code's other adversaries with the image in level 0.
         demo6-level0-image-adversary-linear) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --adversary linear ;;
         demo6-level0-image-leace) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --erase leace ;;
