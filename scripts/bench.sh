@@ -92,6 +92,18 @@ for i in 1 2 3 4 5; do
 done
 emit --argjson s "$(echo "$total / 5" | bc -l)" '{measure: "one_image_edit", seconds: $s}'
 
+echo "bench: an edit's passes, a model with skips (the fast recipe), 1000 faces, in turns" >&2
+ifgan-train --data "$work/faces" --attr Smiling --out "$work/s.ifgan" --steps 1 --no-cache 2>/dev/null
+ifgan-encode -m "$work/s.ifgan" < "$work/list.txt" | ifgan-flip --toggle Smiling > "$work/s-flipped.jsonl"
+for round in 1 2 3; do
+    for passes in 1 2 4; do
+        t=$(now)
+        ifgan-decode -m "$work/s.ifgan" --edit-passes $passes --out "$work/s-dec" < "$work/s-flipped.jsonl" 2>/dev/null
+        emit --argjson s "$(since $t)" --argjson p $passes --argjson r $round \
+            '{measure: "decode_skips", edit_passes: $p, round: $r, faces: 1000, seconds: $s, faces_per_s: (1000 / $s)}'
+    done
+done
+
 echo "bench: data parallel, 1 process of 2 threads against 2 ranks of 1 thread" >&2
 # images/s: the mean of the log lines after the first (warm-up), all within
 # the first epoch (25 steps of 64 of the 1,600 train faces); the

@@ -16,6 +16,7 @@ static int decode_main(int argc, char** argv) {
     add_model_option(opts);
     add_compute_options(opts, "records");
     add_paste_style_options(opts);
+    add_edit_options(opts);
     opts.add_options()(
         "out", "write <stem of id><suffix>.png files into DIR", cxxopts::value<std::string>())(
         "o", "'-': write the one image as PNG to stdout", cxxopts::value<std::string>())(
@@ -47,7 +48,9 @@ static int decode_main(int argc, char** argv) {
     std::vector<std::string> files = positional(r, "input");
     o.threads = co.threads;
     set_threads(o.threads);
+    const int passes = edit_passes_option(r);
     Model m = Model::load(model, kPartDecoder, "ifgan");
+    m.set_edit_passes(passes);
     std::ifstream file;
     std::string name;
     std::istream& in = open_input(files, file, name);

@@ -17,6 +17,7 @@ static int eval_main(int argc, char** argv) {
     add_model_option(opts, "ifgan model");
     add_compute_options(opts);
     add_paste_style_options(opts);
+    add_edit_options(opts);
     opts.add_options()(
         "classifier", "independent judge (ifgan-train --kind classifier)", cxxopts::value<std::string>())(
         "data", "labelled data set", cxxopts::value<std::string>())(
@@ -52,6 +53,7 @@ static int eval_main(int argc, char** argv) {
     if (!paste && (r.count("paste-sheet") || r.count("feather") || r.count("replace")))
         throw UsageError("--paste-sheet, --feather and --replace go with --paste");
     o.paste_style = paste_style_options(r);
+    o.edit_passes = edit_passes_option(r);
     set_threads(o.threads);
     // The curves first: a bad log is found before minutes of evaluation.
     HtmlReport page;

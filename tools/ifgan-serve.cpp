@@ -43,6 +43,7 @@ static int serve_main(int argc, char** argv) {
         cxxopts::value<long>()->default_value(std::to_string(d.waiting)), "N")(
         "threads", "LibTorch's threads", cxxopts::value<int>()->default_value(std::to_string(default_threads())), "N");
     add_paste_style_options(opts);
+    add_edit_options(opts);
     auto r = parse_options(opts, argc, argv);
     if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched()[0] + "'");
     ServeOptions o;
@@ -64,7 +65,9 @@ static int serve_main(int argc, char** argv) {
     if (threads < 1) throw UsageError("--threads must be at least 1");
     set_threads(threads);
 
+    const int passes = edit_passes_option(r);
     Model m = Model::load(model_path(r), kPartAll, "ifgan");
+    m.set_edit_passes(passes);
     std::unique_ptr<Model> judge;
     if (r.count("classifier")) {
         judge.reset(new Model(Model::load(r["classifier"].as<std::string>(), kPartAll, "classifier")));

@@ -347,6 +347,19 @@ void add_paste_style_options(cxxopts::Options& opts, const std::string& group) {
         cxxopts::value<double>()->default_value(number(d.replace)), "X");
 }
 
+void add_edit_options(cxxopts::Options& opts, const std::string& group) {
+    opts.add_options(group)("edit-passes",
+                            "a model with skips: how many times an edit draws the region it withholds, each pass "
+                            "from the code of the last edit (1: once, from the photo's code)",
+                            cxxopts::value<int>()->default_value(std::to_string(kEditPasses)), "N");
+}
+
+int edit_passes_option(const cxxopts::ParseResult& r) {
+    const int passes = r["edit-passes"].as<int>();
+    if (passes < 1) throw UsageError("--edit-passes must be at least 1");
+    return passes;
+}
+
 PasteStyle paste_style_options(const cxxopts::ParseResult& r) {
     PasteStyle s;
     s.feather = r["feather"].as<double>();

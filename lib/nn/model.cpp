@@ -15,6 +15,7 @@ namespace ifgan {
 struct Model::Impl {
     LoadedModel m;
     std::string path, fingerprint, meta;
+    int edit_passes = kEditPasses;
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -43,6 +44,12 @@ const ModelConfig& Model::config() const { return impl_->m.nets.config; }
 const std::string& Model::fingerprint() const { return impl_->fingerprint; }
 const std::string& Model::metadata_json() const { return impl_->meta; }
 const std::string& Model::path() const { return impl_->path; }
+
+void Model::set_edit_passes(int passes) {
+    if (passes < 1) throw UsageError("an edit needs at least 1 pass");
+    impl_->edit_passes = passes;
+}
+int Model::edit_passes() const { return impl_->edit_passes; }
 
 void Model::encode(const uint8_t* chw, size_t n, bool sample, uint64_t seed, float* z, float* y) const {
     Networks& nets = impl_->m.nets;
@@ -99,7 +106,7 @@ void Model::edit(const uint8_t* chw, const float* z, const float* y_from, const 
         torch::Tensor img = torch::sigmoid(logits).contiguous();
         std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), dst);
     };
-    write(edit_logits(nets, e, zt, from, to), out);
+    write(edit_logits(nets, e, zt, from, to, impl_->edit_passes), out);
     if (rec) write(edit_logits(nets, e, zt, from, from), rec);
 }
 

@@ -42,6 +42,17 @@ struct ModelConfig {
     bool erases() const { return erase == "leace"; }
 };
 
+// How many times an edit of a model with skips draws the region it
+// withholds (docs/model.md, "Drawing the withheld region again"). A photo's
+// code still holds some of the attribute the photo shows, so G(y_to, z)
+// draws a faint ghost of the old attribute where it is removed; the code of
+// that edit holds less of it. Each pass after the first encodes the last
+// edit and draws the region again from that code, through the first pass's
+// gates; of the edits drawn, the one the model's own ŷ head finds nearest
+// y_to is kept, so that an added attribute, which a pass can weaken, keeps
+// its first drawing. 1: the region drawn once, from the photo's code.
+inline constexpr int kEditPasses = 2;
+
 // Which networks to load.
 enum ModelParts : unsigned { kPartEncoder = 1, kPartDecoder = 2, kPartAll = 0xff };
 
@@ -75,6 +86,10 @@ public:
     void edit(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n, float* out,
               float* rec = nullptr) const;
     bool has_skips() const { return config().skips > 0; }
+    // The passes of edit() on a model with skips (kEditPasses by default; at
+    // least 1). Each pass costs an encoder and two decoder passes more.
+    void set_edit_passes(int passes);
+    int edit_passes() const;
     // P(attribute | image), n x k: the ŷ head of an ifgan model, or a classifier's logits.
     void classify(const uint8_t* chw, size_t n, float* probs) const;
 

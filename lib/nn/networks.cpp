@@ -246,22 +246,53 @@ std::vector<torch::Tensor> skip_gates(const torch::Tensor& from, const torch::Te
 
 int64_t edit_gate_margin(const ModelConfig& c) { return c.skip_image ? kEditGateMarginImage : kGateMargin; }
 
+namespace {
+
+// How far the ŷ head finds each image from the attributes y: BCE summed over
+// the attributes, one number per image.
+torch::Tensor head_miss(const torch::Tensor& y_logits, const torch::Tensor& y) {
+    return torch::binary_cross_entropy_with_logits(y_logits, y, {}, {}, at::Reduction::None).sum(1);
+}
+
+}  // namespace
+
 torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
-                          const torch::Tensor& y_from, const torch::Tensor& y_to) {
+                          const torch::Tensor& y_from, const torch::Tensor& y_to, int passes) {
     if (!n.config.skips) return n.G->forward(y_to, code);
-    std::vector<torch::Tensor> gates;
-    torch::Tensor plain;
     if (torch::equal(y_from, y_to)) {
-        for (const auto& m : e.skips) gates.push_back(torch::ones({m.size(0), 1, m.size(2), m.size(3)}));
-    } else {
-        torch::Tensor both = n.G->forward(torch::cat({y_from, y_to}), torch::cat({code, code}));
-        const int64_t B = code.size(0);
-        plain = both.narrow(0, B, B);
-        gates = skip_gates(torch::sigmoid(both.narrow(0, 0, B)), torch::sigmoid(plain), n.config.skips,
-                           edit_gate_margin(n.config));
-        if (n.config.redraw) return n.G->forward(y_to, code, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(plain))});
+        std::vector<torch::Tensor> open;
+        for (const auto& m : e.skips) open.push_back(torch::ones({m.size(0), 1, m.size(2), m.size(3)}));
+        return n.G->forward(y_to, code, Skips{e.skips, open, {}, {}});
     }
-    return n.G->forward(y_to, code, Skips{e.skips, gates, plain, {}});
+    const int64_t B = code.size(0);
+    torch::Tensor both = n.G->forward(torch::cat({y_from, y_to}), torch::cat({code, code}));
+    torch::Tensor plain = both.narrow(0, B, B);
+    const std::vector<torch::Tensor> gates = skip_gates(torch::sigmoid(both.narrow(0, 0, B)), torch::sigmoid(plain),
+                                                        n.config.skips, edit_gate_margin(n.config));
+    // The edit with the region the gates withhold drawn as `drawn` =
+    // G(y_to, some code): as it is, or redrawn from the encoder's maps of it.
+    // Without redraw the rest of the image is the same in every pass.
+    torch::Tensor around;
+    auto edit_with = [&](const torch::Tensor& drawn) {
+        if (n.config.redraw) return n.G->forward(y_to, code, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(drawn))});
+        if (!around.defined()) around = n.G->forward(y_to, code, Skips{e.skips, gates, {}, {}});
+        return gates[0] * around + (1 - gates[0]) * drawn;
+    };
+    torch::Tensor edit = edit_with(plain);
+    if (passes <= 1) return edit;
+    // The region drawn again from the code of the last edit, which holds
+    // less of the old attribute than the photo's (docs/model.md, "Drawing
+    // the withheld region again"); the edit the head finds nearest y_to kept.
+    EncoderOut seen = n.E->forward(torch::sigmoid(edit));
+    torch::Tensor kept = edit, kept_miss = head_miss(seen.y_logits, y_to);
+    for (int pass = 1; pass < passes; ++pass) {
+        edit = edit_with(n.G->forward(y_to, n.erased(seen.mu)));
+        seen = n.E->forward(torch::sigmoid(edit));
+        const torch::Tensor miss = head_miss(seen.y_logits, y_to);
+        kept = torch::where((miss < kept_miss).view({-1, 1, 1, 1}), edit, kept);
+        kept_miss = torch::minimum(miss, kept_miss);
+    }
+    return kept;
 }
 
 CriticImpl::CriticImpl(int size, int f, int outputs) {

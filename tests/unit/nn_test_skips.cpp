@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
+#include "core/util.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/model.hpp"
 #include "nn/networks.hpp"
@@ -226,7 +227,7 @@ TEST_CASE("redraw: where the gates are shut, the decoder draws from the encoder'
         torch::Tensor from = n.G->forward(y, e.mu), to = n.G->forward(1 - y, e.mu);
         auto gates = skip_gates(torch::sigmoid(from), torch::sigmoid(to), 3);
         torch::Tensor expected = n.G->forward(1 - y, e.mu, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(to))});
-        CHECK((edit_logits(n, e, e.mu, y, 1 - y) - expected).abs().max().item<double>() == 0.0);
+        CHECK((edit_logits(n, e, e.mu, y, 1 - y, 1) - expected).abs().max().item<double>() == 0.0);
     }
     // The file says so, and is read back as such.
     LoadedModel back = saved_and_loaded(n);
@@ -324,7 +325,7 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
         auto gates = skip_gates(torch::sigmoid(from), torch::sigmoid(to), 3, margin);
         return n.G->forward(1 - y, e.mu, Skips{e.skips, gates, to, {}});
     };
-    torch::Tensor edit = edit_logits(n, e, e.mu, y, 1 - y);
+    torch::Tensor edit = edit_logits(n, e, e.mu, y, 1 - y, 1);
     CHECK((edit - edit_through(0)).abs().max().item<double>() < 1e-5);  // G ran on both at once there
     CHECK((edit - edit_through(kGateMargin)).abs().max().item<double>() > 1e-3);
     // With what the decoder adds silenced, the open gates give back the
@@ -365,4 +366,56 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
     CHECK(config_from_json(meta, "m.ifgan").skip_image);
     meta.erase("skips");
     CHECK_THROWS_WITH(config_from_json(meta, "m.ifgan"), Catch::Contains("m.ifgan: damaged model metadata: skip_image without skips"));
+}
+
+TEST_CASE("an edit's passes: the withheld region drawn again from the code of the last edit, the head's nearest kept") {
+    torch::manual_seed(29);
+    ModelConfig c = skip_config(3);
+    c.skip_image = true;
+    Networks n = make_networks(c);
+    n.E->eval(), n.G->eval();
+    torch::NoGradGuard ng;
+    n.G->fc->weight.narrow(1, 0, 1).fill_(20.0);  // y changes G's image: some gates shut
+    const int64_t B = 6;
+    torch::Tensor x = torch::rand({B, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    EncoderOut e = n.E->forward(x);
+    // By hand: the first pass's gates and image, then each pass's code from
+    // the last image, and per image the pass whose ŷ is nearest 1 - y.
+    auto gates = skip_gates(torch::sigmoid(n.G->forward(y, e.mu)), torch::sigmoid(n.G->forward(1 - y, e.mu)), 3,
+                            edit_gate_margin(c));
+    const torch::Tensor open0 = gates[0];
+    std::vector<torch::Tensor> drawn = {edit_logits(n, e, e.mu, y, 1 - y, 1)};
+    std::vector<torch::Tensor> miss;
+    for (int pass = 0; pass < 3; ++pass) {
+        EncoderOut seen = n.E->forward(torch::sigmoid(drawn.back()));
+        miss.push_back(torch::binary_cross_entropy_with_logits(seen.y_logits, 1 - y, {}, {}, at::Reduction::None).sum(1));
+        if (pass < 2) drawn.push_back(n.G->forward(1 - y, e.mu, Skips{e.skips, gates, n.G->forward(1 - y, seen.mu), {}}));
+    }
+    REQUIRE(open0.lt(1).any().item<bool>());  // some of the region is withheld
+    for (size_t i = 1; i < drawn.size(); ++i) {
+        // Only the withheld region changes, and it does.
+        CHECK((drawn[i] - drawn[0]).mul(open0.eq(1)).abs().max().item<double>() < 1e-6);
+        CHECK((drawn[i] - drawn[0]).abs().max().item<double>() > 1e-3);
+    }
+    torch::Tensor best = torch::stack(miss).argmin(0);
+    // This seed has images of both kinds: the first pass kept, a later one kept.
+    REQUIRE(best.eq(0).any().item<bool>());
+    REQUIRE(best.ne(0).any().item<bool>());
+    torch::Tensor three = edit_logits(n, e, e.mu, y, 1 - y, 3);
+    for (int64_t i = 0; i < B; ++i) {
+        CAPTURE(i);
+        const int64_t p = best[i].item<int64_t>();
+        CHECK((three[i] - drawn[size_t(p)][i]).abs().max().item<double>() < 1e-5);
+    }
+    // The reconstruction has no passes.
+    CHECK((edit_logits(n, e, e.mu, y, y, 3) - edit_logits(n, e, e.mu, y, y, 1)).abs().max().item<double>() == 0.0);
+    // Through Model: set_edit_passes chooses, and refuses 0.
+    char dir[] = "/tmp/ifgan-passes-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/m.ifgan";
+    save_model(path, n, {{"step", 0}});
+    Model m = Model::load(path, kPartAll);
+    CHECK(m.edit_passes() == kEditPasses);
+    CHECK_THROWS_AS(m.set_edit_passes(0), UsageError);
+    std::system(("rm -rf " + std::string(dir)).c_str());
 }
