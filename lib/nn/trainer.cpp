@@ -98,8 +98,9 @@ private:
     std::unique_ptr<TrainTask> task;
     at::Generator gen;
     int64_t step = 0, epoch = 0, batch_pos = 0;  // epoch: completed epochs
-    int64_t saved_step = 0;                      // the step of the last checkpoint written
-    std::string last_fp;
+    int64_t saved_step = 0;                      // the step of the checkpoint in c.out
+    std::string last_fp;                         // its fingerprint; empty before the first
+    bool saved_this_run = false;
     std::ofstream log;
     // Data parallel (--nproc, --world-size): rank 0 alone validates, logs,
     // draws the sample sheets and writes the model; every rank trains on its
@@ -162,6 +163,8 @@ void TrainingRun::resume() {
     gen.set_state(state.rng);
     step = m.meta["step"].get<int64_t>();
     epoch = m.meta["epoch"].get<int64_t>();
+    last_fp = m.meta.value("fingerprint", "");  // the file as it is, until this run writes it
+    saved_step = step;
     // Where in the epoch, in images: a run may resume with another number of ranks.
     const int64_t done_images = m.meta.contains("images_in_epoch") ? m.meta["images_in_epoch"].get<int64_t>()
                                                                    : m.meta.value("batch_in_epoch", int64_t(0)) * c.batch;
@@ -202,6 +205,7 @@ void TrainingRun::write_checkpoint() {
     meta.update(task->task_meta());
     last_fp = save_model(c.out, task->nets, meta, {task->optimizers(), gen.get_state(), task->extra_state()});
     saved_step = step;
+    saved_this_run = true;
 }
 
 void TrainingRun::write_log(const json& j) {
@@ -364,7 +368,7 @@ int TrainingRun::run() {
         }
         end_epoch(seconds_since(epoch_start));
     }
-    if (eraser_added && last_fp.empty()) save();  // no step left to train: erasure fitted after training
+    if (eraser_added && !saved_this_run) save();  // no step left to train: erasure fitted after training
     if (!lead()) return 0;
     json kept = task->finish(epoch);
     if (!kept.is_null()) {

@@ -10,6 +10,14 @@ ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out part.ifgan --log par
 grep -q "resuming part.ifgan at step 8" resume.txt || { cat resume.txt; fail "resume message"; }
 diff <(jq -c 'select(.loss) | [.step, .loss]' full.jsonl) <(jq -c 'select(.loss) | [.step, .loss]' part.jsonl) \
     || fail "resumed losses differ from the uninterrupted run"
+# Resumed with nothing left to train: the file stays as it is, and the
+# message names its model.
+fp=$(grep -o 'done: part.ifgan (model [0-9a-f]*' resume.txt | awk '{print $4}')
+[[ -n $fp ]] || { cat resume.txt; fail "no fingerprint in the done message"; }
+sum=$(md5sum < part.ifgan)
+ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out part.ifgan --resume 2> again.txt
+grep -q "done: part.ifgan (model $fp, step 16)" again.txt || { cat again.txt; fail "done message of a finished run"; }
+[[ $(md5sum < part.ifgan) == "$sum" ]] || fail "a finished run's file was rewritten"
 # Mid-epoch stop (--steps) and resume also match.
 ifgan-train --data $D --attr Smiling $tiny --epochs 2 --steps 5 --out mid.ifgan --log mid.jsonl 2>/dev/null
 ifgan-train --data $D --attr Smiling $tiny --epochs 2 --out mid.ifgan --log mid.jsonl --resume 2>/dev/null
