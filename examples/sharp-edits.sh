@@ -58,6 +58,10 @@ plain() {  # NAME MODEL: MODEL.ifgan's decoder without maps, G(ŷ, z) and G(0, z
     jq -c 'del(.source)' "$1.jsonl" | ifgan-flip --set Smiling=0 | ifgan-decode -m "$2.ifgan" --sheet "$1-removed.png"
     ifgan-flip --set Smiling=0 < "$1.jsonl" | ifgan-decode -m "$2.ifgan" --sheet "$1-edit.png"
 }
+passes() {  # NAME RUN DATA: RUN's model evaluated again with --edit-passes N, N the end of NAME
+    [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier judge.ifgan --data "$3" --paste --json "$1.json" \
+        --sheet "$1-edits.png" --edit-passes "${1##*-}"
+}
 all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips"
 all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smiling-skips-leace Smiling-skips-128"
 all+=" Eyeglasses-skips-sparsity0.3 Eyeglasses-skips-sparsity1 Smiling-skips-sparsity0.1 Smiling-skips-sparsity0.3"
@@ -70,6 +74,8 @@ all+=" demo6-level0-image-adversary-linear demo6-level0-image-leace demo6-level0
 all+=" demo6-Eyeglasses-level0-image-run2 Smiling-128-level0-image-7epochs Smiling-128-level0-image-step2020"
 all+=" Smiling-128-level0-image-9epochs Smiling-128-level0-image-10epochs"
 all+=" floor-seed2 floor-eyeglasses"
+all+=" passes-Smiling-1 passes-Smiling-2 passes-Smiling-4 passes-Eyeglasses-1 passes-Eyeglasses-2 passes-Eyeglasses-4"
+all+=" passes-seed2-1 passes-seed2-2 passes-seed2-4"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -133,6 +139,11 @@ for r in ${SHARP_RUNS:-$all}; do
         # model's size and frame: read from the evaluation of an earlier run.
         floor-seed2) again $r demo6-seed2-redraw faces2 ;;
         floor-eyeglasses) again $r demo6-Eyeglasses-plain faces ;;
+        # An edit drawn in passes (--edit-passes): make demo's model, the
+        # second Eyeglasses run and seed 2's, evaluated again.
+        passes-Smiling-[124]) passes $r "$(realpath --relative-to=. "$root/demo/smile")" faces ;;
+        passes-Eyeglasses-[124]) passes $r demo6-Eyeglasses-level0-image-run2 faces ;;
+        passes-seed2-[124]) passes $r demo6-seed2-level0-image faces2 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
