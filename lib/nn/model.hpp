@@ -87,7 +87,8 @@ public:
               float* rec = nullptr) const;
     bool has_skips() const { return config().skips > 0; }
     // The passes of edit() on a model with skips (kEditPasses by default; at
-    // least 1). Each pass costs an encoder and two decoder passes more.
+    // least 1). Each pass after the first costs an encoder pass and a decoder
+    // pass without maps (with redraw, and one with maps).
     void set_edit_passes(int passes);
     int edit_passes() const;
     // P(attribute | image), n x k: the ŷ head of an ifgan model, or a classifier's logits.

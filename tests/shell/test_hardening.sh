@@ -50,6 +50,13 @@ for tool in "ifgan-encode -m $M $IMG/000001.png" "ifgan-decode -m $M --out x" "i
     expect_err "--threads must be at least 1"
 done
 
+# An edit needs at least one pass, in every tool that edits.
+for tool in "ifgan-decode -m $M --out x" "ifgan-eval -m $M --classifier $FIXTURE/judge.ifgan --data $FIXTURE/data" \
+            "ifgan-serve -m $M"; do
+    expect_status 2 $tool --edit-passes 0
+    expect_err "--edit-passes must be at least 1"
+done
+
 # A PNG whose header claims 32767 x 32767 pixels is refused before decoding.
 mkimg bomb 32767 32767 bomb.png
 expect_status 1 ifgan-encode -m $M bomb.png
