@@ -59,7 +59,9 @@ plain() {  # NAME MODEL: MODEL.ifgan's decoder without maps, G(ŷ, z) and G(0, z
     ifgan-flip --set Smiling=0 < "$1.jsonl" | ifgan-decode -m "$2.ifgan" --sheet "$1-edit.png"
 }
 passes() {  # NAME RUN DATA: RUN's model evaluated again with --edit-passes N, N the end of NAME
-    [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier judge.ifgan --data "$3" --paste --json "$1.json" \
+    local judge=judge.ifgan
+    [[ $3 == faces128 ]] && judge=judge128.ifgan
+    [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier $judge --data "$3" --paste --json "$1.json" \
         --sheet "$1-edits.png" --edit-passes "${1##*-}"
 }
 all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips"
@@ -75,7 +77,7 @@ all+=" demo6-Eyeglasses-level0-image-run2 Smiling-128-level0-image-7epochs Smili
 all+=" Smiling-128-level0-image-9epochs Smiling-128-level0-image-10epochs"
 all+=" floor-seed2 floor-eyeglasses"
 all+=" passes-Smiling-1 passes-Smiling-2 passes-Smiling-4 passes-Eyeglasses-1 passes-Eyeglasses-2 passes-Eyeglasses-4"
-all+=" passes-seed2-1 passes-seed2-2 passes-seed2-4"
+all+=" passes-seed2-1 passes-seed2-2 passes-seed2-4 passes-128-2"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -144,6 +146,7 @@ for r in ${SHARP_RUNS:-$all}; do
         passes-Smiling-[124]) passes $r "$(realpath --relative-to=. "$root/demo/smile")" faces ;;
         passes-Eyeglasses-[124]) passes $r demo6-Eyeglasses-level0-image-run2 faces ;;
         passes-seed2-[124]) passes $r demo6-seed2-level0-image faces2 ;;
+        passes-128-2) faces128 && passes $r Smiling-128-level0-image-10epochs faces128 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
