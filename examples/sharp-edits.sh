@@ -23,10 +23,13 @@ faces128() {
     [[ -f judge128.ifgan ]] || ifgan-train --kind classifier --data faces128 --size 128 --out judge128.ifgan \
         --optimizer adam --lr 5e-4 --f 32 --epochs 2 --log judge128.jsonl
 }
+judge_of() {  # DATA: the judge of the faces' size
+    if [[ $1 == faces128 ]]; then echo judge128.ifgan; else echo judge.ifgan; fi
+}
 run() {  # NAME DATA ATTR OPTIONS...
-    local name=$1 data=$2 attr=$3 judge=judge.ifgan
+    local name=$1 data=$2 attr=$3 judge
     shift 3
-    [[ $data == faces128 ]] && judge=judge128.ifgan
+    judge=$(judge_of "$data")
     [[ -f $name.json ]] && return 0
     # The runs before the recipe took D's features: without them unless named.
     [[ " $* " == *" --feature-rec "* ]] || set -- --feature-rec 0 "$@"
@@ -59,9 +62,7 @@ plain() {  # NAME MODEL: MODEL.ifgan's decoder without maps, G(ŷ, z) and G(0, z
     ifgan-flip --set Smiling=0 < "$1.jsonl" | ifgan-decode -m "$2.ifgan" --sheet "$1-edit.png"
 }
 passes() {  # NAME RUN DATA: RUN's model evaluated again with --edit-passes N, N the end of NAME
-    local judge=judge.ifgan
-    [[ $3 == faces128 ]] && judge=judge128.ifgan
-    [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier $judge --data "$3" --paste --json "$1.json" \
+    [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier "$(judge_of "$3")" --data "$3" --paste --json "$1.json" \
         --sheet "$1-edits.png" --edit-passes "${1##*-}"
 }
 all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips"

@@ -271,11 +271,11 @@ torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor&
                                                         n.config.skips, edit_gate_margin(n.config));
     // The edit with the region the gates withhold drawn as `drawn` =
     // G(y_to, some code): as it is, or redrawn from the encoder's maps of it.
-    // Without redraw the rest of the image is the same in every pass.
-    torch::Tensor around;
+    // Without redraw the rest of the image, `around`, is the same in every pass.
+    const torch::Tensor around =
+        n.config.redraw ? torch::Tensor() : n.G->forward(y_to, code, Skips{e.skips, gates, {}, {}});
     auto edit_with = [&](const torch::Tensor& drawn) {
         if (n.config.redraw) return n.G->forward(y_to, code, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(drawn))});
-        if (!around.defined()) around = n.G->forward(y_to, code, Skips{e.skips, gates, {}, {}});
         return gates[0] * around + (1 - gates[0]) * drawn;
     };
     torch::Tensor edit = edit_with(plain);
