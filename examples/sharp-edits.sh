@@ -61,9 +61,13 @@ plain() {  # NAME MODEL: MODEL.ifgan's decoder without maps, G(ŷ, z) and G(0, z
     jq -c 'del(.source)' "$1.jsonl" | ifgan-flip --set Smiling=0 | ifgan-decode -m "$2.ifgan" --sheet "$1-removed.png"
     ifgan-flip --set Smiling=0 < "$1.jsonl" | ifgan-decode -m "$2.ifgan" --sheet "$1-edit.png"
 }
-passes() {  # NAME RUN DATA: RUN's model evaluated again with --edit-passes N, N the end of NAME
+passes() {  # NAME RUN DATA: RUN's model evaluated again with --edit-passes N, N the end of NAME (no floor)
     [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier "$(judge_of "$3")" --data "$3" --paste --json "$1.json" \
-        --sheet "$1-edits.png" --edit-passes "${1##*-}"
+        --sheet "$1-edits.png" --edit-passes "${1##*-}" --edit-floor 0
+}
+floors() {  # NAME RUN DATA: RUN's model evaluated again with --edit-floor X, X the end of NAME (two passes)
+    [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier "$(judge_of "$3")" --data "$3" --paste --json "$1.json" \
+        --sheet "$1-edits.png" --paste-sheet "$1-pasted.png" --edit-passes 2 --edit-floor "${1##*-}"
 }
 all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips"
 all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smiling-skips-leace Smiling-skips-128"
@@ -79,6 +83,8 @@ all+=" Smiling-128-level0-image-9epochs Smiling-128-level0-image-10epochs"
 all+=" floor-seed2 floor-eyeglasses"
 all+=" passes-Smiling-1 passes-Smiling-2 passes-Smiling-4 passes-Eyeglasses-1 passes-Eyeglasses-2 passes-Eyeglasses-4"
 all+=" passes-seed2-1 passes-seed2-2 passes-seed2-4 passes-128-2"
+all+=" edit-floor-Smiling-0.04 edit-floor-Smiling-0.08 edit-floor-Eyeglasses-0.02 edit-floor-Eyeglasses-0.04"
+all+=" edit-floor-Eyeglasses-0.08 edit-floor-seed2-0.04"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -148,6 +154,10 @@ for r in ${SHARP_RUNS:-$all}; do
         passes-Eyeglasses-[124]) passes $r demo6-Eyeglasses-level0-image-run2 faces ;;
         passes-seed2-[124]) passes $r demo6-seed2-level0-image faces2 ;;
         passes-128-2) faces128 && passes $r Smiling-128-level0-image-10epochs faces128 ;;
+        # The photo kept under the decoder's noise (--edit-floor): the same three models.
+        edit-floor-Smiling-0*) floors $r "$(realpath --relative-to=. "$root/demo/smile")" faces ;;
+        edit-floor-Eyeglasses-0*) floors $r demo6-Eyeglasses-level0-image-run2 faces ;;
+        edit-floor-seed2-0*) floors $r demo6-seed2-level0-image faces2 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done

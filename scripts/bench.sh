@@ -92,15 +92,20 @@ for i in 1 2 3 4 5; do
 done
 emit --argjson s "$(echo "$total / 5" | bc -l)" '{measure: "one_image_edit", seconds: $s}'
 
-echo "bench: an edit's passes, a model with skips (the fast recipe), 1000 faces, in turns" >&2
+echo "bench: an edit's passes and floor, a model with skips (the fast recipe), 1000 faces, in turns" >&2
 ifgan-train --data "$work/faces" --attr Smiling --out "$work/s.ifgan" --steps 1 --no-cache 2>/dev/null
 ifgan-encode -m "$work/s.ifgan" < "$work/list.txt" | ifgan-flip --toggle Smiling > "$work/s-flipped.jsonl"
 for round in 1 2 3; do
-    for passes in 1 2 4; do
+    for style in "1 0" "2 0" "2 default" "4 0"; do
+        read -r passes fl <<< "$style"
+        floor_option=()
+        [[ $fl == default ]] || floor_option=(--edit-floor "$fl")
         t=$(now)
-        ifgan-decode -m "$work/s.ifgan" --edit-passes $passes --out "$work/s-dec" < "$work/s-flipped.jsonl" 2>/dev/null
-        emit --argjson s "$(since $t)" --argjson p $passes --argjson r $round \
-            '{measure: "decode_skips", edit_passes: $p, round: $r, faces: 1000, seconds: $s, faces_per_s: (1000 / $s)}'
+        ifgan-decode -m "$work/s.ifgan" --edit-passes $passes "${floor_option[@]}" --out "$work/s-dec" \
+            < "$work/s-flipped.jsonl" 2>/dev/null
+        emit --argjson s "$(since $t)" --argjson p $passes --arg f "$fl" --argjson r $round \
+            '{measure: "decode_skips", edit_passes: $p, edit_floor: $f, round: $r, faces: 1000, seconds: $s,
+              faces_per_s: (1000 / $s)}'
     done
 done
 

@@ -48,9 +48,9 @@ static int decode_main(int argc, char** argv) {
     std::vector<std::string> files = positional(r, "input");
     o.threads = co.threads;
     set_threads(o.threads);
-    const int passes = edit_passes_option(r);
+    const EditStyle style = edit_style_options(r);
     Model m = Model::load(model, kPartDecoder, "ifgan");
-    m.set_edit_passes(passes);
+    m.set_edit_style(style);
     std::ifstream file;
     std::string name;
     std::istream& in = open_input(files, file, name);

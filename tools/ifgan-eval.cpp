@@ -53,7 +53,7 @@ static int eval_main(int argc, char** argv) {
     if (!paste && (r.count("paste-sheet") || r.count("feather") || r.count("replace")))
         throw UsageError("--paste-sheet, --feather and --replace go with --paste");
     o.paste_style = paste_style_options(r);
-    o.edit_passes = edit_passes_option(r);
+    o.edit = edit_style_options(r);
     set_threads(o.threads);
     // The curves first: a bad log is found before minutes of evaluation.
     HtmlReport page;

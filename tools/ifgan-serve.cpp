@@ -65,9 +65,9 @@ static int serve_main(int argc, char** argv) {
     if (threads < 1) throw UsageError("--threads must be at least 1");
     set_threads(threads);
 
-    const int passes = edit_passes_option(r);
+    const EditStyle style = edit_style_options(r);
     Model m = Model::load(model_path(r), kPartAll, "ifgan");
-    m.set_edit_passes(passes);
+    m.set_edit_style(style);
     std::unique_ptr<Model> judge;
     if (r.count("classifier")) {
         judge.reset(new Model(Model::load(r["classifier"].as<std::string>(), kPartAll, "classifier")));

@@ -292,7 +292,7 @@ std::string pct(const ojson& v) {
 
 EvalResult evaluate(const EvalOptions& o) {
     Model m = Model::load(o.model, kPartEncoder | kPartDecoder, "ifgan");
-    m.set_edit_passes(o.edit_passes);
+    m.set_edit_style(o.edit);
     const Model judge = Model::load(o.judge, kPartAll, "classifier");
     check_judge(o.judge, m.config(), judge.config());
     EvalSubject s;
@@ -317,7 +317,7 @@ EvalResult evaluate(const EvalOptions& o, const EvalSubject& subject) {
     EvalResult out;
     out.report = {{"model", subject.model_id}, {"model_file", o.model}, {"judge", subject.judge_id},
                   {"data", o.data},             {"split", o.split},      {"count", p.n()}};
-    if (p.c().skips) out.report["edit_passes"] = o.edit_passes;
+    if (p.c().skips) out.report["edit_passes"] = o.edit.passes, out.report["edit_floor"] = o.edit.floor;
     out.report["reconstruction"] = reconstruction_report(p);
     std::vector<Image> sheet;
     add_sheet_row(sheet, p.orig, show, size);

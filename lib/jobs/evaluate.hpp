@@ -18,7 +18,7 @@ struct EvalOptions {
     size_t probe_train = 5000;  // train-split images for the leakage probes
     bool mlp_probe = true;      // also the nonlinear probe (seconds per attribute)
     PasteStyle paste_style;     // --paste: as ifgan-decode --feather and --replace
-    int edit_passes = kEditPasses;  // as ifgan-decode --edit-passes
+    EditStyle edit;             // as ifgan-decode --edit-passes and --edit-floor
 };
 
 struct EvalResult {

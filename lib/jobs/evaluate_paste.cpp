@@ -121,7 +121,7 @@ struct PasteRun {
     explicit PasteRun(const EvalOptions& opts)
         : o(opts), m(Model::load(o.model, kPartEncoder | kPartDecoder, "ifgan")),
           judge(Model::load(o.judge, kPartAll, "classifier")) {
-        m.set_edit_passes(o.edit_passes);
+        m.set_edit_style(o.edit);
         wild = load_wild(o.data, judge.config().attrs, o.limit);
         model_marks = model_frame(m.config().frame, m.config().size);
         judge_marks = model_frame(judge.config().frame, judge.config().size);

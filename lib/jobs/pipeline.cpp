@@ -331,15 +331,17 @@ void source_face(const PasteSource& s, const ModelConfig& c, uint8_t* chw) {
     to_chw(warp_affine(photo, s.to_model, c.size, c.size), chw);
 }
 
+// An option's default as --help shows it.
+std::string number(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return b;
+}
+
 }  // namespace
 
 void add_paste_style_options(cxxopts::Options& opts, const std::string& group) {
     const PasteStyle d;
-    auto number = [](double v) {
-        char b[32];
-        std::snprintf(b, sizeof b, "%g", v);
-        return std::string(b);
-    };
     opts.add_options(group)("feather", "pasting an edit: the share of the face square over which it fades in (0 to 0.5)",
                             cxxopts::value<double>()->default_value(number(d.feather)), "X")(
         "replace", "pasting an edit: where edit and reconstruction differ by this much, the edit replaces the photo "
@@ -348,16 +350,24 @@ void add_paste_style_options(cxxopts::Options& opts, const std::string& group) {
 }
 
 void add_edit_options(cxxopts::Options& opts, const std::string& group) {
+    const EditStyle d;
     opts.add_options(group)("edit-passes",
                             "a model with skips: how many times an edit draws the region it withholds, each pass "
                             "from the code of the last edit (1: once, from the photo's code)",
-                            cxxopts::value<int>()->default_value(std::to_string(kEditPasses)), "N");
+                            cxxopts::value<int>()->default_value(std::to_string(d.passes)), "N")(
+        "edit-floor",
+        "a model with skips: where an edit differs from the reconstruction by less than this in every channel, the "
+        "photo is kept (0: the edit as drawn)",
+        cxxopts::value<double>()->default_value(number(d.floor)), "X");
 }
 
-int edit_passes_option(const cxxopts::ParseResult& r) {
-    const int passes = r["edit-passes"].as<int>();
-    if (passes < 1) throw UsageError("--edit-passes must be at least 1");
-    return passes;
+EditStyle edit_style_options(const cxxopts::ParseResult& r) {
+    EditStyle s;
+    s.passes = r["edit-passes"].as<int>();
+    s.floor = r["edit-floor"].as<double>();
+    if (s.passes < 1) throw UsageError("--edit-passes must be at least 1");
+    if (!(s.floor >= 0 && s.floor <= 0.5)) throw UsageError("--edit-floor must be 0 to 0.5");
+    return s;
 }
 
 PasteStyle paste_style_options(const cxxopts::ParseResult& r) {

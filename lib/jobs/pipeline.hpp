@@ -56,10 +56,10 @@ struct PasteStyle {
 void add_paste_style_options(cxxopts::Options& opts, const std::string& group = "");
 PasteStyle paste_style_options(const cxxopts::ParseResult& r);
 
-// --edit-passes, its default kEditPasses (nn/model.hpp); read and checked by
-// edit_passes_option().
+// --edit-passes and --edit-floor, their defaults EditStyle's (nn/model.hpp);
+// read and checked by edit_style_options().
 void add_edit_options(cxxopts::Options& opts, const std::string& group = "");
-int edit_passes_option(const cxxopts::ParseResult& r);
+EditStyle edit_style_options(const cxxopts::ParseResult& r);
 
 struct DecodeOptions {
     std::string out_dir, suffix = "-edit", sheet;

@@ -15,7 +15,7 @@ namespace ifgan {
 struct Model::Impl {
     LoadedModel m;
     std::string path, fingerprint, meta;
-    int edit_passes = kEditPasses;
+    EditStyle edit_style;
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -45,11 +45,16 @@ const std::string& Model::fingerprint() const { return impl_->fingerprint; }
 const std::string& Model::metadata_json() const { return impl_->meta; }
 const std::string& Model::path() const { return impl_->path; }
 
-void Model::set_edit_passes(int passes) {
+void EditStyle::check() const {
     if (passes < 1) throw UsageError("an edit needs at least 1 pass");
-    impl_->edit_passes = passes;
+    if (!(floor >= 0 && floor <= 0.5)) throw UsageError("an edit's floor must be 0 to 0.5");
 }
-int Model::edit_passes() const { return impl_->edit_passes; }
+
+void Model::set_edit_style(const EditStyle& style) {
+    style.check();
+    impl_->edit_style = style;
+}
+const EditStyle& Model::edit_style() const { return impl_->edit_style; }
 
 void Model::encode(const uint8_t* chw, size_t n, bool sample, uint64_t seed, float* z, float* y) const {
     Networks& nets = impl_->m.nets;
@@ -106,7 +111,7 @@ void Model::edit(const uint8_t* chw, const float* z, const float* y_from, const 
         torch::Tensor img = torch::sigmoid(logits).contiguous();
         std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), dst);
     };
-    write(edit_logits(nets, e, zt, from, to, impl_->edit_passes), out);
+    write(edit_logits(nets, e, zt, from, to, impl_->edit_style), out);
     if (rec) write(edit_logits(nets, e, zt, from, from), rec);
 }
 

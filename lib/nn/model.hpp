@@ -52,6 +52,24 @@ struct ModelConfig {
 // y_to is kept, so that an added attribute, which a pass can weaken, keeps
 // its first drawing. 1: the region drawn once, from the photo's code.
 inline constexpr int kEditPasses = 2;
+// Below what change an edit of a model with skips keeps the photo
+// (docs/model.md, "The photo kept under the decoder's noise"): where the
+// edit differs from the reconstruction by less than the floor in every
+// channel, and so does G's own image between the two attribute values, the
+// reconstruction (the photo's own pixels) is kept; where either reaches
+// twice the floor, the edit; a ramp between. The decoder draws the withheld
+// region from the code alone, with a texture of its own over skin that the
+// attribute does not change; that texture is what the floor removes.
+// 0: none. 0.08 took more of the texture away from smiles and weakened thin
+// new glasses; 0.04 kept every edit (docs/results.md).
+inline constexpr double kEditFloor = 0.04;
+
+// How an edit of a model with skips is drawn.
+struct EditStyle {
+    int passes = kEditPasses;
+    double floor = kEditFloor;
+    void check() const;  // UsageError naming what is wrong
+};
 
 // Which networks to load.
 enum ModelParts : unsigned { kPartEncoder = 1, kPartDecoder = 2, kPartAll = 0xff };
@@ -86,11 +104,12 @@ public:
     void edit(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n, float* out,
               float* rec = nullptr) const;
     bool has_skips() const { return config().skips > 0; }
-    // The passes of edit() on a model with skips (kEditPasses by default; at
-    // least 1). Each pass after the first costs an encoder pass and a decoder
-    // pass without maps (with redraw, and one with maps).
-    void set_edit_passes(int passes);
-    int edit_passes() const;
+    // How edit() draws on a model with skips (EditStyle's defaults unless
+    // set). Each pass after the first costs an encoder pass and a decoder
+    // pass without maps (with redraw, and one with maps); a floor, one
+    // decoder pass with maps.
+    void set_edit_style(const EditStyle& style);
+    const EditStyle& edit_style() const;
     // P(attribute | image), n x k: the ŷ head of an ifgan model, or a classifier's logits.
     void classify(const uint8_t* chw, size_t n, float* probs) const;
 

@@ -254,38 +254,66 @@ torch::Tensor head_miss(const torch::Tensor& y_logits, const torch::Tensor& y) {
     return torch::binary_cross_entropy_with_logits(y_logits, y, {}, {}, at::Reduction::None).sum(1);
 }
 
+// Gates that pass every map everywhere: the reconstruction's.
+std::vector<torch::Tensor> open_gates(const EncoderOut& e) {
+    std::vector<torch::Tensor> open;
+    for (const auto& m : e.skips) open.push_back(torch::ones({m.size(0), 1, m.size(2), m.size(3)}));
+    return open;
+}
+
+// The edit's logits where it differs from the reconstruction `rec` ([0, 1])
+// by 2·floor or more in some channel, or where the decoder's own change
+// `intended` ([0, 1] per pixel, its largest over the channels) is as large;
+// rec's where both are under floor; a ramp between (mixed in [0, 1]).
+torch::Tensor above_floor(const torch::Tensor& edit, const torch::Tensor& rec, const torch::Tensor& intended,
+                          double floor) {
+    torch::Tensor change = torch::sigmoid(edit.to(torch::kFloat32)) - rec;
+    torch::Tensor size = torch::maximum(change.abs().amax(1, true), intended);
+    torch::Tensor kept = ((size - floor) / floor).clamp(0, 1);
+    torch::Tensor mixed = torch::logit(rec + kept * change, 1e-6);
+    return torch::where(kept == 1, edit.to(torch::kFloat32), mixed);
+}
+
 }  // namespace
 
 torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
-                          const torch::Tensor& y_from, const torch::Tensor& y_to, int passes) {
+                          const torch::Tensor& y_from, const torch::Tensor& y_to, const EditStyle& style) {
     if (!n.config.skips) return n.G->forward(y_to, code);
-    if (torch::equal(y_from, y_to)) {
-        std::vector<torch::Tensor> open;
-        for (const auto& m : e.skips) open.push_back(torch::ones({m.size(0), 1, m.size(2), m.size(3)}));
-        return n.G->forward(y_to, code, Skips{e.skips, open, {}, {}});
-    }
+    if (torch::equal(y_from, y_to)) return n.G->forward(y_to, code, Skips{e.skips, open_gates(e), {}, {}});
     const int64_t B = code.size(0);
     torch::Tensor both = n.G->forward(torch::cat({y_from, y_to}), torch::cat({code, code}));
     torch::Tensor plain = both.narrow(0, B, B);
-    const std::vector<torch::Tensor> gates = skip_gates(torch::sigmoid(both.narrow(0, 0, B)), torch::sigmoid(plain),
-                                                        n.config.skips, edit_gate_margin(n.config));
+    const torch::Tensor from_image = torch::sigmoid(both.narrow(0, 0, B)), to_image = torch::sigmoid(plain);
+    const std::vector<torch::Tensor> gates =
+        skip_gates(from_image, to_image, n.config.skips, edit_gate_margin(n.config));
     // The edit with the region the gates withhold drawn as `drawn` =
     // G(y_to, some code): as it is, or redrawn from the encoder's maps of it.
     // Without redraw the rest of the image, `around`, is the same in every pass.
     const torch::Tensor around =
         n.config.redraw ? torch::Tensor() : n.G->forward(y_to, code, Skips{e.skips, gates, {}, {}});
+    // The photo, as the reconstruction draws it, kept where neither the edit
+    // nor G's own image changes by the floor (docs/model.md, "The photo kept
+    // under the decoder's noise"); G's change keeps a removal's ghost, which
+    // is close to the photo, from being taken for skin.
+    torch::Tensor rec, intended;
+    if (style.floor > 0) {
+        rec = torch::sigmoid(n.G->forward(y_from, code, Skips{e.skips, open_gates(e), {}, {}}).to(torch::kFloat32));
+        intended = (to_image - from_image).to(torch::kFloat32).abs().amax(1, true);
+    }
     auto edit_with = [&](const torch::Tensor& drawn) {
-        if (n.config.redraw) return n.G->forward(y_to, code, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(drawn))});
-        return gates[0] * around + (1 - gates[0]) * drawn;
+        torch::Tensor edit = n.config.redraw
+                                 ? n.G->forward(y_to, code, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(drawn))})
+                                 : gates[0] * around + (1 - gates[0]) * drawn;
+        return rec.defined() ? above_floor(edit, rec, intended, style.floor) : edit;
     };
     torch::Tensor edit = edit_with(plain);
-    if (passes <= 1) return edit;
+    if (style.passes <= 1) return edit;
     // The region drawn again from the code of the last edit, which holds
     // less of the old attribute than the photo's (docs/model.md, "Drawing
     // the withheld region again"); the edit the head finds nearest y_to kept.
     EncoderOut seen = n.E->forward(torch::sigmoid(edit));
     torch::Tensor kept = edit, kept_miss = head_miss(seen.y_logits, y_to);
-    for (int pass = 1; pass < passes; ++pass) {
+    for (int pass = 1; pass < style.passes; ++pass) {
         edit = edit_with(n.G->forward(y_to, n.erased(seen.mu)));
         seen = n.E->forward(torch::sigmoid(edit));
         const torch::Tensor miss = head_miss(seen.y_logits, y_to);

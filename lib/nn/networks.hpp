@@ -185,10 +185,11 @@ int64_t edit_gate_margin(const ModelConfig& c);
 // The edit of an encoding `e` (its code as the decoder sees it) from the
 // attributes y_from to y_to, as image logits: G(y_to, code), with the
 // encoder's maps where the change leaves the face alone on a model with
-// skips, its withheld region drawn `passes` times (kEditPasses). y_from ==
-// y_to is the reconstruction.
+// skips, drawn as `style` says (its withheld region drawn style.passes
+// times, the photo kept under style.floor). y_from == y_to is the
+// reconstruction.
 torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
-                          const torch::Tensor& y_from, const torch::Tensor& y_to, int passes = kEditPasses);
+                          const torch::Tensor& y_from, const torch::Tensor& y_to, const EditStyle& style = {});
 
 // PyTorch 0.3's initialisation where LibTorch's differs (--init torch03):
 // BatchNorm weights U(0, 1) and biases 0; transposed convolutions' weights

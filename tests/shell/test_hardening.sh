@@ -50,11 +50,15 @@ for tool in "ifgan-encode -m $M $IMG/000001.png" "ifgan-decode -m $M --out x" "i
     expect_err "--threads must be at least 1"
 done
 
-# An edit needs at least one pass, in every tool that edits.
+# An edit needs at least one pass and a floor of 0 to 0.5, in every tool that edits.
 for tool in "ifgan-decode -m $M --out x" "ifgan-eval -m $M --classifier $FIXTURE/judge.ifgan --data $FIXTURE/data" \
             "ifgan-serve -m $M"; do
     expect_status 2 $tool --edit-passes 0
     expect_err "--edit-passes must be at least 1"
+    expect_status 2 $tool --edit-floor -0.1
+    expect_err "--edit-floor must be 0 to 0.5"
+    expect_status 2 $tool --edit-floor 0.7
+    expect_err "--edit-floor must be 0 to 0.5"
 done
 
 # A PNG whose header claims 32767 x 32767 pixels is refused before decoding.

@@ -227,7 +227,7 @@ TEST_CASE("redraw: where the gates are shut, the decoder draws from the encoder'
         torch::Tensor from = n.G->forward(y, e.mu), to = n.G->forward(1 - y, e.mu);
         auto gates = skip_gates(torch::sigmoid(from), torch::sigmoid(to), 3);
         torch::Tensor expected = n.G->forward(1 - y, e.mu, Skips{e.skips, gates, {}, n.E->maps(torch::sigmoid(to))});
-        CHECK((edit_logits(n, e, e.mu, y, 1 - y, 1) - expected).abs().max().item<double>() == 0.0);
+        CHECK((edit_logits(n, e, e.mu, y, 1 - y, EditStyle{1, 0.0}) - expected).abs().max().item<double>() == 0.0);
     }
     // The file says so, and is read back as such.
     LoadedModel back = saved_and_loaded(n);
@@ -325,7 +325,7 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
         auto gates = skip_gates(torch::sigmoid(from), torch::sigmoid(to), 3, margin);
         return n.G->forward(1 - y, e.mu, Skips{e.skips, gates, to, {}});
     };
-    torch::Tensor edit = edit_logits(n, e, e.mu, y, 1 - y, 1);
+    torch::Tensor edit = edit_logits(n, e, e.mu, y, 1 - y, EditStyle{1, 0.0});
     CHECK((edit - edit_through(0)).abs().max().item<double>() < 1e-5);  // G ran on both at once there
     CHECK((edit - edit_through(kGateMargin)).abs().max().item<double>() > 1e-3);
     // With what the decoder adds silenced, the open gates give back the
@@ -384,7 +384,7 @@ TEST_CASE("an edit's passes: the withheld region drawn again from the code of th
     auto gates = skip_gates(torch::sigmoid(n.G->forward(y, e.mu)), torch::sigmoid(n.G->forward(1 - y, e.mu)), 3,
                             edit_gate_margin(c));
     const torch::Tensor open0 = gates[0];
-    std::vector<torch::Tensor> drawn = {edit_logits(n, e, e.mu, y, 1 - y, 1)};
+    std::vector<torch::Tensor> drawn = {edit_logits(n, e, e.mu, y, 1 - y, EditStyle{1, 0.0})};
     std::vector<torch::Tensor> miss;
     for (int pass = 0; pass < 3; ++pass) {
         EncoderOut seen = n.E->forward(torch::sigmoid(drawn.back()));
@@ -401,21 +401,65 @@ TEST_CASE("an edit's passes: the withheld region drawn again from the code of th
     // This seed has images of both kinds: the first pass kept, a later one kept.
     REQUIRE(best.eq(0).any().item<bool>());
     REQUIRE(best.ne(0).any().item<bool>());
-    torch::Tensor three = edit_logits(n, e, e.mu, y, 1 - y, 3);
+    torch::Tensor three = edit_logits(n, e, e.mu, y, 1 - y, EditStyle{3, 0.0});
     for (int64_t i = 0; i < B; ++i) {
         CAPTURE(i);
         const int64_t p = best[i].item<int64_t>();
         CHECK((three[i] - drawn[size_t(p)][i]).abs().max().item<double>() < 1e-5);
     }
     // The reconstruction has no passes.
-    CHECK((edit_logits(n, e, e.mu, y, y, 3) - edit_logits(n, e, e.mu, y, y, 1)).abs().max().item<double>() == 0.0);
-    // Through Model: set_edit_passes chooses, and refuses 0.
+    CHECK((edit_logits(n, e, e.mu, y, y, EditStyle{3, 0.1}) - edit_logits(n, e, e.mu, y, y, EditStyle{1, 0.0})).abs().max().item<double>() ==
+          0.0);
+    // Through Model: set_edit_style chooses, and refuses 0 passes and a
+    // floor outside 0 to 0.5.
     char dir[] = "/tmp/ifgan-passes-XXXXXX";
     REQUIRE(mkdtemp(dir));
     const std::string path = std::string(dir) + "/m.ifgan";
     save_model(path, n, {{"step", 0}});
     Model m = Model::load(path, kPartAll);
-    CHECK(m.edit_passes() == kEditPasses);
-    CHECK_THROWS_AS(m.set_edit_passes(0), UsageError);
+    CHECK(m.edit_style().passes == kEditPasses);
+    CHECK(m.edit_style().floor == kEditFloor);
+    CHECK_THROWS_AS(m.set_edit_style(EditStyle{0, 0.0}), UsageError);
+    CHECK_THROWS_AS(m.set_edit_style(EditStyle{1, -0.01}), UsageError);
+    CHECK_THROWS_AS(m.set_edit_style(EditStyle{1, 0.6}), UsageError);
+    m.set_edit_style(EditStyle{3, 0.0});
+    CHECK(m.edit_style().passes == 3);
     std::system(("rm -rf " + std::string(dir)).c_str());
+}
+
+TEST_CASE("an edit's floor: the reconstruction kept where neither the edit nor G's change reach the floor") {
+    torch::manual_seed(31);
+    ModelConfig c = skip_config(3);
+    c.skip_image = true;
+    Networks n = make_networks(c);
+    n.E->eval(), n.G->eval();
+    torch::NoGradGuard ng;
+    n.G->fc->weight.narrow(1, 0, 1).fill_(20.0);  // y changes G's image: some gates shut
+    torch::Tensor x = torch::rand({4, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
+    EncoderOut e = n.E->forward(x);
+    const torch::Tensor raw = edit_logits(n, e, e.mu, y, 1 - y, EditStyle{1, 0.0});
+    const torch::Tensor rec = torch::sigmoid(edit_logits(n, e, e.mu, y, y));
+    // The larger of the edit's difference from the reconstruction and the
+    // decoder's own change without maps, per pixel.
+    const torch::Tensor intended =
+        (torch::sigmoid(n.G->forward(1 - y, e.mu)) - torch::sigmoid(n.G->forward(y, e.mu))).abs().amax(1, true);
+    const torch::Tensor d = torch::maximum((torch::sigmoid(raw) - rec).abs().amax(1, true), intended).expand_as(raw);
+    // A floor that puts pixels on all three sides of it for this seed.
+    const double floor = torch::quantile(d.flatten(), 0.5).item<double>() / 1.5;
+    const torch::Tensor under = d < floor, over = d >= 2 * floor, ramp = under.logical_or(over).logical_not();
+    REQUIRE(under.any().item<bool>());
+    REQUIRE(over.any().item<bool>());
+    REQUIRE(ramp.any().item<bool>());
+    // ... and pixels that G's change alone keeps from the reconstruction.
+    REQUIRE(((torch::sigmoid(raw) - rec).abs().amax(1, true) < floor).logical_and(intended >= 2 * floor).any().item<bool>());
+    const torch::Tensor floored = edit_logits(n, e, e.mu, y, 1 - y, EditStyle{1, floor});
+    const torch::Tensor p = torch::sigmoid(floored), raw_p = torch::sigmoid(raw);
+    // Under the floor the reconstruction, from twice it the edit as drawn,
+    // between them the edit's share growing from 0 to 1 with the change.
+    CHECK((p - rec).abs().masked_select(under).max().item<double>() < 1e-5);
+    CHECK((floored - raw).abs().masked_select(over).max().item<double>() == 0.0);
+    const torch::Tensor share = (d - floor) / floor;
+    CHECK((p - (rec + share * (raw_p - rec))).abs().masked_select(ramp).max().item<double>() < 1e-5);
+    // A floor of 0 is the edit as drawn.
+    CHECK((edit_logits(n, e, e.mu, y, 1 - y, EditStyle{1, 0.0}) - raw).abs().max().item<double>() == 0.0);
 }
