@@ -16,6 +16,19 @@ namespace {
 
 ModelConfig skip_config(int skips) { return ifgan::test::small_model(4, skips); }
 
+// Networks of three skips with the image in level 0, for inference, whose
+// decoder's image y changes strongly, so that an edit's gates shut somewhere.
+Networks editing_networks(uint64_t seed) {
+    torch::manual_seed(seed);
+    ModelConfig c = skip_config(3);
+    c.skip_image = true;
+    Networks n = make_networks(c);
+    n.E->eval(), n.G->eval();
+    torch::NoGradGuard ng;
+    n.G->fc->weight.narrow(1, 0, 1).fill_(20.0);
+    return n;
+}
+
 // The networks saved to a model file and read back from it.
 LoadedModel saved_and_loaded(Networks& n) {
     char dir[] = "/tmp/ifgan-skips-XXXXXX";
@@ -369,13 +382,9 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
 }
 
 TEST_CASE("an edit's passes: the withheld region drawn again from the code of the last edit, the head's nearest kept") {
-    torch::manual_seed(29);
-    ModelConfig c = skip_config(3);
-    c.skip_image = true;
-    Networks n = make_networks(c);
-    n.E->eval(), n.G->eval();
+    Networks n = editing_networks(29);
+    const ModelConfig& c = n.config;
     torch::NoGradGuard ng;
-    n.G->fc->weight.narrow(1, 0, 1).fill_(20.0);  // y changes G's image: some gates shut
     const int64_t B = 6;
     torch::Tensor x = torch::rand({B, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}, {1.0f}, {0.0f}});
     EncoderOut e = n.E->forward(x);
@@ -428,13 +437,8 @@ TEST_CASE("an edit's passes: the withheld region drawn again from the code of th
 }
 
 TEST_CASE("an edit's floor: the reconstruction kept where neither the edit nor G's change reach the floor") {
-    torch::manual_seed(31);
-    ModelConfig c = skip_config(3);
-    c.skip_image = true;
-    Networks n = make_networks(c);
-    n.E->eval(), n.G->eval();
+    Networks n = editing_networks(31);
     torch::NoGradGuard ng;
-    n.G->fc->weight.narrow(1, 0, 1).fill_(20.0);  // y changes G's image: some gates shut
     torch::Tensor x = torch::rand({4, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}, {1.0f}, {0.0f}});
     EncoderOut e = n.E->forward(x);
     const torch::Tensor raw = edit_logits(n, e, e.mu, y, 1 - y, EditStyle{1, 0.0});
