@@ -65,9 +65,9 @@ passes() {  # NAME RUN DATA: RUN's model evaluated again with --edit-passes N, N
     [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier "$(judge_of "$3")" --data "$3" --paste --json "$1.json" \
         --sheet "$1-edits.png" --edit-passes "${1##*-}" --edit-floor 0
 }
-floors() {  # NAME RUN DATA: RUN's model evaluated again with --edit-floor X, X the end of NAME (two passes)
+floors() {  # NAME RUN DATA [PASSES]: RUN's model evaluated again with --edit-floor X, X the end of NAME (two passes)
     [[ -f $1.json ]] || ifgan-eval -m "$2.ifgan" --classifier "$(judge_of "$3")" --data "$3" --paste --json "$1.json" \
-        --sheet "$1-edits.png" --paste-sheet "$1-pasted.png" --edit-passes 2 --edit-floor "${1##*-}"
+        --sheet "$1-edits.png" --paste-sheet "$1-pasted.png" --edit-passes "${4:-2}" --edit-floor "${1##*-}"
 }
 all="Smiling-noskips Smiling-skips Eyeglasses-noskips Eyeglasses-skips seed2-Smiling-skips seed2-Smiling-noskips"
 all+=" Smiling-skips-gan0.05 Smiling-skips-gan0.2 Smiling-skips-alpha0.01 Smiling-skips-leace Smiling-skips-128"
@@ -84,7 +84,7 @@ all+=" floor-seed2 floor-eyeglasses"
 all+=" passes-Smiling-1 passes-Smiling-2 passes-Smiling-4 passes-Eyeglasses-1 passes-Eyeglasses-2 passes-Eyeglasses-4"
 all+=" passes-seed2-1 passes-seed2-2 passes-seed2-4 passes-128-2"
 all+=" edit-floor-Smiling-0.04 edit-floor-Smiling-0.08 edit-floor-Eyeglasses-0.02 edit-floor-Eyeglasses-0.04"
-all+=" edit-floor-Eyeglasses-0.08 edit-floor-seed2-0.04"
+all+=" edit-floor-Eyeglasses-0.08 edit-floor-seed2-0.04 edit-floor-128-0.04"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -158,6 +158,7 @@ for r in ${SHARP_RUNS:-$all}; do
         edit-floor-Smiling-0*) floors $r "$(realpath --relative-to=. "$root/demo/smile")" faces ;;
         edit-floor-Eyeglasses-0*) floors $r demo6-Eyeglasses-level0-image-run2 faces ;;
         edit-floor-seed2-0*) floors $r demo6-seed2-level0-image faces2 ;;
+        edit-floor-128-0*) faces128 && floors $r Smiling-128-level0-image-10epochs faces128 1 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
