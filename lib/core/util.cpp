@@ -146,6 +146,12 @@ std::string hex16(uint64_t v) {
     return b;
 }
 
+std::string short_number(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return b;
+}
+
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;
     std::string cur;

@@ -71,6 +71,8 @@ inline uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull)
     return fnv1a(s.data(), s.size(), h);
 }
 std::string hex16(uint64_t v);
+// A number as a person writes it, in the fewest digits (%g): 0.5, 1e-05.
+std::string short_number(double v);
 // RFC 4648 base64 with padding (pictures embedded in an HTML page).
 std::string base64(const void* data, size_t size);
 

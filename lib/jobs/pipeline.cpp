@@ -331,22 +331,15 @@ void source_face(const PasteSource& s, const ModelConfig& c, uint8_t* chw) {
     to_chw(warp_affine(photo, s.to_model, c.size, c.size), chw);
 }
 
-// An option's default as --help shows it.
-std::string number(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%g", v);
-    return b;
-}
-
 }  // namespace
 
 void add_paste_style_options(cxxopts::Options& opts, const std::string& group) {
     const PasteStyle d;
     opts.add_options(group)("feather", "pasting an edit: the share of the face square over which it fades in (0 to 0.5)",
-                            cxxopts::value<double>()->default_value(number(d.feather)), "X")(
+                            cxxopts::value<double>()->default_value(short_number(d.feather)), "X")(
         "replace", "pasting an edit: where edit and reconstruction differ by this much, the edit replaces the photo "
                    "(0: only add the difference)",
-        cxxopts::value<double>()->default_value(number(d.replace)), "X");
+        cxxopts::value<double>()->default_value(short_number(d.replace)), "X");
 }
 
 void add_edit_options(cxxopts::Options& opts, const std::string& group) {
@@ -356,9 +349,9 @@ void add_edit_options(cxxopts::Options& opts, const std::string& group) {
                             "from the code of the last edit (1: once, from the photo's code)",
                             cxxopts::value<int>()->default_value(std::to_string(d.passes)), "N")(
         "edit-floor",
-        "a model with skips: where an edit differs from the reconstruction by less than this in every channel, the "
-        "photo is kept (0: the edit as drawn)",
-        cxxopts::value<double>()->default_value(number(d.floor)), "X");
+        "a model with skips: where an edit differs from the reconstruction by less than this in every channel, and "
+        "so does the decoder's own change, the photo is kept (0: the edit as drawn)",
+        cxxopts::value<double>()->default_value(short_number(d.floor)), "X");
 }
 
 EditStyle edit_style_options(const cxxopts::ParseResult& r) {
@@ -366,7 +359,8 @@ EditStyle edit_style_options(const cxxopts::ParseResult& r) {
     s.passes = r["edit-passes"].as<int>();
     s.floor = r["edit-floor"].as<double>();
     if (s.passes < 1) throw UsageError("--edit-passes must be at least 1");
-    if (!(s.floor >= 0 && s.floor <= 0.5)) throw UsageError("--edit-floor must be 0 to 0.5");
+    if (!(s.floor >= 0 && s.floor <= kEditFloorMax))
+        throw UsageError("--edit-floor must be 0 to " + short_number(kEditFloorMax));
     return s;
 }
 

@@ -47,7 +47,8 @@ const std::string& Model::path() const { return impl_->path; }
 
 void EditStyle::check() const {
     if (passes < 1) throw UsageError("an edit needs at least 1 pass");
-    if (!(floor >= 0 && floor <= 0.5)) throw UsageError("an edit's floor must be 0 to 0.5");
+    if (!(floor >= 0 && floor <= kEditFloorMax))
+        throw UsageError("an edit's floor must be 0 to " + short_number(kEditFloorMax));
 }
 
 void Model::set_edit_style(const EditStyle& style) {

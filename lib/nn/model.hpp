@@ -62,7 +62,7 @@ inline constexpr int kEditPasses = 2;
 // attribute does not change; that texture is what the floor removes.
 // 0: none. 0.08 took more of the texture away from smiles and weakened thin
 // new glasses; 0.04 kept every edit (docs/results.md).
-inline constexpr double kEditFloor = 0.04;
+inline constexpr double kEditFloor = 0.04, kEditFloorMax = 0.5;
 
 // How an edit of a model with skips is drawn.
 struct EditStyle {

@@ -100,3 +100,11 @@ TEST_CASE("base64: the RFC 4648 test vectors") {
     unsigned char bytes[] = {0xff, 0xfe, 0x00};
     CHECK(base64(bytes, 3) == "//4A");
 }
+
+TEST_CASE("short_number: the fewest digits that say the number") {
+    CHECK(short_number(0.5) == "0.5");
+    CHECK(short_number(0.04) == "0.04");
+    CHECK(short_number(2) == "2");
+    CHECK(short_number(1e-5) == "1e-05");
+    CHECK(short_number(-0.25) == "-0.25");
+}
