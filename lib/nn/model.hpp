@@ -61,7 +61,7 @@ inline constexpr int kEditPasses = 2;
 // region from the code alone, with a texture of its own over skin that the
 // attribute does not change; that texture is what the floor removes.
 // 0: none. 0.08 took more of the texture away from smiles and weakened thin
-// new glasses; 0.04 kept every edit (docs/results.md).
+// glasses; 0.04 kept every edit within a point (docs/results.md).
 inline constexpr double kEditFloor = 0.04, kEditFloorMax = 0.5;
 
 // How an edit of a model with skips is drawn.
