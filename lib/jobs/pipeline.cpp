@@ -358,9 +358,7 @@ EditStyle edit_style_options(const cxxopts::ParseResult& r) {
     EditStyle s;
     s.passes = r["edit-passes"].as<int>();
     s.floor = r["edit-floor"].as<double>();
-    if (s.passes < 1) throw UsageError("--edit-passes must be at least 1");
-    if (!(s.floor >= 0 && s.floor <= kEditFloorMax))
-        throw UsageError("--edit-floor must be 0 to " + short_number(kEditFloorMax));
+    s.check("--edit-passes", "--edit-floor");
     return s;
 }
 

@@ -45,10 +45,10 @@ const std::string& Model::fingerprint() const { return impl_->fingerprint; }
 const std::string& Model::metadata_json() const { return impl_->meta; }
 const std::string& Model::path() const { return impl_->path; }
 
-void EditStyle::check() const {
-    if (passes < 1) throw UsageError("an edit needs at least 1 pass");
+void EditStyle::check(const std::string& passes_name, const std::string& floor_name) const {
+    if (passes < 1) throw UsageError(passes_name + " must be at least 1");
     if (!(floor >= 0 && floor <= kEditFloorMax))
-        throw UsageError("an edit's floor must be 0 to " + short_number(kEditFloorMax));
+        throw UsageError(floor_name + " must be 0 to " + short_number(kEditFloorMax));
 }
 
 void Model::set_edit_style(const EditStyle& style) {
@@ -112,8 +112,10 @@ void Model::edit(const uint8_t* chw, const float* z, const float* y_from, const 
         torch::Tensor img = torch::sigmoid(logits).contiguous();
         std::copy(img.data_ptr<float>(), img.data_ptr<float>() + img.numel(), dst);
     };
-    write(edit_logits(nets, e, zt, from, to, impl_->edit_style), out);
-    if (rec) write(edit_logits(nets, e, zt, from, from), rec);
+    // The reconstruction, when asked for, drawn once: the floor reads it too.
+    const torch::Tensor rec_logits = rec ? edit_logits(nets, e, zt, from, from) : torch::Tensor();
+    write(edit_logits(nets, e, zt, from, to, impl_->edit_style, rec_logits), out);
+    if (rec) write(rec_logits, rec);
 }
 
 void Model::classify(const uint8_t* chw, size_t n, float* probs) const {

@@ -68,7 +68,9 @@ inline constexpr double kEditFloor = 0.04, kEditFloorMax = 0.5;
 struct EditStyle {
     int passes = kEditPasses;
     double floor = kEditFloor;
-    void check() const;  // UsageError naming what is wrong
+    // UsageError naming what is wrong by the names given (the options', in a tool).
+    void check(const std::string& passes_name = "an edit's passes",
+               const std::string& floor_name = "an edit's floor") const;
 };
 
 // Which networks to load.

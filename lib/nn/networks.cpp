@@ -277,7 +277,8 @@ torch::Tensor above_floor(const torch::Tensor& edit, const torch::Tensor& rec, c
 }  // namespace
 
 torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
-                          const torch::Tensor& y_from, const torch::Tensor& y_to, const EditStyle& style) {
+                          const torch::Tensor& y_from, const torch::Tensor& y_to, const EditStyle& style,
+                          const torch::Tensor& rec_logits) {
     if (!n.config.skips) return n.G->forward(y_to, code);
     if (torch::equal(y_from, y_to)) return n.G->forward(y_to, code, Skips{e.skips, open_gates(e), {}, {}});
     const int64_t B = code.size(0);
@@ -297,7 +298,8 @@ torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor&
     // is close to the photo, from being taken for skin.
     torch::Tensor rec, intended;
     if (style.floor > 0) {
-        rec = torch::sigmoid(n.G->forward(y_from, code, Skips{e.skips, open_gates(e), {}, {}}).to(torch::kFloat32));
+        rec = torch::sigmoid((rec_logits.defined() ? rec_logits : edit_logits(n, e, code, y_from, y_from))
+                                 .to(torch::kFloat32));
         intended = (to_image - from_image).to(torch::kFloat32).abs().amax(1, true);
     }
     auto edit_with = [&](const torch::Tensor& drawn) {

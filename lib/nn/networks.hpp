@@ -187,9 +187,11 @@ int64_t edit_gate_margin(const ModelConfig& c);
 // encoder's maps where the change leaves the face alone on a model with
 // skips, drawn as `style` says (its withheld region drawn style.passes
 // times, the photo kept under style.floor). y_from == y_to is the
-// reconstruction.
+// reconstruction; `rec_logits`, when the caller has it, is that
+// reconstruction, which the floor then reads instead of drawing it again.
 torch::Tensor edit_logits(Networks& n, const EncoderOut& e, const torch::Tensor& code,
-                          const torch::Tensor& y_from, const torch::Tensor& y_to, const EditStyle& style = {});
+                          const torch::Tensor& y_from, const torch::Tensor& y_to, const EditStyle& style = {},
+                          const torch::Tensor& rec_logits = {});
 
 // PyTorch 0.3's initialisation where LibTorch's differs (--init torch03):
 // BatchNorm weights U(0, 1) and biases 0; transposed convolutions' weights

@@ -155,6 +155,12 @@ TEST_CASE("a model with skips: the file round trip, Model::edit, and the step's 
         EncoderOut e = n.E->forward(images_to_tensor(img.data(), 1, 32));
         torch::Tensor t = torch::sigmoid(edit_logits(n, e, e.mu, torch::sigmoid(e.y_logits), torch::full({1, 1}, y1)));
         for (size_t i = 0; i < ref.size(); ++i) CHECK(out[i] == Approx(t.flatten()[int64_t(i)].item<float>()).margin(1e-5));
+        // Asked for the reconstruction too: the same edit, and the reconstruction's image.
+        std::vector<float> out2(img.size()), rec(img.size());
+        m.edit(img.data(), z.data(), y.data(), &y1, 1, out2.data(), rec.data());
+        CHECK(out2 == out);
+        torch::Tensor r = torch::sigmoid(edit_logits(n, e, e.mu, torch::sigmoid(e.y_logits), torch::sigmoid(e.y_logits)));
+        for (size_t i = 0; i < rec.size(); ++i) CHECK(rec[i] == Approx(r.flatten()[int64_t(i)].item<float>()).margin(1e-5));
     }
     n.E->train(), n.G->train();
     // The step: L_rec_skip is part of E and G's loss, and reaches the maps' layers.
