@@ -4,7 +4,7 @@
 # whatever the system's libblas.so.3 points to.
 set -euo pipefail
 PKGS=(g++ make curl libtorch-dev libpng-dev libturbojpeg0-dev libcxxopts-dev nlohmann-json3-dev catch2
-      libopenblas0-openmp jq groff-base time bc file gnuplot-nox libdlib-dev libdlib-data libgloo-dev libcpp-httplib-dev "$@")  # "$@": what a target adds (make fuzz: clang)
+      libopenblas0-openmp jq python3 groff-base time bc file gnuplot-nox libdlib-dev libdlib-data libgloo-dev libcpp-httplib-dev "$@")  # "$@": what a target adds (make fuzz: clang)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,3 +28,14 @@ bash $EX/serve-sweep.sh $M "$one" sweep-out Smiling --classifier $FIXTURE/judge.
 [[ $(grep -c "judge: 0\.\|judge: 1" sweep.txt) == 5 ]] || fail "serve-sweep: $(cat sweep.txt)"
 [[ $(ls sweep-out/Smiling-*.jpg | wc -l) == 5 ]] || fail "serve-sweep files"
 ! cmp -s sweep-out/Smiling-0.jpg sweep-out/Smiling-1.jpg || fail "serve-sweep: the edits are all the same"
+# The code probe, on codes whose answer is known: z holds shift x and tilt
+# exactly, beside numbers unrelated to any parameter; the mouth is not in it.
+jq -c '{id: "data/img_align_celeba/\(.file)",
+        z: [.params.shift[0], .params.tilt, ((.index * 37) % 101) / 101, ((.index * 53) % 97) / 97]}' \
+    $FIXTURE/data/identities.jsonl > probe-codes.jsonl
+python3 $EX/code-probe.py probe-codes.jsonl $FIXTURE/data/identities.jsonl > probe.json || fail "code-probe"
+jq -e '.faces == 160 and .r2.shift_x > 0.999 and .r2.tilt > 0.999 and .r2.mouth_w < 0.2 and .r2.mouth_y < 0.2' \
+    probe.json >/dev/null || fail "code-probe known answers: $(cat probe.json)"
+head -3 probe-codes.jsonl > few.jsonl
+expect_status 1 python3 $EX/code-probe.py few.jsonl $FIXTURE/data/identities.jsonl
+expect_err "few.jsonl: 3 faces with parameters"
