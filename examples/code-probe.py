@@ -82,6 +82,8 @@ def r2(w, xs, ts):
     pred = [sum(a * b for a, b in zip(x + [1.0], w)) for x in xs]
     mean = sum(ts) / len(ts)
     total = sum((t - mean) ** 2 for t in ts)
+    if total == 0:
+        return None  # a parameter the same on every face: nothing to explain
     return 1 - sum((p - t) ** 2 for p, t in zip(pred, ts)) / total
 
 
@@ -103,7 +105,8 @@ def main():
     if len(files) < 4 * len(next(iter(codes.values()))):
         sys.exit(f"{sys.argv[1]}: {len(files)} faces with parameters; the probe needs four per code number")
     random.Random(1).shuffle(files)
-    result = {"faces": len(files), "r2": {n: round(probe(codes, faces, files, n), 3) for n in PARAMETERS}}
+    r2s = {n: probe(codes, faces, files, n) for n in PARAMETERS}
+    result = {"faces": len(files), "r2": {n: None if v is None else round(v, 3) for n, v in r2s.items()}}
     print(json.dumps(result, indent=1))
 
 
