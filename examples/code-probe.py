@@ -41,24 +41,24 @@ def read_codes(path):
     return codes
 
 
-def read_faces(path, wanted):
-    """File name -> (parameters, attributes), for the files in `wanted`."""
-    faces = {}
+def read_parameters(path, wanted):
+    """File name -> the face's parameters, for the files in `wanted`."""
+    params = {}
     with open(path) as f:
         for n, line in enumerate(f, 1):
             try:
                 r = json.loads(line)
                 if r["file"] in wanted:
-                    faces[r["file"]] = (r["params"], r["attributes"])
+                    params[r["file"]] = r["params"]
             except (ValueError, KeyError, TypeError) as e:
                 sys.exit(f"{path}:{n}: not an identities record ({e})")
-    return faces
+    return params
 
 
-def solve(a, b):
-    """a x = b by Gauss-Jordan elimination with partial pivoting."""
-    n = len(a)
-    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+def solve(a, bs):
+    """a x = b for each column b of `bs` (rows), by Gauss-Jordan elimination with partial pivoting."""
+    n, k = len(a), len(bs[0])
+    m = [row[:] + bs[i][:] for i, row in enumerate(a)]
     for c in range(n):
         p = max(range(c, n), key=lambda r: abs(m[r][c]))
         m[c], m[p] = m[p], m[c]
@@ -66,15 +66,16 @@ def solve(a, b):
             if r != c and m[r][c] != 0:
                 f = m[r][c] / m[c][c]
                 m[r] = [x - f * y for x, y in zip(m[r], m[c])]
-    return [m[i][n] / m[i][i] for i in range(n)]
+    return [[m[i][n + j] / m[i][i] for i in range(n)] for j in range(k)]
 
 
 def fit(xs, ts):
-    """Ridge regression weights, the intercept last (not penalised)."""
+    """Ridge regression weights for each column of the targets `ts` (rows), the intercept last (not penalised).
+    The codes' Gram matrix is the same for every target: built and eliminated once."""
     x1 = [x + [1.0] for x in xs]
     d = len(x1[0])
     a = [[sum(x[i] * x[j] for x in x1) + (RIDGE if i == j < d - 1 else 0.0) for j in range(d)] for i in range(d)]
-    b = [sum(x[i] * t for x, t in zip(x1, ts)) for i in range(d)]
+    b = [[sum(x[i] * t[j] for x, t in zip(x1, ts)) for j in range(len(ts[0]))] for i in range(d)]
     return solve(a, b)
 
 
@@ -87,12 +88,18 @@ def r2(w, xs, ts):
     return 1 - sum((p - t) ** 2 for p, t in zip(pred, ts)) / total
 
 
-def probe(codes, faces, files, name):
-    get = PARAMETERS[name]
+def probe(codes, params, files):
+    """R² per parameter of a fit on the first half of `files`, read on the second."""
     half = len(files) // 2
     fit_on, read_on = files[:half], files[half:]
-    w = fit([codes[f] for f in fit_on], [get(faces[f][0]) for f in fit_on])
-    return r2(w, [codes[f] for f in read_on], [get(faces[f][0]) for f in read_on])
+
+    def targets(fs):
+        return [[get(params[f]) for get in PARAMETERS.values()] for f in fs]
+
+    weights = fit([codes[f] for f in fit_on], targets(fit_on))
+    read = targets(read_on)
+    return {name: r2(w, [codes[f] for f in read_on], [t[j] for t in read])
+            for j, (name, w) in enumerate(zip(PARAMETERS, weights))}
 
 
 def main():
@@ -100,12 +107,13 @@ def main():
         print("usage:\n" + __doc__.strip().split("\n\n")[1], file=sys.stderr)
         sys.exit(2)
     codes = read_codes(sys.argv[1])
-    faces = read_faces(sys.argv[2], set(codes))
-    files = sorted(f for f in codes if f in faces)
-    if len(files) < 4 * len(next(iter(codes.values()))):
+    params = read_parameters(sys.argv[2], set(codes))
+    files = sorted(f for f in codes if f in params)
+    nz = len(codes[files[0]]) if files else 0
+    if not files or len(files) < 4 * nz:
         sys.exit(f"{sys.argv[1]}: {len(files)} faces with parameters; the probe needs four per code number")
     random.Random(1).shuffle(files)
-    r2s = {n: probe(codes, faces, files, n) for n in PARAMETERS}
+    r2s = probe(codes, params, files)
     result = {"faces": len(files), "r2": {n: None if v is None else round(v, 3) for n, v in r2s.items()}}
     print(json.dumps(result, indent=1))
 
