@@ -74,6 +74,9 @@ Landmarks transform(const Affine& t, const Landmarks& l);
 // image: NAME x1 y1 ... x5 y5, pixel indices (read as the pixels' centres).
 // Errors name FILE:LINE. Keyed by NAME.
 std::map<std::string, Landmarks> read_landmark_file(const std::string& path);
+// The landmark file of a data set's aligned images, beside its attributes
+// (CelebA ships one, ifgan-synth writes one).
+inline constexpr const char* kAlignedLandmarkFile = "list_landmarks_align_celeba.txt";
 // An ifgan-align record (docs/formats.md, "Align records"): the aligned
 // crop's id, the photo it came from, and the five landmarks in the photo.
 // A record with "error" (no face found there), or one that lacks a field,

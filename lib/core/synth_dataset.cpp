@@ -137,7 +137,7 @@ void SynthWriter::write_label_files(const std::vector<FaceParams>& faces) const 
         idents += rec.dump() + "\n";
     }
     write_file_atomic(join_path(opt_.out, "identities.jsonl"), idents);
-    write_file_atomic(join_path(opt_.out, "list_landmarks_align_celeba.txt"), format_landmark_file(marks));
+    write_file_atomic(join_path(opt_.out, kAlignedLandmarkFile), format_landmark_file(marks));
     write_file_atomic(join_path(opt_.out, "list_eval_partition.txt"), part);
     write_file_atomic(join_path(opt_.out, "list_attr_celeba.txt"), attrs_txt);
 }

@@ -141,6 +141,10 @@ struct Networks {
     Aux A{nullptr};
     Critic C{nullptr};  // the independent classifier (kind "classifier"), alone
     Eraser R{nullptr};  // the concept eraser of the identity code (--erase leace)
+    // The landmark head (--landmarks): the five landmarks, less the mean
+    // frame, read linearly from landmark_input(z, y). Training alone: not
+    // among present(), its weights are training state (EditorTask).
+    torch::nn::Linear L{nullptr};
     // A code as the decoder and A see it: through the published eraser, if any.
     torch::Tensor erased(const torch::Tensor& code) const { return R.is_empty() ? code : R->forward(code); }
     // The networks present, in their file order, each with the name its

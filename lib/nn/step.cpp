@@ -14,6 +14,10 @@ std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch
     return out;
 }
 
+std::vector<torch::Tensor> eg_parameters(const Networks& n) {
+    return params_of({n.E.ptr(), n.G.ptr(), n.L.is_empty() ? nullptr : n.L.ptr()});
+}
+
 StepWeights step_weights(const TrainConfig& c) {
     StepWeights w;
     w.alpha = c.alpha;
@@ -30,6 +34,7 @@ StepWeights step_weights(const TrainConfig& c) {
     w.fresh_aux_z = c.aux_z == AuxZ::fresh;
     w.edit_sparsity = c.edit_sparsity;
     w.feature_rec = c.feature_rec;
+    w.landmarks = c.landmarks;
     return w;
 }
 
@@ -50,6 +55,16 @@ static torch::Tensor adversarial_term(const StepWeights& w, const torch::Tensor&
         case Adversary::linear: return loss::linear_separation(std_mu(), y, 0.1);
     }
     throw Error("unknown adversary");
+}
+
+// What the landmark head reads: z, z times each attribute, and y, so that
+// a linear map reads the landmarks of each attribute value from z by a map
+// of its own (a smile widens the mouth by a factor).
+torch::Tensor landmark_input(const torch::Tensor& z, const torch::Tensor& y) {
+    std::vector<torch::Tensor> parts = {z};
+    for (int64_t a = 0; a < y.size(1); ++a) parts.push_back(z * y.narrow(1, a, 1));
+    parts.push_back(y);
+    return torch::cat(parts, 1);
 }
 
 // Standard normal noise of `sizes` for this rank's part of the global batch.
@@ -178,8 +193,10 @@ static torch::Tensor head_logits(Networks& n, const torch::Tensor& images) {
 }
 
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
-                         const StepRun& run, at::Generator& gen) {
-    torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
+                         const StepRun& run, at::Generator& gen, const torch::Tensor& marks) {
+    if (w.landmarks != 0 && !marks.defined()) throw Error("the landmark term needs each face's landmarks");
+    torch::Tensor code_mu;
+    torch::Tensor marks_pred;  // with --landmarks: L(z, y)  // mu as A and the closed-form terms see it (erased, with an eraser)
     SkipPass skip;
     torch::Tensor beta_labels;  // what the β term's images should show
     torch::Tensor mu, logvar, y_logits, xr_logits, yrec_logits, a_logits, a_in;
@@ -206,6 +223,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
             if (!z_aux.defined()) z_aux = z;
         }
         torch::Tensor dec_y = w.label_input ? y : torch::sigmoid(y_logits);
+        if (w.landmarks != 0) marks_pred = n.L->forward(landmark_input(z, y)).to(torch::kFloat32);
         // Pass 2, G on (ŷ, z): the reconstruction x̂ (L_rec, L_gen, D's loss, β term).
         xr_logits = n.G->forward(dec_y, z).to(torch::kFloat32);
         torch::Tensor xr = torch::sigmoid(xr_logits);
@@ -260,6 +278,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     l.rec = loss::reconstruction(xr_logits, x, f);
     l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x, f) : torch::zeros({});
     l.feat = feat.defined() ? feat : torch::zeros({});
+    l.marks = marks_pred.defined() ? (marks_pred - marks).pow(2).sum() : torch::zeros({});
     l.sparse = skip.change.defined() ? skip.change.sum() / double(x.size(-1) * x.size(-1)) : torch::zeros({});
     l.kl = loss::kl(mu, logvar);
     l.logvar_max = logvar.detach().abs().max();
@@ -276,10 +295,10 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // means, average as they are.
         const double s = double(run.shards);
         l.rec = l.rec * s, l.rec_skip = l.rec_skip * s, l.kl = l.kl * s, l.gen = l.gen * s, l.dis = l.dis * s;
-        l.sparse = l.sparse * s, l.feat = l.feat * s;
+        l.sparse = l.sparse * s, l.feat = l.feat * s, l.marks = l.marks * s;
     }
     l.eg = l.rec + l.rec_skip + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv + w.delta * l.gen +
-           w.edit_sparsity * l.sparse + w.feature_rec * l.feat;
+           w.edit_sparsity * l.sparse + w.feature_rec * l.feat + w.landmarks * l.marks;
     return l;
 }
 
@@ -287,7 +306,7 @@ void ifgan_backward(Networks& n, const StepLosses& l, const std::function<void()
     // backward(inputs=...) accumulates only into the listed parameters: D's
     // weights get nothing from L_gen, A's nothing from −γ·aux, E and G
     // nothing from D's or A's own losses.
-    const auto eg_params = params_of({n.E.ptr(), n.G.ptr()});
+    const auto eg_params = eg_parameters(n);
     if (l.critic) {
         // D's pass by hand: the gradients of both losses at D's logits, one
         // pass back through D, and E+G's share entering at x̂ and x̃.

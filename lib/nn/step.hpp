@@ -36,6 +36,8 @@ struct StepWeights {
     // The weight of L_feat, x̂'s distance from x in the features of D's
     // layer kFeatureLayer; above 0, D is run and trained even at δ = 0.
     double feature_rec = 0;
+    // The weight of L_marks, Σ(L(z, y) − marks)² in input pixels (--landmarks).
+    double landmarks = 0;
 };
 
 // The layer of D whose features L_feat compares: the third, as Larsen et
@@ -70,6 +72,8 @@ struct StepLosses {
     torch::Tensor sparse;
     // With --feature-rec: Σ(D₃(x̂) − D₃(x))² ÷ (D₃'s side)², D₃(x) without gradient.
     torch::Tensor feat;
+    // With --landmarks: Σ(L(z, y) − marks)² over the batch.
+    torch::Tensor marks;
     torch::Tensor adv;  // E's γ term (see Adversary)
     torch::Tensor logvar_max;  // the largest |log σ²| of the batch, for the log (no gradient)
     torch::Tensor eg;   // rec + rec_skip + α kl + ρ cls + β cls_rec + γ adv + δ gen + edit_sparsity · sparse + feature_rec · feat
@@ -78,7 +82,7 @@ struct StepLosses {
 
 // Forward passes of docs/model.md's step on (x, y); noise from `gen`.
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
-                         const StepRun& run, at::Generator& gen);
+                         const StepRun& run, at::Generator& gen, const torch::Tensor& marks = {});
 // Accumulates into .grad: E and G from `eg`, A from `aux`, D from `dis`,
 // and nothing else.
 // `after_eg` runs once E's and G's gradients are complete, before A's and D's
@@ -102,9 +106,14 @@ struct Autocast {
     }
 };
 
+// What the landmark head reads: [z, z·y₁, …, z·y_k, y].
+torch::Tensor landmark_input(const torch::Tensor& z, const torch::Tensor& y);
+
 // What A reads: the code (z or mu), standardised over the batch if asked.
 torch::Tensor aux_input(const torch::Tensor& code, bool standardize);
 
 std::vector<torch::Tensor> params_of(std::initializer_list<std::shared_ptr<torch::nn::Module>> mods);
+// What L_EG trains: E's and G's parameters, and the landmark head's when there is one.
+std::vector<torch::Tensor> eg_parameters(const Networks& n);
 
 }  // namespace ifgan

@@ -126,6 +126,7 @@ struct TrainConfig {
     Level0 level0 = Level0::features;  // with skips: level 0 also carries the image (ModelConfig::skip_image)
     double edit_sparsity = 0;  // with skips: weight of the size of G's own edit (0: off)
     double feature_rec = 0;    // weight of reconstructing in D's features (0: off)
+    double landmarks = 0;      // weight of reading the landmarks from (z, y) (0: off)
     Head head = Head::detached;
     // The losses: the paper's weights and terms.
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
@@ -254,6 +255,11 @@ void visit_options(C& c, V&& v) {
     v(c.edit_sparsity, OptionInfo{"edit-sparsity", "X", "with --skips: weight of the L1 size of the decoder's own "
                                                         "edit, which keeps the withheld region where the attribute is",
                                   G::experimental, Keep::restored});
+    v(c.landmarks, OptionInfo{"landmarks", "X", "weight of reading each face's five landmarks from (z, y) by a "
+                                                "linear head trained with E, so that z holds the face's geometry "
+                                                "(0: off; without the data set's landmarks, or with --hflip, the "
+                                                "recipe's goes)",
+                              G::losses, Keep::restored});
     v(c.feature_rec, OptionInfo{"feature-rec", "X", "weight of reconstructing x in the features of D's third "
                                                     "layer (Larsen et al.); trains D as the GAN does, also at "
                                                     "--delta 0",

@@ -17,7 +17,7 @@ namespace {
 // data set's list_landmarks_align_celeba.txt (CelebA ships one, ifgan-synth
 // writes one); empty without it.
 std::vector<double> mean_frame(const TrainData& d, const TrainConfig& c) {
-    std::string file = join_path(c.data, "list_landmarks_align_celeba.txt");
+    std::string file = join_path(c.data, kAlignedLandmarkFile);
     if (!file_exists(file)) return {};
     std::map<std::string, Landmarks> all = read_landmark_file(file);
     Image first = read_image(d.ds.path(d.train_idx[0]));
@@ -36,6 +36,26 @@ std::vector<double> mean_frame(const TrainData& d, const TrainConfig& c) {
     if (n == 0) return {};
     for (double& v : sum) v /= double(n);
     return sum;
+}
+
+// Each train image's landmarks less the mean frame (TrainData::marks).
+torch::Tensor train_marks(const TrainData& d, const TrainConfig& c) {
+    std::string file = join_path(c.data, kAlignedLandmarkFile);
+    if (!file_exists(file) || d.frame.empty()) return {};
+    std::map<std::string, Landmarks> all = read_landmark_file(file);
+    Image first = read_image(d.ds.path(d.train_idx[0]));
+    Box b = crop_box(parse_crop(c.crop), first.width, first.height);
+    auto m = torch::zeros({int64_t(d.train_idx.size()), 10}, torch::kFloat32);
+    float* mp = m.data_ptr<float>();
+    for (size_t r = 0; r < d.train_idx.size(); ++r) {
+        auto it = all.find(d.ds.files[d.train_idx[r]]);
+        if (it == all.end()) throw Error(file + ": no landmarks for " + d.ds.files[d.train_idx[r]]);
+        for (int p = 0; p < 5; ++p) {
+            mp[r * 10 + size_t(2 * p)] = float((it->second.x[size_t(p)] - b.x) * c.size / b.w - d.frame[size_t(2 * p)]);
+            mp[r * 10 + size_t(2 * p + 1)] = float((it->second.y[size_t(p)] - b.y) * c.size / b.h - d.frame[size_t(2 * p + 1)]);
+        }
+    }
+    return m;
 }
 
 }  // namespace
@@ -69,6 +89,10 @@ TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs,
     d.val = build_cache(d.ds, d.val_idx, co);
     bar.finish();
     d.frame = mean_frame(d, c);
+    if (c.landmarks > 0) {
+        d.marks = train_marks(d, c);
+        if (!d.marks.defined()) throw Error(c.data + ": --landmarks needs " + kAlignedLandmarkFile);
+    }
     message("train: " + balance_report(d.ds, d.train_idx));
     message("val:   " + balance_report(d.ds, d.val_idx));
     return d;
@@ -109,7 +133,12 @@ Batch make_batch(const TrainData& d, const TrainConfig& c, const std::vector<siz
     for (int64_t i = 0; i < B; ++i) rows[size_t(i)] = d.train_idx[pos[i]];
     auto bytes = torch::empty({B, 3, c.size, c.size}, torch::kUInt8);
     d.train.gather(pos, size_t(B), bytes.data_ptr<uint8_t>());
-    Batch out{unit_floats(bytes), labels_tensor(d.ds, rows)};
+    Batch out{unit_floats(bytes), labels_tensor(d.ds, rows), {}};
+    if (d.marks.defined()) {
+        auto idx = torch::empty({B}, torch::kLong);
+        for (int64_t i = 0; i < B; ++i) idx.data_ptr<int64_t>()[i] = int64_t(pos[i]);
+        out.marks = d.marks.index_select(0, idx);
+    }
     if (c.hflip) {
         auto mask = torch::empty({B}, torch::kBool);
         bool* mp = mask.data_ptr<bool>();

@@ -13,6 +13,9 @@ struct TrainData {
     std::vector<size_t> train_idx, val_idx;  // into ds
     ImageCache train, val;                   // in the order of train_idx, val_idx
     std::vector<double> frame;               // mean landmarks in input pixels (ModelConfig::frame)
+    // Each train image's five landmarks in input pixels less the mean frame
+    // [train, 10], in the order of train_idx; undefined without a landmark file.
+    torch::Tensor marks;
     int64_t steps_per_epoch(int batch) const { return int64_t(train_idx.size()) / batch; }
 };
 
@@ -32,6 +35,7 @@ bool flipped_in_epoch(uint64_t seed, int64_t epoch, size_t position);
 struct Batch {
     torch::Tensor x;  // [B, 3, s, s] in [0, 1], channels-last
     torch::Tensor y;  // [B, k], 0/1
+    torch::Tensor marks;  // [B, 10], as TrainData::marks; undefined without them
 };
 // Batch b (of c.batch images) of epoch e in `order`.
 Batch make_batch(const TrainData& d, const TrainConfig& c, const std::vector<size_t>& order, int64_t epoch,

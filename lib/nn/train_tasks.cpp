@@ -97,12 +97,19 @@ public:
     EditorTask(const TrainConfig& c, Networks n)
         : TrainTask(std::move(n)), weights_(step_weights(c)), run_(step_run(c)), judge_faces_(size_t(c.judge_faces)) {
         if (!c.judge.empty()) load_judge(c.judge);
-        opt_eg_ = make_optimizer(c, params_of({nets.E.ptr(), nets.G.ptr()}));
+        // The landmark head, trained with E and G; kept in the model file as
+        // training state, so that --resume continues it.
+        if (c.landmarks > 0) nets.L = torch::nn::Linear((c.nz + 1) * int(nets.config.k()) + c.nz, 10);
+        opt_eg_ = make_optimizer(c, eg_parameters(nets));
         opt_a_ = make_optimizer(c, params_of({nets.A.ptr()}));
         opt_d_ = make_optimizer(c, params_of({nets.D.ptr()}), 0.9);  // the paper's D: smoothing 0.9
     }
 
     std::vector<NamedOptimizer> optimizers() override { return {{"EG", opt_eg_.get()}, {"A", opt_a_.get()}, {"D", opt_d_.get()}}; }
+    std::vector<std::pair<std::string, torch::nn::Module*>> extra_state() override {
+        if (nets.L.is_empty()) return {};
+        return {{"landmarks", nets.L.ptr().get()}};
+    }
 
     // Each rank draws the noise of the whole global batch and takes its part.
     void join(DistGroup* g) override {
@@ -112,7 +119,7 @@ public:
     }
 
     Terms step(const Batch& b, at::Generator& gen) override {
-        StepLosses l = ifgan_forward(nets, b.x, b.y, weights_, run_, gen);
+        StepLosses l = ifgan_forward(nets, b.x, b.y, weights_, run_, gen, b.marks);
         for (auto* o : {opt_eg_.get(), opt_a_.get(), opt_d_.get()}) o->zero_grad();
         if (!dist) {
             ifgan_backward(nets, l);
@@ -120,14 +127,14 @@ public:
             // E and G hold most of the gradient bytes: their sums travel
             // while A and D run their backward passes.
             std::shared_ptr<DistGroup::Pending> eg_sums;
-            ifgan_backward(nets, l, [&] { eg_sums = dist->start_average(params_of({nets.E.ptr(), nets.G.ptr()})); });
+            ifgan_backward(nets, l, [&] { eg_sums = dist->start_average(eg_parameters(nets)); });
             dist->finish_average(eg_sums);
             dist->average_gradients(params_of({nets.A.ptr(), nets.D.ptr()}));
         }
         for (auto* o : {opt_eg_.get(), opt_a_.get(), opt_d_.get()}) o->step();
         Terms t;
         for (auto& [name, v] : {std::pair<const char*, torch::Tensor&>{"rec", l.rec}, {"rec_skip", l.rec_skip},
-                                {"sparse", l.sparse}, {"feat", l.feat}, {"kl", l.kl}, {"cls", l.cls},
+                                {"sparse", l.sparse}, {"feat", l.feat}, {"marks", l.marks}, {"kl", l.kl}, {"cls", l.cls},
                                 {"cls_rec", l.cls_rec}, {"aux", l.aux}, {"adv", l.adv}, {"gen", l.gen},
                                 {"dis", l.dis}, {"eg", l.eg}, {"logvar_max", l.logvar_max}})
             t.add(name, v.item<double>());

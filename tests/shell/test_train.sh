@@ -92,6 +92,29 @@ ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --out level0.ifgan --
 jq -se '.[0].options.level0 == "image"' level0.jsonl >/dev/null || fail "the fast recipe's level 0: $(jq -c .options.level0 level0.jsonl | sed -n 1p)"
 ifgan-encode -m level0.ifgan "${faces[0]}" | ifgan-flip --toggle Smiling | ifgan-decode -m level0.ifgan --paste --out pasted 2>/dev/null
 [[ $(file pasted/*-edit.png) == *"PNG image data, 32 x 32"* ]] || fail "--level0 image through the pipe, pasted: $(ls pasted)"
+# --landmarks: the head's term in the log, and a run stopped mid-epoch and
+# resumed equals one straight through (the head is kept in the model file).
+lm="--data $D --attr Smiling $fast_tiny --epochs 1 --landmarks 0.1 --log-every 1"
+ifgan-train $lm --out lm-full.ifgan --log lm-full.jsonl 2>/dev/null
+ifgan-train $lm --steps 4 --out lm-mid.ifgan --log lm-mid.jsonl 2>/dev/null
+ifgan-train $lm --out lm-mid.ifgan --log lm-mid.jsonl --resume 2>/dev/null
+jq -se 'map(select(.loss)) | length == 8 and all(.loss.marks > 0)' lm-full.jsonl >/dev/null || fail "--landmarks: the term in the log"
+diff <(jq -c 'select(.loss) | [.step, .loss]' lm-full.jsonl) <(jq -c 'select(.loss) | [.step, .loss]' lm-mid.jsonl) \
+    || fail "--landmarks: resumed losses differ from the uninterrupted run"
+expect_status 2 ifgan-train $lm --out x.ifgan --hflip
+expect_err "--landmarks cannot be used with --hflip"
+cp -r "$D" nomarks && rm nomarks/list_landmarks_align_celeba.txt
+expect_status 1 ifgan-train --data nomarks --attr Smiling $fast_tiny --landmarks 0.1 --out x.ifgan
+expect_err "nomarks: --landmarks needs list_landmarks_align_celeba.txt"
+# The fast recipe's term goes where it cannot be: without the data set's
+# landmarks, and with --hflip; and it is there otherwise.
+ifgan-train --data nomarks --attr Smiling $fast_tiny --epochs 1 --log-every 1 --out nm.ifgan --log nm.jsonl 2>/dev/null
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --log-every 1 --hflip --out hf.ifgan --log hf.jsonl 2>/dev/null
+for log in nm hf; do
+    jq -se '.[0].options.landmarks == 0 and (map(select(.loss)) | length > 0 and all(.loss.marks == 0))' $log.jsonl >/dev/null ||
+        fail "the recipe's landmark term in $log.jsonl: $(jq -c .options.landmarks $log.jsonl | sed -n 1p)"
+done
+jq -se '.[0].options.landmarks == 0.1' level0.jsonl >/dev/null || fail "the fast recipe's landmark term: $(jq -c .options.landmarks level0.jsonl | sed -n 1p)"
 # Every option is checked before any work, and the message names it.
 for bad in "--nz 0" "--f 0" "--filters -3" "--epochs 0" "--batch 0" "--lr -1" "--lr 0" "--gamma -1" "--threads 0" \
            "--log-every 0" "--steps -1" "--size 4096"; do

@@ -396,6 +396,49 @@ TEST_CASE("feature reconstruction: x̂ against x in D's third layer, its gradien
     CHECK(off.dis.item<double>() == 0);
 }
 
+TEST_CASE("the landmark term: L(z, y) against each face's landmarks, its gradient to E and L, not G") {
+    auto [n, x, y] = tiny_step(8);
+    const int64_t B = x.size(0), nz = n.config.nz, k = int64_t(n.config.k());
+    // What L reads: z, z times each attribute, y (here 3 numbers of code, 2 attributes).
+    {
+        torch::Tensor z = torch::arange(6, torch::kFloat32).view({2, 3}) + 1, yy = torch::tensor({{1.f, 0.f}, {0.f, 1.f}});
+        torch::Tensor expected = torch::tensor({{1.f, 2.f, 3.f, 1.f, 2.f, 3.f, 0.f, 0.f, 0.f, 1.f, 0.f},
+                                                {4.f, 5.f, 6.f, 0.f, 0.f, 0.f, 4.f, 5.f, 6.f, 0.f, 1.f}});
+        CHECK(max_abs_diff(landmark_input(z, yy), expected) == 0);
+    }
+    n.L = torch::nn::Linear((nz + 1) * k + nz, 10);
+    torch::Tensor marks = torch::randn({B, 10});
+    StepWeights w;
+    w.delta = 0;
+    w.landmarks = 0.25;
+    auto gen = at::detail::createCPUGenerator(3);
+    StepLosses l = ifgan_forward(n, x, y, w, StepRun(), gen, marks);
+    // By hand: the same z, Σ(L(z, y) − marks)².
+    torch::Tensor expected;
+    {
+        torch::NoGradGuard ng;
+        test::StepCode c = test::step_code(n, x, 3);
+        expected = (n.L->forward(landmark_input(c.z, y)) - marks).pow(2).sum();
+    }
+    CHECK(l.marks.item<double>() > 0);
+    CHECK(l.marks.item<double>() == Approx(expected.item<double>()).epsilon(1e-5));
+    const double rest = (l.rec + w.alpha * l.kl + w.rho * l.cls + w.beta * l.cls_rec + w.gamma * l.adv).item<double>();
+    CHECK(l.eg.item<double>() == Approx(rest + 0.25 * l.marks.item<double>()).epsilon(1e-6));
+    // Its gradient reaches the code and the head, and G not at all.
+    torch::autograd::backward({l.marks}, {}, true, false, params_of({n.E.ptr(), n.G.ptr(), n.L.ptr()}));
+    CHECK(test::grad_sum(*n.E) > 0);
+    CHECK(test::grad_sum(*n.L) > 0);
+    CHECK(test::grad_sum(*n.G) == 0);
+    // And ifgan_backward trains L with E and G.
+    for (auto& p : n.L->parameters()) p.mutable_grad() = torch::Tensor();
+    ifgan_backward(n, l);
+    CHECK(test::grad_sum(*n.L) > 0);
+    // Off: no term, and no head read.
+    w.landmarks = 0;
+    gen = at::detail::createCPUGenerator(3);
+    CHECK(ifgan_forward(n, x, y, w, StepRun(), gen).marks.item<double>() == 0);
+}
+
 TEST_CASE("A's standardised input undoes per-dimension scale") {
     torch::manual_seed(7);
     // Standardisation undoes any per-dimension scale: a direction shrunk by
