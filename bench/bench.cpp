@@ -105,7 +105,8 @@ static json bench_step(const std::string& name, const TrainConfig& tc, int steps
     if (!channels_last)
         for (auto& m : task->nets.modules()) to_nchw(*m);
     auto gen = at::detail::createCPUGenerator(1);
-    Batch b{torch::rand({batch, 3, c.size, c.size}), torch::randint(0, 2, {batch, int64_t(c.k())}).to(torch::kFloat32)};
+    Batch b{torch::rand({batch, 3, c.size, c.size}), torch::randint(0, 2, {batch, int64_t(c.k())}).to(torch::kFloat32), {}};
+    if (tc.landmarks > 0) b.marks = torch::randn({batch, 10});
     if (channels_last) b.x = b.x.contiguous(torch::MemoryFormat::ChannelsLast);
     auto one = [&] { task->step(b, gen); };
     for (int i = 0; i < 2; ++i) one();
@@ -265,14 +266,17 @@ static int bench_conv(int n, int cin, int cout, int side) {
 }
 
 // The fast recipe's variants the bench times, by name: fast (the recipe:
-// --skips 3 --feature-rec 1 --level0 image), fast-level0-features (the
-// recipe before the image in level 0), fast-redraw (that and --fill redraw), fast-noskips
+// --skips 3 --feature-rec 1 --level0 image --landmarks 0.1), fast-nolandmarks
+// (the recipe before the landmark term), fast-level0-features (that before
+// the image in level 0), fast-redraw (that and --fill redraw), fast-noskips
 // (the recipe before its skips and D features), fast-skips3 (the skips
 // without D features) and fast-skips3-sparsity (and --edit-sparsity 0.3).
 // False for another name.
 static bool fast_variant(const std::string& name, TrainConfig& tc) {
     tc = recipe("fast");
     if (name == "fast") return true;
+    tc.landmarks = 0;
+    if (name == "fast-nolandmarks") return true;
     tc.level0 = Level0::features;
     if (name == "fast-level0-features") return true;
     tc.fill = Fill::redraw;
@@ -286,7 +290,7 @@ static bool fast_variant(const std::string& name, TrainConfig& tc) {
     return name == "fast-skips3-sparsity";
 }
 static const char* const kFastVariants[] = {"fast-noskips", "fast-skips3", "fast-skips3-sparsity",
-                                            "fast-level0-features", "fast", "fast-redraw"};
+                                            "fast-level0-features", "fast-nolandmarks", "fast", "fast-redraw"};
 
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
 // step alone: the paper configuration (VARIANT authors or attached-label) or
