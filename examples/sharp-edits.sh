@@ -35,6 +35,8 @@ run() {  # NAME DATA ATTR OPTIONS...
     [[ " $* " == *" --feature-rec "* ]] || set -- --feature-rec 0 "$@"
     # And those before the image in level 0: without it unless named.
     [[ " $* " == *" --level0 "* ]] || set -- --level0 features "$@"
+    # And those before the landmark term: without it unless named.
+    [[ " $* " == *" --landmarks "* ]] || set -- --landmarks 0 "$@"
     ifgan-train --data "$data" --attr "$attr" --recipe fast --precision bf16 --epochs "${EPOCHS:-10}" \
         --out "$name.ifgan" --log "$name.jsonl" "$@"
     ifgan-eval -m "$name.ifgan" --classifier $judge --data "$data" --paste --paste-sheet "$name-pasted.png" \
@@ -85,6 +87,7 @@ all+=" passes-Smiling-1 passes-Smiling-2 passes-Smiling-4 passes-Eyeglasses-1 pa
 all+=" passes-seed2-1 passes-seed2-2 passes-seed2-4 passes-128-2"
 all+=" edit-floor-Smiling-0.04 edit-floor-Smiling-0.08 edit-floor-Eyeglasses-0.02 edit-floor-Eyeglasses-0.04"
 all+=" edit-floor-Eyeglasses-0.08 edit-floor-seed2-0.04 edit-floor-128-0.04"
+all+=" landmarks-0.1 landmarks-0.3 landmarks-1 seed2-landmarks-0.1"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -159,6 +162,11 @@ for r in ${SHARP_RUNS:-$all}; do
         edit-floor-Eyeglasses-0*) floors $r demo6-Eyeglasses-level0-image-run2 faces ;;
         edit-floor-seed2-0*) floors $r demo6-seed2-level0-image faces2 ;;
         edit-floor-128-0*) faces128 && floors $r Smiling-128-level0-image-10epochs faces128 1 ;;
+        # The mouth's geometry in the code (--landmarks, the fast recipe's
+        # 0.1 now), on the demo's set, and on the set of seed 2.
+        landmarks-0.1 | landmarks-0.3 | landmarks-1)
+            EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks "${r#landmarks-}" ;;
+        seed2-landmarks-0.1) EPOCHS=6 run $r faces2 Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
