@@ -195,8 +195,8 @@ static torch::Tensor head_logits(Networks& n, const torch::Tensor& images) {
 StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tensor& y, const StepWeights& w,
                          const StepRun& run, at::Generator& gen, const torch::Tensor& marks) {
     if (w.landmarks != 0 && !marks.defined()) throw Error("the landmark term needs each face's landmarks");
-    torch::Tensor code_mu;
-    torch::Tensor marks_pred;  // with --landmarks: L(z, y)  // mu as A and the closed-form terms see it (erased, with an eraser)
+    torch::Tensor code_mu;  // mu as A and the closed-form terms see it (erased, with an eraser)
+    torch::Tensor marks_pred;  // with --landmarks: L(z, y)
     SkipPass skip;
     torch::Tensor beta_labels;  // what the β term's images should show
     torch::Tensor mu, logvar, y_logits, xr_logits, yrec_logits, a_logits, a_in;

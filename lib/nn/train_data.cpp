@@ -13,24 +13,39 @@ namespace ifgan {
 
 namespace {
 
-// The train images' mean landmarks in the model's input pixels, from the
-// data set's list_landmarks_align_celeba.txt (CelebA ships one, ifgan-synth
-// writes one); empty without it.
-std::vector<double> mean_frame(const TrainData& d, const TrainConfig& c) {
-    std::string file = join_path(c.data, kAlignedLandmarkFile);
-    if (!file_exists(file)) return {};
-    std::map<std::string, Landmarks> all = read_landmark_file(file);
+// The train images' landmarks in the model's input pixels, from the data
+// set's list_landmarks_align_celeba.txt (CelebA ships one, ifgan-synth
+// writes one), in the order of train_idx; an image the file does not list
+// has none. Nothing without the file.
+struct InputLandmarks {
+    std::string file;
+    std::vector<std::vector<double>> xy;  // per train image: x1 y1 ... x5 y5, or empty
+};
+InputLandmarks input_landmarks(const TrainData& d, const TrainConfig& c) {
+    InputLandmarks out{join_path(c.data, kAlignedLandmarkFile), {}};
+    if (!file_exists(out.file)) return out;
+    std::map<std::string, Landmarks> all = read_landmark_file(out.file);
     Image first = read_image(d.ds.path(d.train_idx[0]));
     Box b = crop_box(parse_crop(c.crop), first.width, first.height);
+    out.xy.resize(d.train_idx.size());
+    for (size_t r = 0; r < d.train_idx.size(); ++r) {
+        auto it = all.find(d.ds.files[d.train_idx[r]]);
+        if (it == all.end()) continue;
+        for (size_t p = 0; p < 5; ++p) {
+            out.xy[r].push_back((it->second.x[p] - b.x) * c.size / b.w);
+            out.xy[r].push_back((it->second.y[p] - b.y) * c.size / b.h);
+        }
+    }
+    return out;
+}
+
+// Their mean over the images listed (ModelConfig::frame); empty when none is.
+std::vector<double> mean_frame(const InputLandmarks& l) {
     std::vector<double> sum(10, 0);
     size_t n = 0;
-    for (size_t i : d.train_idx) {
-        auto it = all.find(d.ds.files[i]);
-        if (it == all.end()) continue;
-        for (int p = 0; p < 5; ++p) {
-            sum[size_t(2 * p)] += (it->second.x[size_t(p)] - b.x) * c.size / b.w;
-            sum[size_t(2 * p + 1)] += (it->second.y[size_t(p)] - b.y) * c.size / b.h;
-        }
+    for (const auto& xy : l.xy) {
+        if (xy.empty()) continue;
+        for (size_t i = 0; i < 10; ++i) sum[i] += xy[i];
         ++n;
     }
     if (n == 0) return {};
@@ -38,22 +53,14 @@ std::vector<double> mean_frame(const TrainData& d, const TrainConfig& c) {
     return sum;
 }
 
-// Each train image's landmarks less the mean frame (TrainData::marks).
-torch::Tensor train_marks(const TrainData& d, const TrainConfig& c) {
-    std::string file = join_path(c.data, kAlignedLandmarkFile);
-    if (!file_exists(file) || d.frame.empty()) return {};
-    std::map<std::string, Landmarks> all = read_landmark_file(file);
-    Image first = read_image(d.ds.path(d.train_idx[0]));
-    Box b = crop_box(parse_crop(c.crop), first.width, first.height);
-    auto m = torch::zeros({int64_t(d.train_idx.size()), 10}, torch::kFloat32);
+// Each train image's landmarks less the mean frame (TrainData::marks); an
+// Error naming the file and the first image it does not list.
+torch::Tensor train_marks(const InputLandmarks& l, const TrainData& d) {
+    auto m = torch::zeros({int64_t(l.xy.size()), 10}, torch::kFloat32);
     float* mp = m.data_ptr<float>();
-    for (size_t r = 0; r < d.train_idx.size(); ++r) {
-        auto it = all.find(d.ds.files[d.train_idx[r]]);
-        if (it == all.end()) throw Error(file + ": no landmarks for " + d.ds.files[d.train_idx[r]]);
-        for (int p = 0; p < 5; ++p) {
-            mp[r * 10 + size_t(2 * p)] = float((it->second.x[size_t(p)] - b.x) * c.size / b.w - d.frame[size_t(2 * p)]);
-            mp[r * 10 + size_t(2 * p + 1)] = float((it->second.y[size_t(p)] - b.y) * c.size / b.h - d.frame[size_t(2 * p + 1)]);
-        }
+    for (size_t r = 0; r < l.xy.size(); ++r) {
+        if (l.xy[r].empty()) throw Error(l.file + ": no landmarks for " + d.ds.files[d.train_idx[r]]);
+        for (size_t i = 0; i < 10; ++i) mp[r * 10 + i] = float(l.xy[r][i] - d.frame[i]);
     }
     return m;
 }
@@ -88,10 +95,11 @@ TrainData load_train_data(TrainConfig& c, const std::vector<std::string>& attrs,
     co.progress = [&](size_t done, size_t) { bar.update(d.train_idx.size() + done); };
     d.val = build_cache(d.ds, d.val_idx, co);
     bar.finish();
-    d.frame = mean_frame(d, c);
+    const InputLandmarks marks = input_landmarks(d, c);
+    d.frame = mean_frame(marks);
     if (c.landmarks > 0) {
-        d.marks = train_marks(d, c);
-        if (!d.marks.defined()) throw Error(c.data + ": --landmarks needs " + kAlignedLandmarkFile);
+        if (marks.xy.empty()) throw Error(c.data + ": --landmarks needs " + kAlignedLandmarkFile);
+        d.marks = train_marks(marks, d);
     }
     message("train: " + balance_report(d.ds, d.train_idx));
     message("val:   " + balance_report(d.ds, d.val_idx));

@@ -1,8 +1,12 @@
 // The training configuration's table (options, JSON, checks) and the batches.
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/align.hpp"
+#include "core/synth.hpp"
 #include "core/util.hpp"
 #include "nn/train_config.hpp"
 #include "nn/train_data.hpp"
@@ -121,6 +125,49 @@ TEST_CASE("--hflip flips a fresh random half of the images in every epoch") {
     CHECK(on0 < n * 55 / 100);
     CHECK(same > n * 45 / 100);  // the epochs' halves are independent, not the same
     CHECK(same < n * 55 / 100);
+}
+
+TEST_CASE("a batch's landmarks are the file's, in input pixels, less the train split's mean frame") {
+    char tmpl[] = "/tmp/ifgan-marks-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    SynthOptions so;
+    so.out = std::string(tmpl) + "/faces";
+    so.count = 60;
+    so.size = 32;
+    so.seed = 6;
+    so.attrs = {"Smiling"};
+    write_synthetic_dataset(so);
+    TrainConfig c = recipe("fast");
+    c.data = so.out;
+    c.size = 32;
+    c.batch = 8;
+    c.no_cache = true;
+    c.landmarks = 0.1;
+    TrainData d = load_train_data(c, {"Smiling"}, 1);
+    REQUIRE(d.marks.size(0) == int64_t(d.train_idx.size()));
+    REQUIRE(d.frame.size() == 10);
+    // The faces are written at the model's size and read whole: input
+    // pixels are the file's. The marks average 0 over the train split.
+    CHECK(d.marks.mean(0).abs().max().item<double>() < 1e-4);
+    const auto file = read_landmark_file(join_path(so.out, kAlignedLandmarkFile));
+    const std::vector<size_t> order = epoch_order(d.train_idx.size(), c.seed, 0);
+    Batch b = make_batch(d, c, order, 0, 1);
+    REQUIRE(b.marks.size(0) == 8);
+    REQUIRE(b.marks.size(1) == 10);
+    for (int64_t i = 0; i < 8; ++i) {
+        const Landmarks& l = file.at(d.ds.files[d.train_idx[order[size_t(8 + i)]]]);
+        for (size_t p = 0; p < 5; ++p) {
+            CHECK(b.marks[i][int64_t(2 * p)].item<double>() + d.frame[2 * p] == Approx(l.x[p]).margin(1e-4));
+            CHECK(b.marks[i][int64_t(2 * p + 1)].item<double>() + d.frame[2 * p + 1] == Approx(l.y[p]).margin(1e-4));
+        }
+    }
+    // Without the term, no marks; with it and no file, an error naming the data set.
+    c.landmarks = 0;
+    CHECK(!load_train_data(c, {"Smiling"}, 1).marks.defined());
+    std::remove(join_path(so.out, kAlignedLandmarkFile).c_str());
+    c.landmarks = 0.1;
+    CHECK_THROWS_WITH(load_train_data(c, {"Smiling"}, 1), Catch::Contains("faces: --landmarks needs list_landmarks_align_celeba.txt"));
+    CHECK(std::system((std::string("rm -rf ") + tmpl).c_str()) == 0);
 }
 
 TEST_CASE("epoch orders are permutations that change with the epoch and not with anything else") {
