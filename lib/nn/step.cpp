@@ -67,6 +67,8 @@ torch::Tensor landmark_input(const torch::Tensor& z, const torch::Tensor& y) {
     return torch::cat(parts, 1);
 }
 
+torch::nn::Linear landmark_head(int64_t nz, int64_t k) { return torch::nn::Linear((k + 1) * nz + k, 10); }
+
 // Standard normal noise of `sizes` for this rank's part of the global batch.
 static torch::Tensor shard_noise(at::IntArrayRef sizes, const StepRun& run, at::Generator& gen) {
     if (run.shards == 1) return torch::randn(sizes, gen, torch::kFloat32);

@@ -108,6 +108,8 @@ struct Autocast {
 
 // What the landmark head reads: [z, z·y₁, …, z·y_k, y].
 torch::Tensor landmark_input(const torch::Tensor& z, const torch::Tensor& y);
+// The landmark head for nz code numbers and k attributes: landmark_input to the ten coordinates.
+torch::nn::Linear landmark_head(int64_t nz, int64_t k);
 
 // What A reads: the code (z or mu), standardised over the batch if asked.
 torch::Tensor aux_input(const torch::Tensor& code, bool standardize);

@@ -144,7 +144,8 @@ Batch make_batch(const TrainData& d, const TrainConfig& c, const std::vector<siz
     Batch out{unit_floats(bytes), labels_tensor(d.ds, rows), {}};
     if (d.marks.defined()) {
         auto idx = torch::empty({B}, torch::kLong);
-        for (int64_t i = 0; i < B; ++i) idx.data_ptr<int64_t>()[i] = int64_t(pos[i]);
+        int64_t* ip = idx.data_ptr<int64_t>();
+        for (int64_t i = 0; i < B; ++i) ip[i] = int64_t(pos[i]);
         out.marks = d.marks.index_select(0, idx);
     }
     if (c.hflip) {

@@ -99,7 +99,7 @@ public:
         if (!c.judge.empty()) load_judge(c.judge);
         // The landmark head, trained with E and G; kept in the model file as
         // training state, so that --resume continues it.
-        if (c.landmarks > 0) nets.L = torch::nn::Linear((c.nz + 1) * int(nets.config.k()) + c.nz, 10);
+        if (c.landmarks > 0) nets.L = landmark_head(c.nz, int64_t(nets.config.k()));
         opt_eg_ = make_optimizer(c, eg_parameters(nets));
         opt_a_ = make_optimizer(c, params_of({nets.A.ptr()}));
         opt_d_ = make_optimizer(c, params_of({nets.D.ptr()}), 0.9);  // the paper's D: smoothing 0.9

@@ -406,7 +406,8 @@ TEST_CASE("the landmark term: L(z, y) against each face's landmarks, its gradien
                                                 {4.f, 5.f, 6.f, 0.f, 0.f, 0.f, 4.f, 5.f, 6.f, 0.f, 1.f}});
         CHECK(max_abs_diff(landmark_input(z, yy), expected) == 0);
     }
-    n.L = torch::nn::Linear((nz + 1) * k + nz, 10);
+    n.L = landmark_head(nz, k);
+    CHECK(n.L->weight.size(1) == (nz + 1) * k + nz);
     torch::Tensor marks = torch::randn({B, 10});
     StepWeights w;
     w.delta = 0;
