@@ -266,8 +266,9 @@ static int bench_conv(int n, int cin, int cout, int side) {
 }
 
 // The fast recipe's variants the bench times, by name: fast (the recipe:
-// --skips 3 --feature-rec 1 --level0 image --landmarks 0.1), fast-nolandmarks
-// (the recipe before the landmark term), fast-level0-features (that before
+// --skips 3 --feature-rec 1 --level0 image --landmarks 0.1), fast-pixels-conv
+// (the recipe with the experimental --pixels conv), fast-nolandmarks (the
+// recipe before the landmark term), fast-level0-features (that before
 // the image in level 0), fast-redraw (that and --fill redraw), fast-noskips
 // (the recipe before its skips and D features), fast-skips3 (the skips
 // without D features) and fast-skips3-sparsity (and --edit-sparsity 0.3).
@@ -275,6 +276,9 @@ static int bench_conv(int n, int cin, int cout, int side) {
 static bool fast_variant(const std::string& name, TrainConfig& tc) {
     tc = recipe("fast");
     if (name == "fast") return true;
+    tc.pixels = Pixels::conv;
+    if (name == "fast-pixels-conv") return true;
+    tc.pixels = Pixels::upconv;
     tc.landmarks = 0;
     if (name == "fast-nolandmarks") return true;
     tc.level0 = Level0::features;
@@ -290,7 +294,8 @@ static bool fast_variant(const std::string& name, TrainConfig& tc) {
     return name == "fast-skips3-sparsity";
 }
 static const char* const kFastVariants[] = {"fast-noskips", "fast-skips3", "fast-skips3-sparsity",
-                                            "fast-level0-features", "fast-nolandmarks", "fast", "fast-redraw"};
+                                            "fast-level0-features", "fast-nolandmarks", "fast", "fast-pixels-conv",
+                                            "fast-redraw"};
 
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
 // step alone: the paper configuration (VARIANT authors or attached-label) or

@@ -16,6 +16,7 @@ json config_to_json(const ModelConfig& c) {
     if (c.skips) j["skips"] = c.skips;
     if (c.redraw) j["redraw"] = true;
     if (c.skip_image) j["skip_image"] = true;
+    if (c.pixel_conv) j["pixel_conv"] = true;
     if (!c.frame.empty()) j["frame"] = c.frame;
     return j;
 }
@@ -39,6 +40,7 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
         if (c.redraw && !c.skips) throw Error(file + ": damaged model metadata: redraw without skips");
         c.skip_image = j.value("skip_image", false);
         if (c.skip_image && !c.skips) throw Error(file + ": damaged model metadata: skip_image without skips");
+        c.pixel_conv = j.value("pixel_conv", false);
         c.frame = j.value("frame", std::vector<double>());
         if (!c.frame.empty() && c.frame.size() != 10) throw Error(file + ": damaged model metadata: a frame of " + std::to_string(c.frame.size()) + " numbers");
         return c;
@@ -106,7 +108,7 @@ std::string fingerprint(const Networks& n, const json& meta) {
 }
 
 std::string save_model(const std::string& path, const Networks& n, json meta, const TrainingState& state) {
-    meta["format"] = n.config.skip_image ? 5 : n.config.redraw ? 4 : n.config.skips ? 3 : n.config.erases() ? 2 : 1;
+    meta["format"] = n.config.pixel_conv ? 6 : n.config.skip_image ? 5 : n.config.redraw ? 4 : n.config.skips ? 3 : n.config.erases() ? 2 : 1;
     meta["config"] = config_to_json(n.config);
     meta["checksums"] = section_checksums(n);
     meta["fingerprint"] = fingerprint(n, meta);

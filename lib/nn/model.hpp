@@ -12,7 +12,7 @@ namespace ifgan {
 // the decoder's skips, format 4 the redrawing of the withheld region,
 // format 5 the image itself in level 0 of the skips; a model with none of
 // them is written as format 1, which older versions read.
-inline constexpr int kModelFormat = 5;
+inline constexpr int kModelFormat = 6;
 
 struct ModelConfig {
     std::string kind = "ifgan";  // or "classifier"
@@ -32,6 +32,11 @@ struct ModelConfig {
     // features, so that where the gates are open the decoder can pass the
     // photo's pixels as they are (docs/model.md, "The image in level 0").
     bool skip_image = false;
+    // The decoder's last stage: an up-convolution to f/2 maps at the image's
+    // side, a ReLU and a 3 x 3 convolution to the pixels (docs/model.md,
+    // "The pixels drawn at the image's side"), instead of one up-convolution
+    // to the three channels.
+    bool pixel_conv = false;
     std::vector<std::string> attrs;
     // Where the training faces' five landmarks lie on average, in input
     // pixels (x1 y1 ... x5 y5), when the data set lists them; empty when not

@@ -155,7 +155,18 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
         deconvs->push_back(torch::nn::ReLU());
         in /= 2;
     }
-    deconvs->push_back(UpConv(in, 3));
+    if (c.pixel_conv) {
+        // The pixels drawn at the image's side: a transposed 3 x 3 convolution
+        // at stride 2 reaches every other pixel with one tap and the rest with
+        // two, a period-2 pattern in whatever it draws, and each pixel is a
+        // linear function of the maps at half the side. A ReLU and a 3 x 3
+        // convolution after it draw an edge at any pixel.
+        deconvs->push_back(UpConv(in, in / 2));
+        deconvs->push_back(torch::nn::ReLU());
+        deconvs->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in / 2, 3, 3).padding(1)));
+    } else {
+        deconvs->push_back(UpConv(in, 3));
+    }
     if (!skips) return;
     // The map of level i >= 1 (f << (i - 1) channels) meets the decoder's
     // stage of its resolution, which has as many channels; level 0 (f
@@ -210,7 +221,7 @@ torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z, const Skips
         h = torch::relu(skip_bn[size_t(level - 1)]->as<torch::nn::BatchNorm2dImpl>()->forward(h));
         h = h + passed(level, h);
     }
-    h = deconvs->begin()[3 * stages].forward(h);
+    for (size_t i = size_t(3 * stages); i < deconvs->size(); ++i) h = deconvs->begin()[i].forward(h);  // the pixels
     h = h + passed(0, h);
     if (redraw || !s.plain.defined()) return h;
     torch::Tensor g = s.gates[0].to(h.scalar_type());

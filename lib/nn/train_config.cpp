@@ -111,6 +111,8 @@ void validate(const TrainConfig& c) {
     if (c.landmarks > 0 && c.kind == Kind::classifier) throw UsageError("--landmarks trains an editor's code; a classifier has none");
     if (c.fill == Fill::redraw && c.skips == 0) throw UsageError("--fill redraw needs --skips");
     if (c.level0 == Level0::image && c.skips == 0) throw UsageError("--level0 image needs --skips");
+    if (c.pixels == Pixels::conv && c.kind == Kind::ifgan && c.f < 2)
+        throw UsageError("--pixels conv needs --filters 2 or more (its last maps are half the filters)");
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
     if (c.world_size < 1) throw UsageError("--world-size must be at least 1");
     if (c.kind == Kind::classifier && !c.judge.empty())
@@ -184,6 +186,7 @@ struct ToModel {
     void operator()(const Head& t, bool& detached) const { detached = t == Head::detached; }
     void operator()(const Fill& t, bool& redraw) const { redraw = t == Fill::redraw; }
     void operator()(const Level0& t, bool& image) const { image = t == Level0::image; }
+    void operator()(const Pixels& t, bool& conv) const { conv = t == Pixels::conv; }
     template <class E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
     void operator()(const E& t, std::string& m) const { m = enum_name(t); }
 };
@@ -193,6 +196,7 @@ struct FromModel {
     void operator()(Head& t, const bool& detached) const { t = detached ? Head::detached : Head::attached; }
     void operator()(Fill& t, const bool& redraw) const { t = redraw ? Fill::redraw : Fill::plain; }
     void operator()(Level0& t, const bool& image) const { t = image ? Level0::image : Level0::features; }
+    void operator()(Pixels& t, const bool& conv) const { t = conv ? Pixels::conv : Pixels::upconv; }
     template <class E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
     void operator()(E& t, const std::string& m) const {
         if (!enum_from_name(m, t)) throw Error("a model config of an unknown kind: '" + m + "'");

@@ -31,6 +31,10 @@ enum class Fill { plain, redraw };
 // With skips, what level 0 carries: the features of a 3 x 3 convolution of
 // the image, or those and the image itself (ModelConfig::skip_image).
 enum class Level0 { features, image };
+// How the decoder draws the pixels from its last maps (ModelConfig::pixel_conv):
+// the last up-convolution straight to the three channels (the paper's), or
+// an up-convolution, a ReLU and a 3 x 3 convolution at the image's side.
+enum class Pixels { upconv, conv };
 // E's γ term, how E fights for a code without the attribute.
 enum class Adversary {
     // The paper's −BCE(A(z), y): unbounded below, so E can win by making A
@@ -74,6 +78,7 @@ IFGAN_ENUM_NAMES(DecoderInput, {DecoderInput::prediction, "prediction"}, {Decode
 IFGAN_ENUM_NAMES(Head, {Head::detached, "detached"}, {Head::attached, "attached"})
 IFGAN_ENUM_NAMES(Fill, {Fill::plain, "plain"}, {Fill::redraw, "redraw"})
 IFGAN_ENUM_NAMES(Level0, {Level0::features, "features"}, {Level0::image, "image"})
+IFGAN_ENUM_NAMES(Pixels, {Pixels::upconv, "upconv"}, {Pixels::conv, "conv"})
 IFGAN_ENUM_NAMES(Adversary, {Adversary::paper, "paper"}, {Adversary::confusion, "confusion"},
                  {Adversary::linear, "linear"})
 IFGAN_ENUM_NAMES(AuxInput, {AuxInput::z, "z"}, {AuxInput::mu, "mu"})
@@ -124,6 +129,7 @@ struct TrainConfig {
     int skips = 0;  // encoder maps the decoder is given, gated (ModelConfig::skips)
     Fill fill = Fill::plain;  // with skips: the withheld region as G(y, z) drew it, or redrawn (ModelConfig::redraw)
     Level0 level0 = Level0::features;  // with skips: level 0 also carries the image (ModelConfig::skip_image)
+    Pixels pixels = Pixels::upconv;    // the decoder's last stage (ModelConfig::pixel_conv)
     double edit_sparsity = 0;  // with skips: weight of the size of G's own edit (0: off)
     double feature_rec = 0;    // weight of reconstructing in D's features (0: off)
     double landmarks = 0;      // weight of reading the landmarks from (z, y) (0: off)
@@ -248,6 +254,11 @@ void visit_options(C& c, V&& v) {
                                              "convolution of the image) or image (those and the image's own logits, "
                                              "so that the photo's pixels pass where the edit leaves the face alone)",
                            G::model, Keep::model});
+    v(c.pixels, OptionInfo{"pixels", "HOW", "how the decoder draws the pixels from its last maps: upconv (a 3 x 3 "
+                                            "up-convolution to the three channels, the paper's) or conv (an "
+                                            "up-convolution to half as many maps, a ReLU and a 3 x 3 convolution "
+                                            "at the image's side)",
+                           G::experimental, Keep::model});
     v(c.fill, OptionInfo{"fill", "HOW", "with --skips, what an edit is where it withholds the maps: plain (the "
                                         "decoder's image without maps, G(y, z)) or redraw (that region redrawn by the "
                                         "decoder with maps, from the encoder's maps of G(y, z))",
@@ -281,6 +292,7 @@ void model_fields(TrainConfig& t, ModelConfig& m, F&& f) {
     f(t.skips, m.skips);
     f(t.fill, m.redraw);
     f(t.level0, m.skip_image);
+    f(t.pixels, m.pixel_conv);
     f(t.head, m.detached_head);
     f(t.erase, m.erase);
 }

@@ -92,6 +92,14 @@ ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --out level0.ifgan --
 jq -se '.[0].options.level0 == "image"' level0.jsonl >/dev/null || fail "the fast recipe's level 0: $(jq -c .options.level0 level0.jsonl | sed -n 1p)"
 ifgan-encode -m level0.ifgan "${faces[0]}" | ifgan-flip --toggle Smiling | ifgan-decode -m level0.ifgan --paste --out pasted 2>/dev/null
 [[ $(file pasted/*-edit.png) == *"PNG image data, 32 x 32"* ]] || fail "--level0 image through the pipe, pasted: $(ls pasted)"
+# --pixels conv: the model keeps it (a resumed run without the flag trains
+# it on), and the pipe edits with it.
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --pixels conv --out pixels.ifgan 2>/dev/null
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 2 --out pixels.ifgan --resume --log pixels.jsonl 2>/dev/null
+jq -se '.[0].options.pixels == "conv"' pixels.jsonl >/dev/null ||
+    fail "a resumed --pixels conv run: $(jq -c .options.pixels pixels.jsonl | sed -n 1p)"
+ifgan-encode -m pixels.ifgan "${faces[0]}" | ifgan-flip --toggle Smiling | ifgan-decode -m pixels.ifgan --paste --out pixels-pasted 2>/dev/null
+[[ $(file pixels-pasted/*-edit.png) == *"PNG image data, 32 x 32"* ]] || fail "--pixels conv through the pipe, pasted: $(ls pixels-pasted)"
 # --landmarks: the head's term in the log, and a run stopped mid-epoch and
 # resumed equals one straight through (the head is kept in the model file).
 lm="--data $D --attr Smiling $fast_tiny --epochs 1 --landmarks 0.1 --log-every 1"

@@ -387,6 +387,62 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
     CHECK_THROWS_WITH(config_from_json(meta, "m.ifgan"), Catch::Contains("m.ifgan: damaged model metadata: skip_image without skips"));
 }
 
+TEST_CASE("the pixels drawn at the image's side: an up-convolution, a ReLU and a 3 x 3 convolution") {
+    torch::manual_seed(31);
+    ModelConfig c = skip_config(3);
+    c.skip_image = true;
+    c.pixel_conv = true;
+    Networks n = make_networks(c);
+    n.E->eval(), n.G->eval();
+    torch::NoGradGuard ng;
+    // The last stage: the f = 4 maps at half the side up to 2 maps at the
+    // image's side, a ReLU, and a 3 x 3 convolution to the three channels.
+    const size_t last = size_t(3 * n.G->stages);
+    REQUIRE(n.G->deconvs->size() == last + 3);
+    auto& up = *n.G->deconvs->ptr(last)->as<UpConvImpl>();
+    auto& conv = *n.G->deconvs->ptr(last + 2)->as<torch::nn::Conv2dImpl>();
+    CHECK(up.weight.sizes() == torch::IntArrayRef({4, 2, 3, 3}));
+    CHECK(conv.weight.sizes() == torch::IntArrayRef({3, 2, 3, 3}));
+    // G(y, z) by hand from the maps before the stage.
+    torch::Tensor x = torch::rand({2, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}});
+    EncoderOut e = n.E->forward(x);
+    torch::Tensor h = torch::relu(n.G->fc->forward(torch::cat({y, e.mu}, 1))).view({2, n.G->c0, 4, 4});
+    for (size_t i = 0; i < last; ++i) h = n.G->deconvs->begin()[i].forward(h);
+    REQUIRE(h.sizes() == torch::IntArrayRef({2, 4, 16, 16}));
+    torch::Tensor by_hand = torch::conv2d(torch::relu(up.forward(h)), conv.weight, conv.bias, 1, 1);
+    torch::Tensor plain = n.G->forward(y, e.mu);
+    CHECK(plain.sizes() == torch::IntArrayRef({2, 3, 32, 32}));
+    CHECK((plain - by_hand).abs().max().item<double>() < 1e-5);
+    // With skips the stage comes before level 0: with what the decoder adds
+    // silenced, the open gates give back the image, each pixel within half
+    // a level of 8 bits; where level 0 is shut the output is G(y, z)'s.
+    conv.weight.zero_(), conv.bias.zero_();
+    torch::Tensor w = n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight;
+    w.narrow(1, 0, 4).zero_();
+    n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->bias.zero_();
+    std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
+    torch::Tensor back = torch::sigmoid(n.G->forward(y, e.mu, Skips{e.skips, open, {}, {}}));
+    CHECK((back - x).abs().max().item<double>() <= 0.5 / 255);
+    std::vector<torch::Tensor> half = open;
+    half[0] = torch::ones({2, 1, 32, 32});
+    half[0].narrow(3, 0, 16).zero_();
+    plain = n.G->forward(y, e.mu);
+    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, half, plain, {}});
+    CHECK((a - plain).narrow(3, 0, 16).abs().max().item<double>() == 0.0);
+    // The file says so (format 6) and is read back as such; weights whose
+    // metadata lost it are refused when read.
+    LoadedModel loaded = saved_and_loaded(n);
+    CHECK(loaded.meta["format"] == 6);
+    CHECK(loaded.nets.config.pixel_conv);
+    CHECK(torch::equal(loaded.nets.G->deconvs->ptr(last)->as<UpConvImpl>()->weight, up.weight));
+    n.config.pixel_conv = false;
+    CHECK_THROWS_WITH(saved_and_loaded(n), Catch::Contains("m.ifgan: damaged model file:"));
+    // Without it the last stage is one up-convolution to the pixels.
+    Networks paper = make_networks(skip_config(3));
+    REQUIRE(paper.G->deconvs->size() == last + 1);
+    CHECK(paper.G->deconvs->ptr(last)->as<UpConvImpl>()->weight.sizes() == torch::IntArrayRef({4, 3, 3, 3}));
+}
+
 TEST_CASE("an edit's passes: the withheld region drawn again from the code of the last edit, the head's nearest kept") {
     Networks n = editing_networks(29);
     const ModelConfig& c = n.config;

@@ -102,6 +102,12 @@ TEST_CASE("the command line is the table: every option parses, numbers are check
     CHECK(parse({"--size", "48"}).skips == 3);  // not a size: validate() says so
     // The recipe's image in level 0 goes with its skips; asked for without them, refused.
     CHECK(recipe("fast").level0 == Level0::image);
+    CHECK(recipe("fast").pixels == Pixels::upconv);  // --pixels conv is experimental
+    CHECK(recipe("paper").pixels == Pixels::upconv);
+    TrainConfig one_filter = parse({"--pixels", "conv", "--filters", "1", "--data", "d", "--out", "m", "--attr", "Smiling"});
+    CHECK_THROWS_WITH(validate(one_filter), Catch::Contains("--pixels conv needs --filters 2 or more"));
+    one_filter.pixels = Pixels::upconv;
+    CHECK_NOTHROW(validate(one_filter));
     CHECK(parse({"--skips", "0"}).level0 == Level0::features);
     TrainConfig no_level0 = parse({"--skips", "0", "--level0", "image", "--data", "d", "--out", "m", "--attr", "Smiling"});
     CHECK_THROWS_WITH(validate(no_level0), Catch::Contains("--level0 image needs --skips"));
@@ -216,6 +222,7 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
     trained.head = Head::detached;
     trained.fill = Fill::redraw;
     trained.level0 = Level0::features;
+    trained.pixels = Pixels::conv;
     trained.gamma = 3;
     trained.epochs = 4;
     const ModelConfig file = model_config(trained, {"Smiling"}, {});
@@ -224,12 +231,14 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
     CHECK(file.detached_head);
     CHECK(file.redraw);
     CHECK(!file.skip_image);
+    CHECK(file.pixel_conv);
     CHECK(file.kind == "ifgan");
     CHECK(file.erase == "none");
     // What the command line of the resumed run says of each kind of option.
     TrainConfig again = recipe("paper");
     again.size = 64, again.nz = 100, again.f = 64, again.skips = 0, again.head = Head::attached, again.crop = "auto";
     again.level0 = Level0::image;
+    again.pixels = Pixels::upconv;
     again.gamma = 9;
     again.epochs = 20;
     restore_options(options_to_json(trained), again, "m.ifgan");
@@ -250,9 +259,10 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
         ++(i.keep == Keep::model ? model : restored);
         CHECK((v == *was));  // the file's, whatever the command line said
     });
-    CHECK(model == 8);  // crop, size, nz, filters, skips, head, fill, level0
+    CHECK(model == 9);  // crop, size, nz, filters, skips, head, fill, level0, pixels
     CHECK(again.fill == Fill::redraw);
     CHECK(again.level0 == Level0::features);
+    CHECK(again.pixels == Pixels::conv);
     CHECK(restored > 10);
     CHECK(again.epochs == 20);  // logged only: the command line's
     CHECK(logged > 10);
