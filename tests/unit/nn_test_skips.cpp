@@ -42,6 +42,28 @@ LoadedModel saved_and_loaded(Networks& n) {
     return load_model(path, kPartAll, "");
 }
 
+// Networks with the image in level 0 whose decoder's last layer the caller
+// has silenced: with level 0's projection of its features silenced too, the
+// open gates give back the image x, each pixel within half a level of 8
+// bits, and with level 0 shut over the left half the output there is
+// G(y, z)'s. Returns those half-shut gates.
+std::vector<torch::Tensor> check_image_passes(Networks& n, const torch::Tensor& x, const torch::Tensor& y,
+                                              const EncoderOut& e) {
+    auto& level0 = *n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>();
+    level0.weight.narrow(1, 0, n.config.f).zero_();
+    level0.bias.zero_();
+    std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
+    torch::Tensor back = torch::sigmoid(n.G->forward(y, e.mu, Skips{e.skips, open, {}, {}}));
+    CHECK((back - x).abs().max().item<double>() <= 0.5 / 255);
+    std::vector<torch::Tensor> half = open;
+    half[0] = torch::ones({2, 1, 32, 32});
+    half[0].narrow(3, 0, 16).zero_();
+    torch::Tensor plain = n.G->forward(y, e.mu);
+    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, half, plain, {}});
+    CHECK((a - plain).narrow(3, 0, 16).abs().max().item<double>() == 0.0);
+    return half;
+}
+
 }  // namespace
 
 TEST_CASE("skip gates: open where nothing changes, shut over a change's receptive field") {
@@ -348,24 +370,15 @@ TEST_CASE("the image in level 0: the photo's own logits, passed as they are wher
     CHECK((edit - edit_through(0)).abs().max().item<double>() < 1e-5);  // G ran on both at once there
     CHECK((edit - edit_through(kGateMargin)).abs().max().item<double>() > 1e-3);
     // With what the decoder adds silenced, the open gates give back the
-    // image, each pixel within half a level of 8 bits.
+    // image; where level 0 is shut the image does not pass: the output there
+    // is G(y, z)'s, whatever the photo.
     auto& last = *n.G->deconvs->ptr(size_t(3 * n.G->stages))->as<UpConvImpl>();
     last.weight.zero_(), last.bias.zero_();
-    w.narrow(1, 0, 4).zero_();
-    n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->bias.zero_();
-    std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
-    torch::Tensor back = torch::sigmoid(n.G->forward(y, e.mu, Skips{e.skips, open, {}, {}}));
-    CHECK((back - x).abs().max().item<double>() <= 0.5 / 255);
-    // Where level 0 is shut the image does not pass: the output there is
-    // G(y, z)'s, whatever the photo.
-    std::vector<torch::Tensor> half = open;
-    half[0] = torch::ones({2, 1, 32, 32});
-    half[0].narrow(3, 0, 16).zero_();
+    const std::vector<torch::Tensor> half = check_image_passes(n, x, y, e);
     torch::Tensor plain = n.G->forward(y, e.mu);
     EncoderOut other = n.E->forward(torch::rand({2, 3, 32, 32}));
     torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, half, plain, {}});
     torch::Tensor b = n.G->forward(y, e.mu, Skips{other.skips, half, plain, {}});
-    CHECK((a - plain).narrow(3, 0, 16).abs().max().item<double>() == 0.0);
     CHECK((a - b).narrow(3, 0, 16).abs().max().item<double>() == 0.0);
     CHECK((a - b).narrow(3, 16, 16).abs().max().item<double>() > 0.1);
     // The file says so (format 5), and is read back as such; a file that
@@ -417,18 +430,7 @@ TEST_CASE("the pixels drawn at the image's side: an up-convolution, a ReLU and a
     // silenced, the open gates give back the image, each pixel within half
     // a level of 8 bits; where level 0 is shut the output is G(y, z)'s.
     conv.weight.zero_(), conv.bias.zero_();
-    torch::Tensor w = n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight;
-    w.narrow(1, 0, 4).zero_();
-    n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->bias.zero_();
-    std::vector<torch::Tensor> open = {torch::ones({2, 1, 32, 32}), torch::ones({2, 1, 16, 16}), torch::ones({2, 1, 8, 8})};
-    torch::Tensor back = torch::sigmoid(n.G->forward(y, e.mu, Skips{e.skips, open, {}, {}}));
-    CHECK((back - x).abs().max().item<double>() <= 0.5 / 255);
-    std::vector<torch::Tensor> half = open;
-    half[0] = torch::ones({2, 1, 32, 32});
-    half[0].narrow(3, 0, 16).zero_();
-    plain = n.G->forward(y, e.mu);
-    torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, half, plain, {}});
-    CHECK((a - plain).narrow(3, 0, 16).abs().max().item<double>() == 0.0);
+    check_image_passes(n, x, y, e);
     // The file says so (format 6) and is read back as such; weights whose
     // metadata lost it are refused when read.
     LoadedModel loaded = saved_and_loaded(n);
