@@ -41,6 +41,7 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
         c.skip_image = j.value("skip_image", false);
         if (c.skip_image && !c.skips) throw Error(file + ": damaged model metadata: skip_image without skips");
         c.pixel_conv = j.value("pixel_conv", false);
+        if (c.pixel_conv && c.f < 2) throw Error(file + ": damaged model metadata: pixel_conv with " + std::to_string(c.f) + " filter");
         c.frame = j.value("frame", std::vector<double>());
         if (!c.frame.empty() && c.frame.size() != 10) throw Error(file + ": damaged model metadata: a frame of " + std::to_string(c.frame.size()) + " numbers");
         return c;

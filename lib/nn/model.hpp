@@ -10,8 +10,9 @@ namespace ifgan {
 
 // Format 2 adds the eraser of a model trained with --erase leace, format 3
 // the decoder's skips, format 4 the redrawing of the withheld region,
-// format 5 the image itself in level 0 of the skips; a model with none of
-// them is written as format 1, which older versions read.
+// format 5 the image itself in level 0 of the skips, format 6 the pixels
+// drawn at the image's side; a model with none of them is written as format
+// 1, which older versions read.
 inline constexpr int kModelFormat = 6;
 
 struct ModelConfig {

@@ -111,7 +111,9 @@ void validate(const TrainConfig& c) {
     if (c.landmarks > 0 && c.kind == Kind::classifier) throw UsageError("--landmarks trains an editor's code; a classifier has none");
     if (c.fill == Fill::redraw && c.skips == 0) throw UsageError("--fill redraw needs --skips");
     if (c.level0 == Level0::image && c.skips == 0) throw UsageError("--level0 image needs --skips");
-    if (c.pixels == Pixels::conv && c.kind == Kind::ifgan && c.f < 2)
+    if (c.pixels == Pixels::conv && c.kind == Kind::classifier)
+        throw UsageError("--pixels conv changes an editor's decoder; a classifier has none");
+    if (c.pixels == Pixels::conv && c.f < 2)
         throw UsageError("--pixels conv needs --filters 2 or more (its last maps are half the filters)");
     if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
     if (c.world_size < 1) throw UsageError("--world-size must be at least 1");

@@ -439,6 +439,10 @@ TEST_CASE("the pixels drawn at the image's side: an up-convolution, a ReLU and a
     CHECK(torch::equal(loaded.nets.G->deconvs->ptr(last)->as<UpConvImpl>()->weight, up.weight));
     n.config.pixel_conv = false;
     CHECK_THROWS_WITH(saved_and_loaded(n), Catch::Contains("m.ifgan: damaged model file:"));
+    nlohmann::json meta = config_to_json(c);
+    CHECK(config_from_json(meta, "m.ifgan").pixel_conv);
+    meta["f"] = 1;
+    CHECK_THROWS_WITH(config_from_json(meta, "m.ifgan"), Catch::Contains("m.ifgan: damaged model metadata: pixel_conv with 1 filter"));
     // Without it the last stage is one up-convolution to the pixels.
     Networks paper = make_networks(skip_config(3));
     REQUIRE(paper.G->deconvs->size() == last + 1);

@@ -108,6 +108,8 @@ TEST_CASE("the command line is the table: every option parses, numbers are check
     CHECK_THROWS_WITH(validate(one_filter), Catch::Contains("--pixels conv needs --filters 2 or more"));
     one_filter.pixels = Pixels::upconv;
     CHECK_NOTHROW(validate(one_filter));
+    TrainConfig judge = parse({"--kind", "classifier", "--pixels", "conv", "--data", "d", "--out", "m"});
+    CHECK_THROWS_WITH(validate(judge), Catch::Contains("--pixels conv changes an editor's decoder; a classifier has none"));
     CHECK(parse({"--skips", "0"}).level0 == Level0::features);
     TrainConfig no_level0 = parse({"--skips", "0", "--level0", "image", "--data", "d", "--out", "m", "--attr", "Smiling"});
     CHECK_THROWS_WITH(validate(no_level0), Catch::Contains("--level0 image needs --skips"));
