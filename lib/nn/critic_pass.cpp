@@ -56,6 +56,11 @@ CriticPass::CriticPass(Critic& D, const torch::Tensor& x, const torch::Tensor& f
     logits_ = torch::linear(features_, fc_weight_, as_run(D_->fc->bias)).to(torch::kFloat32).requires_grad_();
 }
 
+torch::Tensor CriticPass::real_features(int layer) const {
+    if (layer < 1 || size_t(layer) > outputs_.size()) throw Error("CriticPass: D has no layer " + std::to_string(layer));
+    return outputs_[size_t(layer - 1)].narrow(0, 0, real_rows_);
+}
+
 torch::Tensor CriticPass::backward(const torch::Tensor& eg_grad, const torch::Tensor& dis_grad) {
     torch::NoGradGuard no_graph;
     dis_grad_ = dis_grad;
@@ -70,6 +75,7 @@ torch::Tensor CriticPass::backward(const torch::Tensor& eg_grad, const torch::Te
         output_grads_[i] = torch::threshold_backward(grad, outputs_[i], 0);
         if (i > 0) grad = std::get<0>(conv_backward(output_grads_[i], inputs_[i], weights_[i], {true, false, false}));
     }
+    if (!eg_grad.defined()) return {};
     // The first layer's input gradient only for the fakes: x is data.
     torch::Tensor fake_grad = std::get<0>(conv_backward(output_grads_[0].slice(0, real_rows_),
                                                         inputs_[0].slice(0, real_rows_), weights_[0],

@@ -26,11 +26,16 @@ public:
     // losses read it, and their gradients with respect to it feed backward().
     const torch::Tensor& logits() const { return logits_; }
     const torch::Tensor& fakes() const { return fakes_; }
+    // x's maps after conv layer `layer` (from 1) and its ReLU, as run: what
+    // D's features of x are, without running D on x again.
+    torch::Tensor real_features(int layer) const;
 
     // The one backward pass through D's layers. `eg_grad` and `dis_grad`:
     // the gradients of E+G's loss and of D's loss with respect to logits().
     // Returns E+G's gradient with respect to fakes(); D's weight gradients
-    // wait for accumulate_weight_gradients().
+    // wait for accumulate_weight_gradients(). With `eg_grad` undefined (E+G's
+    // loss does not read D's output) the chain stops at the first layer and
+    // nothing is returned.
     torch::Tensor backward(const torch::Tensor& eg_grad, const torch::Tensor& dis_grad);
     // Adds D's loss's gradients to D's parameters' .grad (after backward()).
     void accumulate_weight_gradients();

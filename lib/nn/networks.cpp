@@ -206,6 +206,7 @@ torch::Tensor DecoderImpl::forward(torch::Tensor y, torch::Tensor z, const Skips
     const bool redraw = !s.drawn.empty();
     auto passed = [&](int level, const torch::Tensor& like) {
         torch::Tensor m = skip_proj[size_t(level)]->as<torch::nn::Conv2dImpl>()->forward(s.maps[size_t(level)]);
+        if (s.repeat > 0) m = torch::cat({m, m.narrow(0, 0, s.repeat)});
         torch::Tensor g = s.gates[size_t(level)].to(like.scalar_type());
         if (!redraw) return g * m;
         torch::Tensor d = redraw_proj[size_t(level)]->as<torch::nn::Conv2dImpl>()->forward(s.drawn[size_t(level)]);

@@ -95,6 +95,11 @@ struct Skips {
     // pass where the gates are shut, each through its own projection; the
     // output is then the decoder's own, everywhere.
     std::vector<torch::Tensor> drawn;
+    // The decoder's batch is the maps' rows and then their first `repeat`
+    // rows again: each map is projected once and its projection repeated,
+    // rather than the maps themselves (the training step's edited half
+    // reads the same maps as its reconstruction).
+    int64_t repeat = 0;
 };
 
 struct DecoderImpl : torch::nn::Module {

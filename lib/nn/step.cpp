@@ -107,12 +107,10 @@ static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor&
     std::vector<torch::Tensor> gates =
         skip_gates(torch::sigmoid(xr_logits.detach()), torch::sigmoid(flipped), n.config.skips);
     const int64_t B = z.size(0), edited = (B + 1) / 2;
-    std::vector<torch::Tensor> maps;
     for (size_t i = 0; i < gates.size(); ++i) {
         torch::Tensor shut = gates[i].narrow(0, 0, edited).clone();
         gates[i].narrow(0, edited, B - edited).fill_(1);
         gates[i] = torch::cat({gates[i], shut});
-        maps.push_back(torch::cat({e.skips[i], e.skips[i].narrow(0, 0, edited)}));
     }
     SkipPass p;
     p.shut0 = gates[0].narrow(0, 0, edited);
@@ -124,7 +122,7 @@ static SkipPass skip_pass(Networks& n, const EncoderOut& e, const torch::Tensor&
         flipped_half = n.G->forward(p.targets, z.narrow(0, 0, edited).detach()).to(torch::kFloat32);
         p.change = (torch::sigmoid(flipped_half) - torch::sigmoid(xr_logits.narrow(0, 0, edited).detach())).abs();
     }
-    Skips s{maps, gates, {}, {}};
+    Skips s{e.skips, gates, {}, {}, edited};  // the edited half reads the first half's maps
     if (!n.config.redraw) {
         s.plain = torch::cat({xr_logits, flipped_half});
     } else {
@@ -244,7 +242,9 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // Pass 4b, with --feature-rec: D's features of x̂ against x's.
         if (w.feature_rec != 0) {
             torch::Tensor real;
-            {
+            if (d.pass) {
+                real = d.pass->real_features(kFeatureLayer).to(torch::kFloat32);
+            } else {
                 torch::NoGradGuard ng;
                 real = critic_features(n, x);
             }
@@ -276,6 +276,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
     }
     StepLosses l;
     l.critic = d.pass;
+    l.eg_reads_critic = w.delta != 0;
     const loss::Bce f = w.bce;
     l.rec = loss::reconstruction(xr_logits, x, f);
     l.rec_skip = skip.rec_logits.defined() ? loss::reconstruction(skip.rec_logits, x, f) : torch::zeros({});
@@ -309,7 +310,12 @@ void ifgan_backward(Networks& n, const StepLosses& l, const std::function<void()
     // weights get nothing from L_gen, A's nothing from −γ·aux, E and G
     // nothing from D's or A's own losses.
     const auto eg_params = eg_parameters(n);
-    if (l.critic) {
+    if (l.critic && !l.eg_reads_critic) {
+        // D serves E+G through its features alone (δ = 0): its chain runs
+        // for its own weight gradients only.
+        l.critic->backward({}, torch::autograd::grad({l.dis}, {l.critic->logits()}, {}, true)[0]);
+        torch::autograd::backward({l.eg}, {}, true, false, eg_params);
+    } else if (l.critic) {
         // D's pass by hand: the gradients of both losses at D's logits, one
         // pass back through D, and E+G's share entering at x̂ and x̃.
         const torch::Tensor& d = l.critic->logits();

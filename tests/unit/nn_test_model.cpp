@@ -204,13 +204,14 @@ static TinyStep channels_last_step(uint64_t seed) {
 
 TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
     auto [n, x, y] = channels_last_step(12);
-    for (int variant = 0; variant < 5; ++variant) {
+    for (int variant = 0; variant < 6; ++variant) {
         StepWeights w;
         StepRun run;
         w.label_input = variant == 1;
         w.beta_samples = variant == 2;
         if (variant == 3) run.shard = 1, run.shards = 2, w.delta = 0.5;
-        if (variant == 4) w.feature_rec = 0.5;  // L_feat beside the pass by hand
+        if (variant >= 4) w.feature_rec = 0.5;  // L_feat beside the pass by hand
+        if (variant == 5) w.delta = 0;          // ... with D read through its features alone
         INFO("variant " << variant);
         run.critic_by_hand = false;
         StepLosses ref_l, l;
@@ -222,7 +223,8 @@ TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
         CHECK(l.dis.item<double>() == Approx(ref_l.dis.item<double>()).epsilon(1e-6));
         CHECK(l.eg.item<double>() == Approx(ref_l.eg.item<double>()).epsilon(1e-6));
         CHECK(l.feat.item<double>() == Approx(ref_l.feat.item<double>()).epsilon(1e-6));
-        CHECK((variant == 4) == (l.feat.item<double>() > 0));
+        CHECK((variant >= 4) == (l.feat.item<double>() > 0));
+        CHECK(l.eg_reads_critic == (variant != 5));
         REQUIRE(got.size() == ref.size());
         double worst = 0, seen = 0;
         for (size_t i = 0; i < got.size(); ++i) {

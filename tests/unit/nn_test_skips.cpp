@@ -142,6 +142,19 @@ TEST_CASE("a decoder with skips: the maps change the image only where the gates 
     torch::Tensor a = n.G->forward(y, e.mu, Skips{e.skips, shut, {}, {}}), b = n.G->forward(y, e.mu, Skips{other.skips, shut, {}, {}});
     CHECK((a - b).abs().max().item<double>() == 0.0);
     CHECK((n.G->forward(y, e.mu, Skips{other.skips, open, {}, {}}) - rec).abs().max().item<double>() > 1e-4);
+    // The maps' first row read again by a third image (Skips::repeat), as
+    // if the maps had been given with that row repeated.
+    std::vector<torch::Tensor> repeated, gates3;
+    for (size_t i = 0; i < e.skips.size(); ++i) {
+        repeated.push_back(torch::cat({e.skips[i], e.skips[i].narrow(0, 0, 1)}));
+        gates3.push_back(torch::cat({open[i], shut[i].narrow(0, 0, 1)}));
+    }
+    torch::Tensor y3 = torch::cat({y, 1 - y.narrow(0, 0, 1)}), z3 = torch::cat({e.mu, e.mu.narrow(0, 0, 1)});
+    torch::Tensor whole = n.G->forward(y3, z3, Skips{repeated, gates3, {}, {}});
+    torch::Tensor once = n.G->forward(y3, z3, Skips{e.skips, gates3, {}, {}, 1});
+    CHECK(once.size(0) == 3);
+    CHECK((once - whole).abs().max().item<double>() < 1e-5);
+    CHECK((once.narrow(0, 2, 1) - once.narrow(0, 0, 1)).abs().max().item<double>() > 1e-4);
     // Without skips the model's decoder is the paper's.
     ModelConfig plain = skip_config(0);
     torch::manual_seed(11);
