@@ -55,6 +55,7 @@ static int eval_main(int argc, char** argv) {
     o.paste_style = paste_style_options(r);
     o.edit = edit_style_options(r);
     set_threads(o.threads);
+    keep_freed_memory();  // the batches' tensors, allocated afresh thousands of times
     // The curves first: a bad log is found before minutes of evaluation.
     HtmlReport page;
     if (r.count("log")) {
