@@ -14,7 +14,7 @@ if [[ ${DEMO_FAST:-0} == 1 ]]; then
     # passes beside it (smiles added to 67-68% of the faces with it, 100% without).
     extra=(--f 8 --nz 16 --batch 32 --val-limit 64 --level0 features)
 else
-    count=20000 size=64 judge_epochs=2 epochs=${DEMO_EPOCHS:-6} wild=300  # about 14 min of training here
+    count=20000 size=64 judge_epochs=2 epochs=${DEMO_EPOCHS:-6} wild=300  # about 12 min of training here
     extra=()
 fi
 mkdir -p "$out"
