@@ -78,7 +78,7 @@ struct StepLosses {
     torch::Tensor logvar_max;  // the largest |log σ²| of the batch, for the log (no gradient)
     torch::Tensor eg;   // rec + rec_skip + α kl + ρ cls + β cls_rec + γ adv + δ gen + edit_sparsity · sparse + feature_rec · feat
     std::shared_ptr<CriticPass> critic;  // D's pass, when run by hand
-    bool eg_reads_critic = false;        // δ ≠ 0: E+G's loss has D's output in it
+    bool eg_reads_critic = true;         // false at δ = 0: E+G's loss reads D through its features alone
 };
 
 // Forward passes of docs/model.md's step on (x, y); noise from `gen`.
