@@ -88,7 +88,8 @@ all+=" passes-seed2-1 passes-seed2-2 passes-seed2-4 passes-128-2"
 all+=" edit-floor-Smiling-0.04 edit-floor-Smiling-0.08 edit-floor-Eyeglasses-0.02 edit-floor-Eyeglasses-0.04"
 all+=" edit-floor-Eyeglasses-0.08 edit-floor-seed2-0.04 edit-floor-128-0.04"
 all+=" landmarks-0.1 landmarks-0.3 landmarks-1 seed2-landmarks-0.1"
-all+=" Eyeglasses-landmarks-0.1 pixels-conv seed2-pixels-conv Eyeglasses-pixels-conv Eyeglasses-pixels-conv-run2"
+all+=" Eyeglasses-landmarks-0.1 pixels-conv seed2-pixels-conv Eyeglasses-pixels-conv Eyeglasses-pixels-conv-run2 recipe-train-seed2"
+all+=" pixels-conv-train-seed2 recipe-train-seed3 pixels-conv-train-seed3 Eyeglasses-recipe-train-seed2"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -178,6 +179,12 @@ for r in ${SHARP_RUNS:-$all}; do
             EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv ;;
         Eyeglasses-pixels-conv-run2)
             EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv --seed 2 ;;
+        # The recipe and --pixels conv with other training seeds (--seed), on the demo's set.
+        recipe-train-seed[23]) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --seed "${r: -1}" ;;
+        pixels-conv-train-seed[23])
+            EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv --seed "${r: -1}" ;;
+        Eyeglasses-recipe-train-seed2)
+            EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --seed 2 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
