@@ -90,6 +90,7 @@ all+=" edit-floor-Eyeglasses-0.08 edit-floor-seed2-0.04 edit-floor-128-0.04"
 all+=" landmarks-0.1 landmarks-0.3 landmarks-1 seed2-landmarks-0.1"
 all+=" Eyeglasses-landmarks-0.1 pixels-conv seed2-pixels-conv Eyeglasses-pixels-conv Eyeglasses-pixels-conv-run2 recipe-train-seed2"
 all+=" pixels-conv-train-seed2 recipe-train-seed3 pixels-conv-train-seed3 Eyeglasses-recipe-train-seed2"
+all+=" Eyeglasses-recipe-train-seed3 Eyeglasses-pixels-conv-train-seed3"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -183,8 +184,10 @@ for r in ${SHARP_RUNS:-$all}; do
         recipe-train-seed[23]) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --seed "${r: -1}" ;;
         pixels-conv-train-seed[23])
             EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv --seed "${r: -1}" ;;
-        Eyeglasses-recipe-train-seed2)
-            EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --seed 2 ;;
+        Eyeglasses-recipe-train-seed[23])
+            EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --seed "${r: -1}" ;;
+        Eyeglasses-pixels-conv-train-seed3)
+            EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv --seed 3 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
