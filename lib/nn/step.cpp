@@ -310,12 +310,7 @@ void ifgan_backward(Networks& n, const StepLosses& l, const std::function<void()
     // weights get nothing from L_gen, A's nothing from −γ·aux, E and G
     // nothing from D's or A's own losses.
     const auto eg_params = eg_parameters(n);
-    if (l.critic && !l.eg_reads_critic) {
-        // D serves E+G through its features alone (δ = 0): its chain runs
-        // for its own weight gradients only.
-        l.critic->backward({}, torch::autograd::grad({l.dis}, {l.critic->logits()}, {}, true)[0]);
-        torch::autograd::backward({l.eg}, {}, true, false, eg_params);
-    } else if (l.critic) {
+    if (l.critic && l.eg_reads_critic) {
         // D's pass by hand: the gradients of both losses at D's logits, one
         // pass back through D, and E+G's share entering at x̂ and x̃.
         const torch::Tensor& d = l.critic->logits();
@@ -324,6 +319,9 @@ void ifgan_backward(Networks& n, const StepLosses& l, const std::function<void()
         torch::Tensor fake_grad = l.critic->backward(eg_grad, dis_grad);
         torch::autograd::backward({l.eg, l.critic->fakes()}, {torch::ones({}), fake_grad}, true, false, eg_params);
     } else {
+        // At δ = 0 D serves E+G through its features alone: its chain runs
+        // for its own weight gradients only.
+        if (l.critic) l.critic->backward({}, torch::autograd::grad({l.dis}, {l.critic->logits()}, {}, true)[0]);
         torch::autograd::backward({l.eg}, {}, true, false, eg_params);
     }
     if (after_eg) after_eg();
