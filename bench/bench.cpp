@@ -266,19 +266,21 @@ static int bench_conv(int n, int cin, int cout, int side) {
 }
 
 // The fast recipe's variants the bench times, by name: fast (the recipe:
-// --skips 3 --feature-rec 1 --level0 image --landmarks 0.1), fast-pixels-conv
-// (the recipe with the experimental --pixels conv), fast-nolandmarks (the
-// recipe before the landmark term), fast-level0-features (that before
-// the image in level 0), fast-redraw (that and --fill redraw), fast-noskips
-// (the recipe before its skips and D features), fast-skips3 (the skips
-// without D features) and fast-skips3-sparsity (and --edit-sparsity 0.3).
-// False for another name.
+// --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv
+// --critic-fraction 0.5), fast-critic-whole (D on the whole batch),
+// fast-upconv (the recipe before --pixels conv, D on the whole batch),
+// fast-nolandmarks (that before the landmark term), fast-level0-features
+// (that before the image in level 0), fast-redraw (that and --fill redraw),
+// fast-noskips (the recipe before its skips and D features), fast-skips3
+// (the skips without D features) and fast-skips3-sparsity (and
+// --edit-sparsity 0.3). False for another name.
 static bool fast_variant(const std::string& name, TrainConfig& tc) {
     tc = recipe("fast");
     if (name == "fast") return true;
-    tc.pixels = Pixels::conv;
-    if (name == "fast-pixels-conv") return true;
+    tc.critic_fraction = 1;
+    if (name == "fast-critic-whole") return true;
     tc.pixels = Pixels::upconv;
+    if (name == "fast-upconv") return true;
     tc.landmarks = 0;
     if (name == "fast-nolandmarks") return true;
     tc.level0 = Level0::features;
@@ -294,7 +296,8 @@ static bool fast_variant(const std::string& name, TrainConfig& tc) {
     return name == "fast-skips3-sparsity";
 }
 static const char* const kFastVariants[] = {"fast-noskips", "fast-skips3", "fast-skips3-sparsity",
-                                            "fast-level0-features", "fast-nolandmarks", "fast", "fast-pixels-conv",
+                                            "fast-level0-features", "fast-nolandmarks", "fast-upconv", "fast-critic-whole",
+                                            "fast",
                                             "fast-redraw"};
 
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16

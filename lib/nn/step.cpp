@@ -35,6 +35,7 @@ StepWeights step_weights(const TrainConfig& c) {
     w.edit_sparsity = c.edit_sparsity;
     w.feature_rec = c.feature_rec;
     w.landmarks = c.landmarks;
+    w.critic_fraction = c.critic_fraction;
     return w;
 }
 
@@ -237,13 +238,23 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // equals three passes): its outputs serve L_gen (gradients to E and G
         // only) and D's loss (gradients to D only).
         // Without the GAN term (δ = 0) nothing reads D, so it is not run or
-        // trained, unless L_feat reads its features.
-        if (w.delta != 0 || w.feature_rec != 0) d = critic_logits(n, x, xr, xs, run);
+        // trained, unless L_feat reads its features; then D, whose logits
+        // E and G do not read, may train on part of the batch.
+        const int64_t B = x.size(0);
+        const int64_t critic_rows =
+            w.delta != 0 ? B : std::max<int64_t>(1, std::llround(w.critic_fraction * double(B)));
+        if (w.delta != 0 || w.feature_rec != 0)
+            d = critic_logits(n, x.narrow(0, 0, critic_rows), xr.narrow(0, 0, critic_rows),
+                              xs.narrow(0, 0, critic_rows), run);
         // Pass 4b, with --feature-rec: D's features of x̂ against x's.
         if (w.feature_rec != 0) {
             torch::Tensor real;
             if (d.pass) {
                 real = d.pass->real_features(kFeatureLayer).to(torch::kFloat32);
+                if (critic_rows < B) {  // the rest of x, which D's pass did not see
+                    torch::NoGradGuard ng;
+                    real = torch::cat({real, critic_features(n, x.narrow(0, critic_rows, B - critic_rows))});
+                }
             } else {
                 torch::NoGradGuard ng;
                 real = critic_features(n, x);

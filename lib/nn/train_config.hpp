@@ -133,6 +133,7 @@ struct TrainConfig {
     double edit_sparsity = 0;  // with skips: weight of the size of G's own edit (0: off)
     double feature_rec = 0;    // weight of reconstructing in D's features (0: off)
     double landmarks = 0;      // weight of reading the landmarks from (z, y) (0: off)
+    double critic_fraction = 1;  // at --delta 0, D trains on this share of each batch
     Head head = Head::detached;
     // The losses: the paper's weights and terms.
     double alpha = 1, beta = 1, gamma = 1, delta = 1, rho = 1;
@@ -258,7 +259,7 @@ void visit_options(C& c, V&& v) {
                                             "up-convolution to the three channels, the paper's) or conv (an "
                                             "up-convolution to half as many maps, a ReLU and a 3 x 3 convolution "
                                             "at the image's side)",
-                           G::experimental, Keep::model});
+                           G::model, Keep::model});
     v(c.fill, OptionInfo{"fill", "HOW", "with --skips, what an edit is where it withholds the maps: plain (the "
                                         "decoder's image without maps, G(y, z)) or redraw (that region redrawn by the "
                                         "decoder with maps, from the encoder's maps of G(y, z))",
@@ -275,6 +276,10 @@ void visit_options(C& c, V&& v) {
                                                     "layer (Larsen et al.); trains D as the GAN does, also at "
                                                     "--delta 0",
                                 G::losses, Keep::restored});
+    v(c.critic_fraction, OptionInfo{"critic-fraction", "X", "at --delta 0, where D only gives --feature-rec its "
+                                                            "features: run and train D on the first X of each "
+                                                            "batch's images (0 < X <= 1)",
+                                    G::losses, Keep::restored});
     v(c.aux_input, OptionInfo{"aux-input", "WHAT", "what A reads: z (the paper) or mu", G::experimental, Keep::restored});
     v(c.aux_standardize, OptionInfo{"aux-standardize", "", "A reads its input standardised over the batch",
                                     G::experimental, Keep::restored});

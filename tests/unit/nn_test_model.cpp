@@ -204,14 +204,15 @@ static TinyStep channels_last_step(uint64_t seed) {
 
 TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
     auto [n, x, y] = channels_last_step(12);
-    for (int variant = 0; variant < 6; ++variant) {
+    for (int variant = 0; variant < 7; ++variant) {
         StepWeights w;
         StepRun run;
         w.label_input = variant == 1;
         w.beta_samples = variant == 2;
         if (variant == 3) run.shard = 1, run.shards = 2, w.delta = 0.5;
         if (variant >= 4) w.feature_rec = 0.5;  // L_feat beside the pass by hand
-        if (variant == 5) w.delta = 0;          // ... with D read through its features alone
+        if (variant >= 5) w.delta = 0;          // ... with D read through its features alone
+        if (variant == 6) w.critic_fraction = 0.5;  // ... and D run on half of each batch
         INFO("variant " << variant);
         run.critic_by_hand = false;
         StepLosses ref_l, l;
@@ -224,7 +225,7 @@ TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
         CHECK(l.eg.item<double>() == Approx(ref_l.eg.item<double>()).epsilon(1e-6));
         CHECK(l.feat.item<double>() == Approx(ref_l.feat.item<double>()).epsilon(1e-6));
         CHECK((variant >= 4) == (l.feat.item<double>() > 0));
-        CHECK(l.eg_reads_critic == (variant != 5));
+        CHECK(l.eg_reads_critic == (variant < 5));
         REQUIRE(got.size() == ref.size());
         double worst = 0, seen = 0;
         for (size_t i = 0; i < got.size(); ++i) {
@@ -240,6 +241,37 @@ TEST_CASE("D's pass by hand gives autograd's gradients to E, G, D and A") {
     // The per-image scaling needs one logit per image: a k-output critic is refused.
     Critic classifier(32, 4, 2);
     CHECK_THROWS_WITH(CriticPass(classifier, x, x, false), Catch::Contains("one output"));
+}
+
+TEST_CASE("D on half of each batch (--critic-fraction) leaves L_feat and E and G's gradients as they were") {
+    auto [n, x, y] = channels_last_step(14);
+    StepWeights w;
+    w.delta = 0, w.feature_rec = 0.5;
+    StepLosses whole, half;
+    auto ref = step_gradients(n, x, y, w, StepRun(), &whole);
+    w.critic_fraction = 0.5;
+    auto got = step_gradients(n, x, y, w, StepRun(), &half);
+    REQUIRE(half.critic);
+    CHECK(whole.critic->logits().size(0) == 3 * x.size(0));
+    CHECK(half.critic->logits().size(0) == 3 * x.size(0) / 2);  // the first half of x, x̂ and x̃
+    // L_feat compares the whole batch, D's pass or not.
+    CHECK(half.feat.item<double>() > 0);
+    CHECK(half.feat.item<double>() == Approx(whole.feat.item<double>()).epsilon(1e-6));
+    CHECK(half.eg.item<double>() == Approx(whole.eg.item<double>()).epsilon(1e-6));
+    size_t i = 0;
+    for (auto& m : n.modules()) {
+        const bool is_d = m.get() == n.D.ptr().get();
+        double diff = 0, scale = 0, moved = 0;
+        for (size_t j = 0; j < m->parameters().size(); ++j, ++i) {
+            diff = std::max(diff, max_abs_diff(got[i], ref[i]));
+            scale = std::max(scale, ref[i].abs().max().item<double>());
+            moved += got[i].abs().sum().item<double>();
+        }
+        INFO("network " << m->name());
+        if (is_d) CHECK((moved > 0 && diff > 1e-4 * scale));  // D's loss over its rows alone
+        else CHECK(diff <= 1e-4 * std::max(scale, 1e-3));
+    }
+    CHECK(i == got.size());
 }
 
 TEST_CASE("D's pass by hand in bf16 stays within bf16 rounding of autograd's") {

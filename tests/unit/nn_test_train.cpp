@@ -102,8 +102,22 @@ TEST_CASE("the command line is the table: every option parses, numbers are check
     CHECK(parse({"--size", "48"}).skips == 3);  // not a size: validate() says so
     // The recipe's image in level 0 goes with its skips; asked for without them, refused.
     CHECK(recipe("fast").level0 == Level0::image);
-    CHECK(recipe("fast").pixels == Pixels::upconv);  // --pixels conv is experimental
+    CHECK(recipe("fast").pixels == Pixels::conv);
     CHECK(recipe("paper").pixels == Pixels::upconv);
+    CHECK(parse({"--kind", "classifier"}).pixels == Pixels::upconv);  // a classifier has no decoder
+    // The recipe's D on half of each batch, where only L_feat reads D; where
+    // the GAN term reads it too, or nothing does, the whole batch.
+    CHECK(recipe("fast").critic_fraction == 0.5);
+    CHECK(recipe("paper").critic_fraction == 1);
+    CHECK(parse({"--delta", "0.1"}).critic_fraction == 1);
+    CHECK(parse({"--feature-rec", "0"}).critic_fraction == 1);
+    CHECK(parse({"--delta", "0"}).critic_fraction == 0.5);
+    TrainConfig gan_half = parse({"--delta", "0.1", "--critic-fraction", "0.5", "--data", "d", "--out", "m", "--attr", "Smiling"});
+    CHECK_THROWS_WITH(validate(gan_half), Catch::Contains("--critic-fraction below 1 needs --delta 0 and --feature-rec"));
+    for (const char* bad : {"0", "1.5"}) {
+        TrainConfig c = parse({"--critic-fraction", bad, "--data", "d", "--out", "m", "--attr", "Smiling"});
+        CHECK_THROWS_WITH(validate(c), Catch::Contains("--critic-fraction must be above 0 and at most 1"));
+    }
     TrainConfig one_filter = parse({"--pixels", "conv", "--filters", "1", "--data", "d", "--out", "m", "--attr", "Smiling"});
     CHECK_THROWS_WITH(validate(one_filter), Catch::Contains("--pixels conv needs --filters 2 or more"));
     one_filter.pixels = Pixels::upconv;
