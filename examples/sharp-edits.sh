@@ -37,6 +37,9 @@ run() {  # NAME DATA ATTR OPTIONS...
     [[ " $* " == *" --level0 "* ]] || set -- --level0 features "$@"
     # And those before the landmark term: without it unless named.
     [[ " $* " == *" --landmarks "* ]] || set -- --landmarks 0 "$@"
+    # And those before the pixels at the image's side and D's half batch.
+    [[ " $* " == *" --pixels "* ]] || set -- --pixels upconv "$@"
+    [[ " $* " == *" --critic-fraction "* ]] || set -- --critic-fraction 1 "$@"
     ifgan-train --data "$data" --attr "$attr" --recipe fast --precision bf16 --epochs "${EPOCHS:-10}" \
         --out "$name.ifgan" --log "$name.jsonl" "$@"
     ifgan-eval -m "$name.ifgan" --classifier $judge --data "$data" --paste --paste-sheet "$name-pasted.png" \
@@ -91,6 +94,7 @@ all+=" landmarks-0.1 landmarks-0.3 landmarks-1 seed2-landmarks-0.1"
 all+=" Eyeglasses-landmarks-0.1 pixels-conv seed2-pixels-conv Eyeglasses-pixels-conv Eyeglasses-pixels-conv-run2 recipe-train-seed2"
 all+=" pixels-conv-train-seed2 recipe-train-seed3 pixels-conv-train-seed3 Eyeglasses-recipe-train-seed2"
 all+=" Eyeglasses-recipe-train-seed3 Eyeglasses-pixels-conv-train-seed3"
+all+=" critic-half critic-half-train-seed2 critic-half-train-seed3 seed2-critic-half Eyeglasses-critic-half"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -188,6 +192,18 @@ for r in ${SHARP_RUNS:-$all}; do
             EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --seed "${r: -1}" ;;
         Eyeglasses-pixels-conv-train-seed3)
             EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv --seed 3 ;;
+        # D on half of each batch (--critic-fraction 0.5) with --pixels conv:
+        # the fast recipe now, with three training seeds.
+        critic-half | critic-half-train-seed[23])
+            [[ $r == *seed* ]] && seed=${r: -1} || seed=1
+            EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv \
+                --critic-fraction 0.5 --seed $seed ;;
+        seed2-critic-half)
+            EPOCHS=6 run $r faces2 Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv \
+                --critic-fraction 0.5 ;;
+        Eyeglasses-critic-half)
+            EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv \
+                --critic-fraction 0.5 ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
