@@ -295,10 +295,9 @@ static bool fast_variant(const std::string& name, TrainConfig& tc) {
     tc.edit_sparsity = 0.3;
     return name == "fast-skips3-sparsity";
 }
-static const char* const kFastVariants[] = {"fast-noskips", "fast-skips3", "fast-skips3-sparsity",
-                                            "fast-level0-features", "fast-nolandmarks", "fast-upconv", "fast-critic-whole",
-                                            "fast",
-                                            "fast-redraw"};
+static const char* const kFastVariants[] = {"fast-noskips",         "fast-skips3",      "fast-skips3-sparsity",
+                                            "fast-level0-features", "fast-nolandmarks", "fast-upconv",
+                                            "fast-critic-whole",    "fast",             "fast-redraw"};
 
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
 // step alone: the paper configuration (VARIANT authors or attached-label) or
