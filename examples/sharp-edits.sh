@@ -175,7 +175,7 @@ for r in ${SHARP_RUNS:-$all}; do
             EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks "${r#landmarks-}" ;;
         seed2-landmarks-0.1) EPOCHS=6 run $r faces2 Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 ;;
         Eyeglasses-landmarks-0.1) EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 ;;
-        # The pixels drawn at the image's side (--pixels conv, experimental):
+        # The pixels drawn at the image's side (--pixels conv, experimental then):
         # the fast recipe as it is, with the decoder's last stage changed.
         pixels-conv) EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv ;;
         seed2-pixels-conv)
