@@ -241,8 +241,7 @@ StepLosses ifgan_forward(Networks& n, const torch::Tensor& x, const torch::Tenso
         // trained, unless L_feat reads its features; then D, whose logits
         // E and G do not read, may train on part of the batch.
         const int64_t B = x.size(0);
-        const int64_t critic_rows =
-            w.delta != 0 ? B : std::max<int64_t>(1, std::llround(w.critic_fraction * double(B)));
+        const int64_t critic_rows = std::max<int64_t>(1, std::llround(w.critic_fraction * double(B)));
         if (w.delta != 0 || w.feature_rec != 0)
             d = critic_logits(n, x.narrow(0, 0, critic_rows), xr.narrow(0, 0, critic_rows),
                               xs.narrow(0, 0, critic_rows), run);

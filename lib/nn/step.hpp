@@ -38,9 +38,10 @@ struct StepWeights {
     double feature_rec = 0;
     // The weight of L_marks, Σ(L(z, y) − marks)² in input pixels (--landmarks).
     double landmarks = 0;
-    // The share of each batch D is run and trained on when only L_feat reads
-    // it (δ = 0; --critic-fraction): D's loss over the first rows of x, x̂
-    // and x̃; L_feat still compares the whole batch.
+    // The share of each batch D is run and trained on (--critic-fraction,
+    // which validate() allows below 1 only where L_feat alone reads D, δ = 0):
+    // D's loss over the first rows of x, x̂ and x̃; L_feat still compares
+    // the whole batch.
     double critic_fraction = 1;
 };
 

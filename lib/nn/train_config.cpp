@@ -74,6 +74,10 @@ namespace {
 
 std::string flag(const OptionInfo& i) { return std::string("--") + i.flag; }
 
+// D serves E and G through L_feat's features alone (no GAN term), so it may
+// train on part of each batch (--critic-fraction).
+bool critic_only_for_features(const TrainConfig& c) { return c.delta == 0 && c.feature_rec != 0; }
+
 void require(bool ok, const OptionInfo& i, const std::string& what) {
     if (!ok) throw UsageError(flag(i) + " " + what);
 }
@@ -114,7 +118,7 @@ void validate(const TrainConfig& c) {
     if (c.edit_sparsity > 0 && c.skips == 0) throw UsageError("--edit-sparsity needs --skips");
     if (c.landmarks > 0 && c.hflip) throw UsageError("--landmarks cannot be used with --hflip (the landmarks are not flipped)");
     if (c.landmarks > 0 && c.kind == Kind::classifier) throw UsageError("--landmarks trains an editor's code; a classifier has none");
-    if (c.critic_fraction != 1 && (c.delta != 0 || c.feature_rec == 0))
+    if (c.critic_fraction != 1 && !critic_only_for_features(c))
         throw UsageError("--critic-fraction below 1 needs --delta 0 and --feature-rec (the GAN term reads D for every image)");
     if (c.critic_fraction <= 0 || c.critic_fraction > 1) throw UsageError("--critic-fraction must be above 0 and at most 1");
     if (c.fill == Fill::redraw && c.skips == 0) throw UsageError("--fill redraw needs --skips");
@@ -345,7 +349,7 @@ void apply_train_options(const cxxopts::ParseResult& r, TrainConfig& c) {
         c.landmarks = 0;
     // The recipe's half batch for D where D serves more than L_feat (the
     // GAN term) or nothing: the whole batch. A classifier has no decoder.
-    if (!r.count("critic-fraction") && (c.delta != 0 || c.feature_rec == 0)) c.critic_fraction = 1;
+    if (!r.count("critic-fraction") && !critic_only_for_features(c)) c.critic_fraction = 1;
     if (!r.count("pixels") && c.kind == Kind::classifier) c.pixels = Pixels::upconv;
     // The recipe's skips at a size with fewer layers: as many as it has. A
     // --skips given is checked by validate(), and so is the size.
