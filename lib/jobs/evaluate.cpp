@@ -137,6 +137,7 @@ struct AttributeResult {
     size_t cf_found = 0;
     double cf_mse = 0, cf_psnr = 0, cf_ssim = 0, rec_mse = 0, rec_psnr = 0;
     Sharpness sharp;                   // where the truth changes the face
+    Sharpness sharp_of[2];             // the same, of the edits to 0 and to 1 apart
     ChangeMade change[2];              // of the edits to 0 and to 1
     double grid_edit = 0, grid_truth = 0;  // summed over the faces
     Floats flipped, counterfactual;  // each face with the attribute flipped; the true flipped face
@@ -211,8 +212,11 @@ void compare_counterfactuals(const Prepared& p, AttributeResult& r, size_t show)
         r.rec_mse += er;
         r.rec_psnr += psnr_from_mse(er);
         r.cf_ssim += ssim(r.flipped.at(i), truth.data(), p.c().size, p.c().size);
-        r.sharp.add(sharpness(r.flipped.at(i), truth.data(), p.orig.at(i), p.c().size, p.c().size));
-        r.change[1 - p.ds.label(p.idx[i], da)].add(change_made(r.flipped.at(i), truth.data(), p.orig.at(i), p.orig.pix));
+        const int target = 1 - p.ds.label(p.idx[i], da);
+        const Sharpness sharp = sharpness(r.flipped.at(i), truth.data(), p.orig.at(i), p.c().size, p.c().size);
+        r.sharp.add(sharp);
+        r.sharp_of[target].add(sharp);
+        r.change[target].add(change_made(r.flipped.at(i), truth.data(), p.orig.at(i), p.orig.pix));
         r.grid_edit += grid_amplitude(r.flipped.at(i), p.c().size, p.c().size);
         r.grid_truth += grid_amplitude(truth.data(), p.c().size, p.c().size);
         if (i < show) std::copy(truth.begin(), truth.end(), r.counterfactual.at(i));
@@ -230,6 +234,13 @@ ojson change_json(const ChangeMade (&c)[2]) {
                                   {"stray", any ? ojson(c[t].stray()) : ojson(nullptr)}};
     }
     return j;
+}
+
+// A sharpness measure as the report gives it: ratio and detail, null where
+// not measured.
+ojson sharpness_json(const Sharpness& s) {
+    return {{"sharpness", s.ratio() < 0 ? ojson(nullptr) : ojson(s.ratio())},
+            {"detail", s.detail() < -0.5 ? ojson(nullptr) : ojson(s.detail())}};
 }
 
 ojson attribute_report(const AttributeResult& r) {
@@ -254,8 +265,10 @@ ojson attribute_report(const AttributeResult& r) {
                                {"rec_mse", r.rec_mse / f}, {"rec_psnr", r.rec_psnr / f},
                                {"ratio", r.rec_mse > 0 ? r.cf_mse / r.rec_mse : 0.0},
                                {"edit_ssim", r.cf_ssim / f},
-                               {"sharpness", r.sharp.ratio() < 0 ? ojson(nullptr) : ojson(r.sharp.ratio())},
-                               {"detail", r.sharp.detail() < -0.5 ? ojson(nullptr) : ojson(r.sharp.detail())},
+                               {"sharpness", sharpness_json(r.sharp)["sharpness"]},
+                               {"detail", sharpness_json(r.sharp)["detail"]},
+                               {"sharpness_by_edit", {{"to_1", sharpness_json(r.sharp_of[1])},
+                                                      {"to_0", sharpness_json(r.sharp_of[0])}}},
                                {"changed_pixels", double(r.sharp.pixels) / f},
                                {"change_made", change_json(r.change)},
                                {"grid", {{"edit", r.grid_edit / f}, {"truth", r.grid_truth / f},
@@ -378,6 +391,14 @@ std::string report_table(const ojson& report) {
             std::snprintf(line, sizeof line,
                           "    change made   to 1 %.2f (stray %.2f)  to 0 %.2f (stray %.2f) of the true change\n",
                           made("to_1", "made"), made("to_1", "stray"), made("to_0", "made"), made("to_0", "stray"));
+            t += line;
+            auto sharp = [&](const char* to, const char* what) {
+                const ojson& v = cf["sharpness_by_edit"][to][what];
+                return v.is_null() ? -1.0 : v.get<double>();
+            };
+            std::snprintf(line, sizeof line, "    sharpness     to 1 %.2f (detail %.2f)  to 0 %.2f (detail %.2f)\n",
+                          sharp("to_1", "sharpness"), sharp("to_1", "detail"), sharp("to_0", "sharpness"),
+                          sharp("to_0", "detail"));
             t += line;
         }
     }

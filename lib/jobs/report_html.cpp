@@ -75,6 +75,11 @@ std::string attribute_table(const std::string& name, const ojson& a) {
         t += row("grid pattern", number(at(cf, {"grid", "ratio"}), 2),
                  "the edits' period-2 and period-4 pattern over the truth's");
         for (auto [to, label] : {std::pair{"to_1", "to 1"}, {"to_0", "to 0"}})
+            if (at(cf, {"sharpness_by_edit", to, "sharpness"}).is_number())
+                t += row(std::string("sharpness, edits ") + label, number(at(cf, {"sharpness_by_edit", to, "sharpness"}), 2),
+                         "the same measure over these edits alone; detail " +
+                             number(at(cf, {"sharpness_by_edit", to, "detail"}), 2));
+        for (auto [to, label] : {std::pair{"to_1", "to 1"}, {"to_0", "to 0"}})
             if (at(cf, {"change_made", to, "made"}).is_number())
                 t += row(std::string("true change made, edits ") + label, number(at(cf, {"change_made", to, "made"}), 2),
                          "1 the true change, 0 none (what is left of the old attribute); besides it, stray change " +

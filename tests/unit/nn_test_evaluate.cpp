@@ -42,7 +42,11 @@ Oracle make_oracle(const std::string& dir, int size) {
     return o;
 }
 
-EvalSubject oracle_subject(const Oracle& o, int size, bool edits_are_truth) {
+// What the oracle editor draws: the originals, the truth, or the truth for
+// edits to 1 alone (the originals where an attribute is removed).
+enum class Edits { none, truth, truth_to_1 };
+
+EvalSubject oracle_subject(const Oracle& o, int size, Edits edits) {
     EvalSubject s;
     s.model.size = size;
     s.model.nz = 1;
@@ -52,11 +56,11 @@ EvalSubject oracle_subject(const Oracle& o, int size, bool edits_are_truth) {
     s.encode = [&o](const uint8_t* chw, size_t n, float* z, float* y) {
         for (size_t i = 0; i < n; ++i) z[i] = 0, y[i] = o.labels.at(Oracle::key(chw + i * o.pix, o.pix))[0];
     };
-    s.edit = [&o, edits_are_truth](const uint8_t* chw, const float*, const float* from, const float* to, size_t n,
-                                   float* out) {
+    s.edit = [&o, edits](const uint8_t* chw, const float*, const float* from, const float* to, size_t n, float* out) {
         for (size_t i = 0; i < n; ++i) {
             const uint8_t* face = chw + i * o.pix;
-            const bool changed = edits_are_truth && (to[i] >= 0.5f) != (from[i] >= 0.5f);
+            const bool flips = (to[i] >= 0.5f) != (from[i] >= 0.5f);
+            const bool changed = flips && (edits == Edits::truth || (edits == Edits::truth_to_1 && to[i] >= 0.5f));
             unit_floats_from_bytes(changed ? o.flipped.at(Oracle::key(face, o.pix)).data() : face, o.pix, out + i * o.pix);
         }
     };
@@ -89,7 +93,7 @@ TEST_CASE("the evaluator: the truth as the edits scores perfectly, the originals
     o.mlp_probe = false;
     o.batch = 7;  // batches that do not divide the split
 
-    const auto truth = evaluate(o, oracle_subject(oracle, 32, true)).report;
+    const auto truth = evaluate(o, oracle_subject(oracle, 32, Edits::truth)).report;
     CHECK(truth["reconstruction"]["mse"] == 0.0);
     const auto& a = truth["attributes"]["Smiling"];
     CHECK(a["accuracy"] == 1.0);
@@ -108,9 +112,11 @@ TEST_CASE("the evaluator: the truth as the edits scores perfectly, the originals
     for (const char* to : {"to_1", "to_0"}) {
         CHECK(cf["change_made"][to]["made"].get<double>() == Approx(1.0));
         CHECK(cf["change_made"][to]["stray"].get<double>() == Approx(0.0).margin(1e-9));
+        CHECK(cf["sharpness_by_edit"][to]["sharpness"].get<double>() == Approx(1.0));
+        CHECK(cf["sharpness_by_edit"][to]["detail"].get<double>() == Approx(1.0));
     }
 
-    const auto none = evaluate(o, oracle_subject(oracle, 32, false)).report;
+    const auto none = evaluate(o, oracle_subject(oracle, 32, Edits::none)).report;
     const auto& b = none["attributes"]["Smiling"];
     CHECK(b["edit"]["flip"] == 0.0);
     CHECK(b["edit"]["to_1"] == 0.0);
@@ -122,5 +128,18 @@ TEST_CASE("the evaluator: the truth as the edits scores perfectly, the originals
         CHECK(b["counterfactual"]["change_made"][to]["stray"].get<double>() == Approx(0.0).margin(1e-9));
     }
     CHECK(b["counterfactual"]["edit_ssim"].get<double>() < 1.0);
+
+    // The truth where a smile is added, the original where one is removed:
+    // each direction measured apart, and the pooled figure between them.
+    const auto half = evaluate(o, oracle_subject(oracle, 32, Edits::truth_to_1)).report;
+    const auto& h = half["attributes"]["Smiling"]["counterfactual"];
+    CHECK(h["sharpness_by_edit"]["to_1"]["sharpness"].get<double>() == Approx(1.0));
+    CHECK(h["sharpness_by_edit"]["to_1"]["detail"].get<double>() == Approx(1.0));
+    const double removed = h["sharpness_by_edit"]["to_0"]["detail"].get<double>();
+    CHECK(removed < 0.9);  // the old smile's edges are not the closed mouth's
+    CHECK(h["detail"].get<double>() > removed);
+    CHECK(h["detail"].get<double>() < 1.0);
+    CHECK(h["change_made"]["to_1"]["made"].get<double>() == Approx(1.0));
+    CHECK(h["change_made"]["to_0"]["made"].get<double>() == Approx(0.0).margin(1e-9));
     std::system(("rm -rf " + std::string(tmpl)).c_str());
 }
