@@ -95,6 +95,7 @@ all+=" Eyeglasses-landmarks-0.1 pixels-conv seed2-pixels-conv Eyeglasses-pixels-
 all+=" pixels-conv-train-seed2 recipe-train-seed3 pixels-conv-train-seed3 Eyeglasses-recipe-train-seed2"
 all+=" Eyeglasses-recipe-train-seed3 Eyeglasses-pixels-conv-train-seed3"
 all+=" critic-half critic-half-train-seed2 critic-half-train-seed3 seed2-critic-half Eyeglasses-critic-half"
+all+=" critic-half-delta0.05 critic-half-sparsity0.1 critic-half-redraw"
 for r in ${SHARP_RUNS:-$all}; do
     case $r in
         Smiling-noskips) run $r faces Smiling --skips 0 ;;
@@ -204,6 +205,17 @@ for r in ${SHARP_RUNS:-$all}; do
         Eyeglasses-critic-half)
             EPOCHS=6 run $r faces Eyeglasses --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv \
                 --critic-fraction 0.5 ;;
+        # Levers at the removed smile's region, on the recipe now (a GAN term
+        # trains D on the whole batch).
+        critic-half-delta0.05)
+            EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv \
+                --critic-fraction 1 --delta 0.05 ;;
+        critic-half-sparsity0.1)
+            EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv \
+                --critic-fraction 0.5 --edit-sparsity 0.1 ;;
+        critic-half-redraw)
+            EPOCHS=6 run $r faces Smiling --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv \
+                --critic-fraction 0.5 --fill redraw ;;
         *) echo "sharp-edits.sh: unknown run '$r'" >&2; exit 2 ;;
     esac
 done
