@@ -261,12 +261,13 @@ ojson attribute_report(const AttributeResult& r) {
                     {"probe_train", r.probe_train}};
     if (r.cf_found) {
         const double f = double(r.cf_found);
+        const ojson pooled = sharpness_json(r.sharp);
         j["counterfactual"] = {{"count", r.cf_found},     {"edit_mse", r.cf_mse / f},   {"edit_psnr", r.cf_psnr / f},
                                {"rec_mse", r.rec_mse / f}, {"rec_psnr", r.rec_psnr / f},
                                {"ratio", r.rec_mse > 0 ? r.cf_mse / r.rec_mse : 0.0},
                                {"edit_ssim", r.cf_ssim / f},
-                               {"sharpness", sharpness_json(r.sharp)["sharpness"]},
-                               {"detail", sharpness_json(r.sharp)["detail"]},
+                               {"sharpness", pooled["sharpness"]},
+                               {"detail", pooled["detail"]},
                                {"sharpness_by_edit", {{"to_1", sharpness_json(r.sharp_of[1])},
                                                       {"to_0", sharpness_json(r.sharp_of[0])}}},
                                {"changed_pixels", double(r.sharp.pixels) / f},
