@@ -355,6 +355,11 @@ EvalResult evaluate(const EvalOptions& o, const EvalSubject& subject) {
     return out;
 }
 
+namespace {
+// A measure the report may hold as null (not measured), as the table prints it: -1.
+double measured_or_minus1(const ojson& v) { return v.is_null() ? -1.0 : v.get<double>(); }
+}  // namespace
+
 std::string report_table(const ojson& report) {
     char line[256];
     std::string t = "evaluation of " + report["model_file"].get<std::string>() + " on " +
@@ -382,24 +387,21 @@ std::string report_table(const ojson& report) {
             std::snprintf(line, sizeof line,
                           "    against the truth  PSNR %.2f dB  SSIM %.3f  sharpness %.2f  detail %.2f  grid %.2fx the truth's\n",
                           cf["edit_psnr"].get<double>(), cf["edit_ssim"].get<double>(),
-                          cf["sharpness"].is_null() ? -1.0 : cf["sharpness"].get<double>(),
-                          cf["detail"].is_null() ? -1.0 : cf["detail"].get<double>(), cf["grid"]["ratio"].get<double>());
+                          measured_or_minus1(cf["sharpness"]), measured_or_minus1(cf["detail"]),
+                          cf["grid"]["ratio"].get<double>());
             t += line;
-            auto made = [&](const char* to, const char* what) {
-                const ojson& v = cf["change_made"][to][what];
-                return v.is_null() ? -1.0 : v.get<double>();
+            // One of the measures given for the edits to 1 and to 0 apart.
+            auto each = [&](const char* measure, const char* to, const char* what) {
+                return measured_or_minus1(cf[measure][to][what]);
             };
             std::snprintf(line, sizeof line,
                           "    change made   to 1 %.2f (stray %.2f)  to 0 %.2f (stray %.2f) of the true change\n",
-                          made("to_1", "made"), made("to_1", "stray"), made("to_0", "made"), made("to_0", "stray"));
+                          each("change_made", "to_1", "made"), each("change_made", "to_1", "stray"),
+                          each("change_made", "to_0", "made"), each("change_made", "to_0", "stray"));
             t += line;
-            auto sharp = [&](const char* to, const char* what) {
-                const ojson& v = cf["sharpness_by_edit"][to][what];
-                return v.is_null() ? -1.0 : v.get<double>();
-            };
             std::snprintf(line, sizeof line, "    sharpness     to 1 %.2f (detail %.2f)  to 0 %.2f (detail %.2f)\n",
-                          sharp("to_1", "sharpness"), sharp("to_1", "detail"), sharp("to_0", "sharpness"),
-                          sharp("to_0", "detail"));
+                          each("sharpness_by_edit", "to_1", "sharpness"), each("sharpness_by_edit", "to_1", "detail"),
+                          each("sharpness_by_edit", "to_0", "sharpness"), each("sharpness_by_edit", "to_0", "detail"));
             t += line;
         }
     }
