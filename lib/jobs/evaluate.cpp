@@ -58,6 +58,7 @@ struct Prepared {
     std::vector<size_t> idx, probe_idx;  // the evaluated split; the probe's train images
     CacheOptions co;
     Floats orig, rec;
+    Floats drawn;  // the reconstructions from the code alone (the decoder without maps)
     std::vector<uint8_t> chw;  // the prepared faces, as the model reads them
     std::vector<float> mu, yp, j_orig, j_rec, probe_mu;
     size_t n() const { return idx.size(); }
@@ -115,6 +116,11 @@ Prepared prepare(const EvalOptions& o, const EvalSubject& s) {
     p.chw.assign(imgs.pixels(), imgs.pixels() + imgs.count * imgs.image_bytes());
     p.encode(imgs, p.mu, p.yp);
     p.rec = p.decode(p.yp);
+    p.drawn = s.decode ? Floats(p.n(), p.orig.pix) : p.rec;
+    if (s.decode)
+        for_each_batch(p.n(), size_t(o.batch), [&](size_t b, size_t k) {
+            s.decode(&p.mu[b * size_t(p.c().nz)], &p.yp[b * p.c().k()], k, p.drawn.at(b));
+        });
     p.j_orig = p.judge_all(imgs.pixels());
     p.j_rec = p.judge_all(bytes_of(p.rec).data());
     // The leakage probe learns each attribute from the train split's mu.
@@ -138,6 +144,8 @@ struct AttributeResult {
     double cf_mse = 0, cf_psnr = 0, cf_ssim = 0, rec_mse = 0, rec_psnr = 0;
     Sharpness sharp;                   // where the truth changes the face
     Sharpness sharp_of[2];             // the same, of the edits to 0 and to 1 apart
+    Sharpness drawn_of[2];             // the reconstruction from the code alone against the face, there,
+                                       // of the faces without and with the attribute
     ChangeMade change[2];              // of the edits to 0 and to 1
     double grid_edit = 0, grid_truth = 0;  // summed over the faces
     Floats flipped, counterfactual;  // each face with the attribute flipped; the true flipped face
@@ -216,6 +224,7 @@ void compare_counterfactuals(const Prepared& p, AttributeResult& r, size_t show)
         const Sharpness sharp = sharpness(r.flipped.at(i), truth.data(), p.orig.at(i), p.c().size, p.c().size);
         r.sharp.add(sharp);
         r.sharp_of[target].add(sharp);
+        r.drawn_of[1 - target].add(sharpness(p.drawn.at(i), p.orig.at(i), truth.data(), p.c().size, p.c().size));
         r.change[target].add(change_made(r.flipped.at(i), truth.data(), p.orig.at(i), p.orig.pix));
         r.grid_edit += grid_amplitude(r.flipped.at(i), p.c().size, p.c().size);
         r.grid_truth += grid_amplitude(truth.data(), p.c().size, p.c().size);
@@ -270,6 +279,8 @@ ojson attribute_report(const AttributeResult& r) {
                                {"detail", pooled["detail"]},
                                {"sharpness_by_edit", {{"to_1", sharpness_json(r.sharp_of[1])},
                                                       {"to_0", sharpness_json(r.sharp_of[0])}}},
+                               {"decoder_alone", {{"label_1", sharpness_json(r.drawn_of[1])},
+                                                  {"label_0", sharpness_json(r.drawn_of[0])}}},
                                {"changed_pixels", double(r.sharp.pixels) / f},
                                {"change_made", change_json(r.change)},
                                {"grid", {{"edit", r.grid_edit / f}, {"truth", r.grid_truth / f},
@@ -318,6 +329,7 @@ EvalResult evaluate(const EvalOptions& o) {
     s.edit = [&](const uint8_t* chw, const float* z, const float* from, const float* to, size_t n, float* out) {
         m.edit(chw, z, from, to, n, out);
     };
+    if (m.has_skips()) s.decode = [&](const float* z, const float* y, size_t n, float* out) { m.decode(z, y, n, out); };
     s.judge = [&](const uint8_t* chw, size_t n, float* probs) { judge.classify(chw, n, probs); };
     return evaluate(o, s);
 }
@@ -402,6 +414,10 @@ std::string report_table(const ojson& report) {
             std::snprintf(line, sizeof line, "    sharpness     to 1 %.2f (detail %.2f)  to 0 %.2f (detail %.2f)\n",
                           each("sharpness_by_edit", "to_1", "sharpness"), each("sharpness_by_edit", "to_1", "detail"),
                           each("sharpness_by_edit", "to_0", "sharpness"), each("sharpness_by_edit", "to_0", "detail"));
+            t += line;
+            std::snprintf(line, sizeof line, "    from the code with 1 %.2f (detail %.2f)  with 0 %.2f (detail %.2f)\n",
+                          each("decoder_alone", "label_1", "sharpness"), each("decoder_alone", "label_1", "detail"),
+                          each("decoder_alone", "label_0", "sharpness"), each("decoder_alone", "label_0", "detail"));
             t += line;
         }
     }

@@ -39,6 +39,10 @@ struct EvalSubject {
     // The faces, encoded as (z, y_from), edited to the attributes y_to.
     std::function<void(const uint8_t* chw, const float* z, const float* y_from, const float* y_to, size_t n,
                        float* out)> edit;
+    // The faces drawn from (z, y) alone, without their own maps: what an
+    // edit of a model with skips draws where it withholds the photo. Unset:
+    // the edit with y_from = y_to (a model without skips draws from the code).
+    std::function<void(const float* z, const float* y, size_t n, float* out)> decode;
     // P(attribute | face), n x judge_attrs.size().
     std::function<void(const uint8_t* chw, size_t n, float* probs)> judge;
 };

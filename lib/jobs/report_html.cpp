@@ -79,6 +79,13 @@ std::string attribute_table(const std::string& name, const ojson& a) {
                 t += row(std::string("sharpness, edits ") + label, number(at(cf, {"sharpness_by_edit", to, "sharpness"}), 2),
                          "the same measure over these edits alone; detail " +
                              number(at(cf, {"sharpness_by_edit", to, "detail"}), 2));
+        for (auto [label, faces] : {std::pair{"label_1", "with"}, {"label_0", "without"}})
+            if (at(cf, {"decoder_alone", label, "sharpness"}).is_number())
+                t += row(std::string("sharpness from the code, faces ") + faces,
+                         number(at(cf, {"decoder_alone", label, "sharpness"}), 2),
+                         "the reconstruction from the code alone against the face, there: how sharp the decoder "
+                         "draws what an edit withholds; detail " +
+                             number(at(cf, {"decoder_alone", label, "detail"}), 2));
         for (auto [to, label] : {std::pair{"to_1", "to 1"}, {"to_0", "to 0"}})
             if (at(cf, {"change_made", to, "made"}).is_number())
                 t += row(std::string("true change made, edits ") + label, number(at(cf, {"change_made", to, "made"}), 2),

@@ -18,6 +18,8 @@ namespace {
 struct Oracle {
     std::map<uint64_t, std::vector<float>> labels;  // image bytes -> its attributes
     std::map<uint64_t, std::vector<uint8_t>> flipped;  // test face bytes -> its Smiling counterfactual's
+    std::vector<std::vector<uint8_t>> faces;  // every face; the oracle's code z is its index here
+    std::map<uint64_t, float> index;
     size_t pix = 0;
     static uint64_t key(const uint8_t* chw, size_t pix) { return fnv1a(chw, pix); }
 };
@@ -32,6 +34,8 @@ Oracle make_oracle(const std::string& dir, int size) {
         std::vector<float> y(ds.k());
         for (size_t a = 0; a < ds.k(); ++a) y[a] = float(ds.label(i, a));
         o.labels[Oracle::key(chw.data(), o.pix)] = y;
+        o.index[Oracle::key(chw.data(), o.pix)] = float(o.faces.size());
+        o.faces.push_back(chw);
         const std::string f = join_path(dir, "counterfactuals/" + stem(ds.files[i]) + "_Smiling.png");
         if (!file_exists(f)) continue;
         to_chw(load_prepared(f, Crop::none, size), cf.data());
@@ -54,7 +58,10 @@ EvalSubject oracle_subject(const Oracle& o, int size, Edits edits) {
     s.model.attrs = {"Smiling"};
     s.judge_attrs = synth_attribute_names();
     s.encode = [&o](const uint8_t* chw, size_t n, float* z, float* y) {
-        for (size_t i = 0; i < n; ++i) z[i] = 0, y[i] = o.labels.at(Oracle::key(chw + i * o.pix, o.pix))[0];
+        for (size_t i = 0; i < n; ++i) {
+            const uint64_t k = Oracle::key(chw + i * o.pix, o.pix);
+            z[i] = o.index.at(k), y[i] = o.labels.at(k)[0];
+        }
     };
     s.edit = [&o, edits](const uint8_t* chw, const float*, const float* from, const float* to, size_t n, float* out) {
         for (size_t i = 0; i < n; ++i) {
@@ -71,6 +78,34 @@ EvalSubject oracle_subject(const Oracle& o, int size, Edits edits) {
         }
     };
     return s;
+}
+
+// A decoder without maps that draws each face from its code z (its index),
+// blurred by a 3 x 3 binomial filter where the face smiles (a box would
+// turn the finest detail's sign, a binomial filter only weakens it) and exact where it does not.
+void blur_smiling_faces(const Oracle& o, int size, EvalSubject& s) {
+    s.decode = [&o, size](const float* z, const float*, size_t n, float* out) {
+        const size_t plane = size_t(size) * size;
+        for (size_t i = 0; i < n; ++i) {
+            const std::vector<uint8_t>& face = o.faces.at(size_t(z[i]));
+            const bool smiles = o.labels.at(Oracle::key(face.data(), o.pix))[0] >= 0.5f;
+            float* dst = out + i * o.pix;
+            for (size_t c = 0; c < 3; ++c)
+                for (int y = 0; y < size; ++y)
+                    for (int x = 0; x < size; ++x) {
+                        double sum = 0, weights = 0;
+                        for (int dy = -1; dy <= 1; ++dy)
+                            for (int dx = -1; dx <= 1; ++dx) {
+                                const int yy = y + dy, xx = x + dx;
+                                if (!smiles && (dy || dx)) continue;
+                                if (yy < 0 || yy >= size || xx < 0 || xx >= size) continue;
+                                const double w = (2 - std::abs(dx)) * (2 - std::abs(dy));
+                                sum += w * face[c * plane + size_t(yy) * size + xx], weights += w;
+                            }
+                        dst[c * plane + size_t(y) * size + x] = float(sum / weights / 255.0);
+                    }
+        }
+    };
 }
 
 }  // namespace
@@ -115,6 +150,24 @@ TEST_CASE("the evaluator: the truth as the edits scores perfectly, the originals
         CHECK(cf["sharpness_by_edit"][to]["sharpness"].get<double>() == Approx(1.0));
         CHECK(cf["sharpness_by_edit"][to]["detail"].get<double>() == Approx(1.0));
     }
+    // Without a decoder of its own the editor's reconstruction stands for
+    // it: here the face itself, as sharp as the face where a smile changes it.
+    for (const char* label : {"label_1", "label_0"}) {
+        CHECK(cf["decoder_alone"][label]["sharpness"].get<double>() == Approx(1.0));
+        CHECK(cf["decoder_alone"][label]["detail"].get<double>() == Approx(1.0));
+    }
+
+    // A decoder that blurs the smiling faces: the faces with a smile score
+    // below 1, those without score 1, and the edits' measures are untouched.
+    EvalSubject blurring = oracle_subject(oracle, 32, Edits::truth);
+    blur_smiling_faces(oracle, 32, blurring);
+    const auto blurred = evaluate(o, blurring).report["attributes"]["Smiling"]["counterfactual"];
+    CHECK(blurred["decoder_alone"]["label_1"]["sharpness"].get<double>() < 0.5);
+    CHECK(blurred["decoder_alone"]["label_1"]["detail"].get<double>() < 0.95);
+    CHECK(blurred["decoder_alone"]["label_1"]["detail"].get<double>() > 0.3);  // blurred, in the right place
+    CHECK(blurred["decoder_alone"]["label_0"]["sharpness"].get<double>() == Approx(1.0));
+    CHECK(blurred["decoder_alone"]["label_0"]["detail"].get<double>() == Approx(1.0));
+    CHECK(blurred["sharpness"].get<double>() == Approx(1.0));
 
     const auto none = evaluate(o, oracle_subject(oracle, 32, Edits::none)).report;
     const auto& b = none["attributes"]["Smiling"];
