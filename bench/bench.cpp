@@ -56,8 +56,8 @@ static Flops count_flops(const ModelConfig& c) {
     double feat = in * 16;
     f.e_heads = 2 * feat * (2.0 * c.nz + double(c.k()));
     f.d = f.e_convs + 2 * feat;
-    double ch = in, s = 4;
-    f.g = 2 * (c.nz + double(c.k())) * feat;
+    double ch = double(int64_t(c.decoder_filters()) << (depth - 1)), s = 4;
+    f.g = 2 * (c.nz + double(c.k())) * ch * 16;
     for (int i = 0; i < depth; ++i) {
         double o = i == depth - 1 ? 3 : ch / 2;
         f.g += 2 * ch * o * 9 * s * s;  // a transposed conv costs Cin*Cout*k*k per input pixel
@@ -267,7 +267,8 @@ static int bench_conv(int n, int cin, int cout, int side) {
 
 // The fast recipe's variants the bench times, by name: fast (the recipe:
 // --skips 3 --feature-rec 1 --level0 image --landmarks 0.1 --pixels conv
-// --critic-fraction 0.5), fast-critic-whole (D on the whole batch),
+// --critic-fraction 0.5), fast-decoder64 (the recipe with --decoder-filters
+// 64, twice its filters), fast-critic-whole (D on the whole batch),
 // fast-upconv (the recipe before --pixels conv, D on the whole batch),
 // fast-nolandmarks (that before the landmark term), fast-level0-features
 // (that before the image in level 0), fast-redraw (that and --fill redraw),
@@ -277,6 +278,9 @@ static int bench_conv(int n, int cin, int cout, int side) {
 static bool fast_variant(const std::string& name, TrainConfig& tc) {
     tc = recipe("fast");
     if (name == "fast") return true;
+    tc.decoder_f = 64;
+    if (name == "fast-decoder64") return true;
+    tc.decoder_f = 0;
     tc.critic_fraction = 1;
     if (name == "fast-critic-whole") return true;
     tc.pixels = Pixels::upconv;
@@ -297,7 +301,8 @@ static bool fast_variant(const std::string& name, TrainConfig& tc) {
 }
 static const char* const kFastVariants[] = {"fast-noskips",         "fast-skips3",      "fast-skips3-sparsity",
                                             "fast-level0-features", "fast-nolandmarks", "fast-upconv",
-                                            "fast-critic-whole",    "fast",             "fast-redraw"};
+                                            "fast-critic-whole",    "fast",             "fast-decoder64",
+                                            "fast-redraw"};
 
 // `ifgan-bench step VARIANT [STEPS [THREADS [default-malloc]]]`: one bf16
 // step alone: the paper configuration (VARIANT authors or attached-label) or

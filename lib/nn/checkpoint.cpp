@@ -17,6 +17,7 @@ json config_to_json(const ModelConfig& c) {
     if (c.redraw) j["redraw"] = true;
     if (c.skip_image) j["skip_image"] = true;
     if (c.pixel_conv) j["pixel_conv"] = true;
+    if (c.decoder_f) j["decoder_f"] = c.decoder_f;
     if (!c.frame.empty()) j["frame"] = c.frame;
     return j;
 }
@@ -42,6 +43,9 @@ ModelConfig config_from_json(const json& j, const std::string& file) {
         if (c.skip_image && !c.skips) throw Error(file + ": damaged model metadata: skip_image without skips");
         c.pixel_conv = j.value("pixel_conv", false);
         if (c.pixel_conv && c.f < 2) throw Error(file + ": damaged model metadata: pixel_conv with " + std::to_string(c.f) + " filter");
+        c.decoder_f = j.value("decoder_f", 0);
+        if (c.decoder_f < 0 || c.decoder_f > 4096 || (c.pixel_conv && c.decoder_f == 1))
+            throw Error(file + ": damaged model metadata: " + std::to_string(c.decoder_f) + " decoder filters");
         c.frame = j.value("frame", std::vector<double>());
         if (!c.frame.empty() && c.frame.size() != 10) throw Error(file + ": damaged model metadata: a frame of " + std::to_string(c.frame.size()) + " numbers");
         return c;
@@ -109,7 +113,7 @@ std::string fingerprint(const Networks& n, const json& meta) {
 }
 
 std::string save_model(const std::string& path, const Networks& n, json meta, const TrainingState& state) {
-    meta["format"] = n.config.pixel_conv ? 6 : n.config.skip_image ? 5 : n.config.redraw ? 4 : n.config.skips ? 3 : n.config.erases() ? 2 : 1;
+    meta["format"] = n.config.decoder_f ? 7 : n.config.pixel_conv ? 6 : n.config.skip_image ? 5 : n.config.redraw ? 4 : n.config.skips ? 3 : n.config.erases() ? 2 : 1;
     meta["config"] = config_to_json(n.config);
     meta["checksums"] = section_checksums(n);
     meta["fingerprint"] = fingerprint(n, meta);

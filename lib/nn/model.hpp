@@ -11,13 +11,18 @@ namespace ifgan {
 // Format 2 adds the eraser of a model trained with --erase leace, format 3
 // the decoder's skips, format 4 the redrawing of the withheld region,
 // format 5 the image itself in level 0 of the skips, format 6 the pixels
-// drawn at the image's side; a model with none of them is written as format
-// 1, which older versions read.
-inline constexpr int kModelFormat = 6;
+// drawn at the image's side, format 7 a decoder with filters of its own; a
+// model with none of them is written as format 1, which older versions read.
+inline constexpr int kModelFormat = 7;
 
 struct ModelConfig {
     std::string kind = "ifgan";  // or "classifier"
     int size = 64, nz = 100, f = 64;
+    // The decoder's base filters (0: f). The decoder without maps draws
+    // whatever an edit withholds, so its width is what that region's
+    // sharpness asks of (docs/model.md, "A wider decoder").
+    int decoder_f = 0;
+    int decoder_filters() const { return decoder_f ? decoder_f : f; }
     bool detached_head = true;  // the ŷ head reads stop-gradient features
     std::string crop = "none";
     std::string erase = "none";  // or "leace": every code passes the model's eraser

@@ -145,7 +145,8 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
     int depth = stack_depth(c.size);
     stages = depth - 1;
     if (skips < 0 || skips > depth) throw UsageError("--skips must be 0 to " + std::to_string(depth) + " at " + std::to_string(c.size) + " px");
-    c0 = int64_t(c.f) << (depth - 1);
+    const int64_t g = c.decoder_filters();
+    c0 = g << (depth - 1);
     fc = register_module("fc", torch::nn::Linear(int64_t(c.k()) + c.nz, c0 * 16));
     deconvs = register_module("deconvs", torch::nn::Sequential());
     int64_t in = c0;
@@ -169,9 +170,10 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
     }
     if (!skips) return;
     // The map of level i >= 1 (f << (i - 1) channels) meets the decoder's
-    // stage of its resolution, which has as many channels; level 0 (f
-    // channels, and the image's 3 with skip_image) is added to the image
-    // logits. A BatchNorm per level from 1.
+    // stage of its resolution (g << (i - 1) channels, as many unless the
+    // decoder has filters of its own); level 0 (f channels, and the image's
+    // 3 with skip_image) is added to the image logits. A BatchNorm per level
+    // from 1.
     skip_proj = register_module("skip_proj", torch::nn::ModuleList());
     skip_bn = register_module("skip_bn", torch::nn::ModuleList());
     const int64_t level0_channels = c.f + (c.skip_image ? 3 : 0);
@@ -183,15 +185,15 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : skips(c.skips) {
         skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight.narrow(1, c.f, 3).copy_(torch::eye(3).view({3, 3, 1, 1}));
     }
     for (int i = 1; i < skips; ++i) {
-        const int64_t ch = int64_t(c.f) << (i - 1);
-        skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, ch, 1)));
-        skip_bn->push_back(torch::nn::BatchNorm2d(ch));
+        const int64_t ch = int64_t(c.f) << (i - 1), stage = g << (i - 1);
+        skip_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, stage, 1)));
+        skip_bn->push_back(torch::nn::BatchNorm2d(stage));
     }
     if (!c.redraw) return;
     redraw_proj = register_module("redraw_proj", torch::nn::ModuleList());
     for (int i = 0; i < skips; ++i) {
         const int64_t ch = i == 0 ? level0_channels : int64_t(c.f) << (i - 1);
-        redraw_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, i == 0 ? 3 : ch, 1)));
+        redraw_proj->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(ch, i == 0 ? 3 : g << (i - 1), 1)));
     }
 }
 

@@ -85,7 +85,8 @@ void require(bool ok, const OptionInfo& i, const std::string& what) {
 // The checks of one option, by its type; the cross-option checks follow in validate().
 struct RangeCheck {
     void operator()(const int& v, const OptionInfo& i) const {
-        bool may_be_zero = std::string(i.flag) == "val-limit" || std::string(i.flag) == "skips";
+        const std::string name = i.flag;
+        bool may_be_zero = name == "val-limit" || name == "skips" || name == "decoder-filters";
         require(v >= (may_be_zero ? 0 : 1), i, may_be_zero ? "must not be negative" : "must be at least 1");
     }
     void operator()(const long& v, const OptionInfo& i) const { require(v >= 0, i, "must not be negative"); }
@@ -127,7 +128,11 @@ void validate(const TrainConfig& c) {
         throw UsageError("--pixels conv changes an editor's decoder; a classifier has none");
     if (c.pixels == Pixels::conv && c.f < 2)
         throw UsageError("--pixels conv needs --filters 2 or more (its last maps are half the filters)");
-    if (c.nz > 100000 || c.f > 4096) throw UsageError("--nz and --filters must be at most 100000 and 4096");
+    if (c.nz > 100000 || c.f > 4096 || c.decoder_f > 4096)
+        throw UsageError("--nz must be at most 100000, --filters and --decoder-filters at most 4096");
+    if (c.decoder_f && c.kind == Kind::classifier) throw UsageError("--decoder-filters sizes an editor's decoder; a classifier has none");
+    if (c.pixels == Pixels::conv && c.decoder_f == 1)
+        throw UsageError("--pixels conv needs --decoder-filters 2 or more (its last maps are half the filters)");
     if (c.world_size < 1) throw UsageError("--world-size must be at least 1");
     if (c.kind == Kind::classifier && !c.judge.empty())
         throw UsageError("--judge judges an editor's edits; a classifier makes none");

@@ -126,6 +126,7 @@ struct TrainConfig {
     int val_limit = 2000;
     // The model.
     int size = 64, nz = 100, f = 64;
+    int decoder_f = 0;  // the decoder's base filters, 0: f (ModelConfig::decoder_f)
     int skips = 0;  // encoder maps the decoder is given, gated (ModelConfig::skips)
     Fill fill = Fill::plain;  // with skips: the withheld region as G(y, z) drew it, or redrawn (ModelConfig::redraw)
     Level0 level0 = Level0::features;  // with skips: level 0 also carries the image (ModelConfig::skip_image)
@@ -202,6 +203,9 @@ void visit_options(C& c, V&& v) {
     v(c.size, OptionInfo{"size", "PX", "image side: 32, 64 or 128", G::model, Keep::model});
     v(c.nz, OptionInfo{"nz", "N", "identity code size", G::model, Keep::model});
     v(c.f, OptionInfo{"filters", "N", "base number of filters", G::model, Keep::model, nullptr, "f"});
+    v(c.decoder_f, OptionInfo{"decoder-filters", "N", "the decoder's base number of filters (0: --filters); it "
+                                                      "draws what an edit withholds from the photo",
+                              G::model, Keep::model});
 
     v(c.head, OptionInfo{"head", "HEAD", "detached (the paper) or attached", G::model, Keep::model});
     v(c.alpha, OptionInfo{"alpha", "X", "weight of the KL term", G::losses, Keep::restored});
@@ -294,6 +298,7 @@ void model_fields(TrainConfig& t, ModelConfig& m, F&& f) {
     f(t.size, m.size);
     f(t.nz, m.nz);
     f(t.f, m.f);
+    f(t.decoder_f, m.decoder_f);
     f(t.skips, m.skips);
     f(t.fill, m.redraw);
     f(t.level0, m.skip_image);

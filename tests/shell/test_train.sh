@@ -100,6 +100,14 @@ jq -se '.[0].options.pixels == "conv"' pixels.jsonl >/dev/null ||
     fail "a resumed --pixels conv run: $(jq -c .options.pixels pixels.jsonl | sed -n 1p)"
 ifgan-encode -m pixels.ifgan "${faces[0]}" | ifgan-flip --toggle Smiling | ifgan-decode -m pixels.ifgan --paste --out pixels-pasted 2>/dev/null
 [[ $(file pixels-pasted/*-edit.png) == *"PNG image data, 32 x 32"* ]] || fail "--pixels conv through the pipe, pasted: $(ls pixels-pasted)"
+# --decoder-filters: the model keeps it (a resumed run without the flag
+# trains it on), and the pipe edits with it.
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 1 --decoder-filters 6 --out wide.ifgan 2>/dev/null
+ifgan-train --data $D --attr Smiling $fast_tiny --epochs 2 --out wide.ifgan --resume --log wide.jsonl 2>/dev/null
+jq -se '.[0].options.decoder_filters == 6' wide.jsonl >/dev/null ||
+    fail "a resumed --decoder-filters run: $(jq -c .options.decoder_filters wide.jsonl | sed -n 1p)"
+ifgan-encode -m wide.ifgan "${faces[0]}" | ifgan-flip --toggle Smiling | ifgan-decode -m wide.ifgan --paste --out wide-pasted 2>/dev/null
+[[ $(file wide-pasted/*-edit.png) == *"PNG image data, 32 x 32"* ]] || fail "--decoder-filters through the pipe, pasted: $(ls wide-pasted)"
 # --landmarks: the head's term in the log, and a run stopped mid-epoch and
 # resumed equals one straight through (the head is kept in the model file).
 lm="--data $D --attr Smiling $fast_tiny --epochs 1 --landmarks 0.1 --log-every 1"

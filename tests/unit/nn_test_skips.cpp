@@ -462,6 +462,50 @@ TEST_CASE("the pixels drawn at the image's side: an up-convolution, a ReLU and a
     CHECK(paper.G->deconvs->ptr(last)->as<UpConvImpl>()->weight.sizes() == torch::IntArrayRef({4, 3, 3, 3}));
 }
 
+TEST_CASE("a decoder with filters of its own: its stages that wide, the encoder's maps projected into them") {
+    torch::manual_seed(37);
+    ModelConfig c = skip_config(3);
+    c.skip_image = true;
+    c.pixel_conv = true;
+    c.decoder_f = 8;  // the encoder's f is 4
+    Networks n = make_networks(c);
+    n.E->eval(), n.G->eval();
+    torch::NoGradGuard ng;
+    const int stages = n.G->stages;
+    CHECK(n.G->c0 == int64_t(8) << stages);
+    CHECK(n.G->fc->weight.size(0) == n.G->c0 * 16);
+    CHECK(n.G->deconvs->ptr(0)->as<UpConvImpl>()->weight.sizes() == torch::IntArrayRef({n.G->c0, n.G->c0 / 2, 3, 3}));
+    // The last stage: 8 maps at half the side up to 4 at the image's side.
+    CHECK(n.G->deconvs->ptr(size_t(3 * stages))->as<UpConvImpl>()->weight.sizes() == torch::IntArrayRef({8, 4, 3, 3}));
+    // Level 1's map (the encoder's 4 channels) into its stage's 8; level 0
+    // still into the logits, the image passed as it is.
+    CHECK(n.G->skip_proj[1]->as<torch::nn::Conv2dImpl>()->weight.sizes() == torch::IntArrayRef({8, 4, 1, 1}));
+    CHECK(n.G->skip_bn[0]->as<torch::nn::BatchNorm2dImpl>()->weight.size(0) == 8);
+    CHECK(n.G->skip_proj[0]->as<torch::nn::Conv2dImpl>()->weight.sizes() == torch::IntArrayRef({3, 4 + 3, 1, 1}));
+    CHECK(n.E->convs->layers->begin()->ptr()->parameters()[0].size(0) == 4);  // the encoder keeps --filters
+    torch::Tensor x = torch::rand({2, 3, 32, 32}), y = torch::tensor({{1.0f}, {0.0f}});
+    EncoderOut e = n.E->forward(x);
+    CHECK(n.G->forward(y, e.mu).sizes() == torch::IntArrayRef({2, 3, 32, 32}));
+    auto& conv = *n.G->deconvs->ptr(size_t(3 * stages) + 2)->as<torch::nn::Conv2dImpl>();
+    conv.weight.zero_(), conv.bias.zero_();
+    check_image_passes(n, x, y, e);
+    // The file says so (format 7) and is read back as such; weights whose
+    // metadata lost it are refused, and so is a width no decoder has.
+    LoadedModel loaded = saved_and_loaded(n);
+    CHECK(loaded.meta["format"] == 7);
+    CHECK(loaded.nets.config.decoder_f == 8);
+    CHECK(torch::equal(loaded.nets.G->fc->weight, n.G->fc->weight));
+    n.config.decoder_f = 0;
+    CHECK_THROWS_WITH(saved_and_loaded(n), Catch::Contains("m.ifgan: damaged model file:"));
+    nlohmann::json meta = config_to_json(c);
+    CHECK(config_from_json(meta, "m.ifgan").decoder_filters() == 8);
+    meta["decoder_f"] = -2;
+    CHECK_THROWS_WITH(config_from_json(meta, "m.ifgan"), Catch::Contains("m.ifgan: damaged model metadata: -2 decoder filters"));
+    // Without it, the decoder is as wide as the encoder, and the file format 6.
+    CHECK(!config_to_json(skip_config(3)).contains("decoder_f"));
+    CHECK(skip_config(3).decoder_filters() == 4);
+}
+
 TEST_CASE("an edit's passes: the withheld region drawn again from the code of the last edit, the head's nearest kept") {
     Networks n = editing_networks(29);
     const ModelConfig& c = n.config;

@@ -122,6 +122,14 @@ TEST_CASE("the command line is the table: every option parses, numbers are check
     CHECK_THROWS_WITH(validate(one_filter), Catch::Contains("--pixels conv needs --filters 2 or more"));
     one_filter.pixels = Pixels::upconv;
     CHECK_NOTHROW(validate(one_filter));
+    CHECK(parse({}).decoder_f == 0);  // as wide as the encoder
+    CHECK_NOTHROW(validate(parse({"--decoder-filters", "0", "--data", "d", "--out", "m", "--attr", "Smiling"})));
+    TrainConfig one_decoder_filter = parse({"--pixels", "conv", "--decoder-filters", "1", "--data", "d", "--out", "m", "--attr", "Smiling"});
+    CHECK_THROWS_WITH(validate(one_decoder_filter), Catch::Contains("--pixels conv needs --decoder-filters 2 or more"));
+    TrainConfig judge_decoder = parse({"--kind", "classifier", "--decoder-filters", "64", "--data", "d", "--out", "m"});
+    CHECK_THROWS_WITH(validate(judge_decoder), Catch::Contains("--decoder-filters sizes an editor's decoder; a classifier has none"));
+    CHECK_THROWS_WITH(validate(parse({"--decoder-filters", "5000", "--data", "d", "--out", "m", "--attr", "Smiling"})),
+                      Catch::Contains("--decoder-filters at most 4096"));
     TrainConfig judge = parse({"--kind", "classifier", "--pixels", "conv", "--data", "d", "--out", "m"});
     CHECK_THROWS_WITH(validate(judge), Catch::Contains("--pixels conv changes an editor's decoder; a classifier has none"));
     CHECK(parse({"--skips", "0"}).level0 == Level0::features);
@@ -248,6 +256,10 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
     CHECK(file.redraw);
     CHECK(!file.skip_image);
     CHECK(file.pixel_conv);
+    CHECK(file.decoder_f == 0);
+    trained.decoder_f = 48;
+    CHECK(model_config(trained, {"Smiling"}, {}).decoder_f == 48);
+    trained.decoder_f = 0;
     CHECK(file.kind == "ifgan");
     CHECK(file.erase == "none");
     // What the command line of the resumed run says of each kind of option.
@@ -275,7 +287,7 @@ TEST_CASE("--resume takes the model's options from its config and the run's from
         ++(i.keep == Keep::model ? model : restored);
         CHECK((v == *was));  // the file's, whatever the command line said
     });
-    CHECK(model == 9);  // crop, size, nz, filters, skips, head, fill, level0, pixels
+    CHECK(model == 10);  // crop, size, nz, filters, decoder-filters, skips, head, fill, level0, pixels
     CHECK(again.fill == Fill::redraw);
     CHECK(again.level0 == Level0::features);
     CHECK(again.pixels == Pixels::conv);
