@@ -205,7 +205,7 @@ void visit_options(C& c, V&& v) {
     v(c.f, OptionInfo{"filters", "N", "base number of filters", G::model, Keep::model, nullptr, "f"});
     v(c.decoder_f, OptionInfo{"decoder-filters", "N", "the decoder's base number of filters (0: --filters); it "
                                                       "draws what an edit withholds from the photo",
-                              G::model, Keep::model});
+                              G::experimental, Keep::model});
 
     v(c.head, OptionInfo{"head", "HEAD", "detached (the paper) or attached", G::model, Keep::model});
     v(c.alpha, OptionInfo{"alpha", "X", "weight of the KL term", G::losses, Keep::restored});
