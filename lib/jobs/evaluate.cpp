@@ -58,11 +58,14 @@ struct Prepared {
     std::vector<size_t> idx, probe_idx;  // the evaluated split; the probe's train images
     CacheOptions co;
     Floats orig, rec;
-    Floats drawn;  // the reconstructions from the code alone (the decoder without maps)
+    Floats drawn;  // the reconstructions from the code alone, where the subject has a decoder of its own
     std::vector<uint8_t> chw;  // the prepared faces, as the model reads them
     std::vector<float> mu, yp, j_orig, j_rec, probe_mu;
     size_t n() const { return idx.size(); }
     const ModelConfig& c() const { return s.model; }
+    // What the decoder draws from the code alone: without a decoder of its
+    // own, the editor's reconstruction is that drawing.
+    const Floats& from_code() const { return s.decode ? drawn : rec; }
     size_t judge_k() const { return s.judge_attrs.size(); }
 
     // Every face edited from its encoding to the attributes y.
@@ -116,11 +119,12 @@ Prepared prepare(const EvalOptions& o, const EvalSubject& s) {
     p.chw.assign(imgs.pixels(), imgs.pixels() + imgs.count * imgs.image_bytes());
     p.encode(imgs, p.mu, p.yp);
     p.rec = p.decode(p.yp);
-    p.drawn = s.decode ? Floats(p.n(), p.orig.pix) : p.rec;
-    if (s.decode)
+    if (s.decode) {
+        p.drawn = Floats(p.n(), p.orig.pix);
         for_each_batch(p.n(), size_t(o.batch), [&](size_t b, size_t k) {
             s.decode(&p.mu[b * size_t(p.c().nz)], &p.yp[b * p.c().k()], k, p.drawn.at(b));
         });
+    }
     p.j_orig = p.judge_all(imgs.pixels());
     p.j_rec = p.judge_all(bytes_of(p.rec).data());
     // The leakage probe learns each attribute from the train split's mu.
@@ -224,7 +228,7 @@ void compare_counterfactuals(const Prepared& p, AttributeResult& r, size_t show)
         const Sharpness sharp = sharpness(r.flipped.at(i), truth.data(), p.orig.at(i), p.c().size, p.c().size);
         r.sharp.add(sharp);
         r.sharp_of[target].add(sharp);
-        r.drawn_of[1 - target].add(sharpness(p.drawn.at(i), p.orig.at(i), truth.data(), p.c().size, p.c().size));
+        r.drawn_of[1 - target].add(sharpness(p.from_code().at(i), p.orig.at(i), truth.data(), p.c().size, p.c().size));
         r.change[target].add(change_made(r.flipped.at(i), truth.data(), p.orig.at(i), p.orig.pix));
         r.grid_edit += grid_amplitude(r.flipped.at(i), p.c().size, p.c().size);
         r.grid_truth += grid_amplitude(truth.data(), p.c().size, p.c().size);
@@ -402,23 +406,22 @@ std::string report_table(const ojson& report) {
                           measured_or_minus1(cf["sharpness"]), measured_or_minus1(cf["detail"]),
                           cf["grid"]["ratio"].get<double>());
             t += line;
-            // One of the measures given for the edits to 1 and to 0 apart.
-            auto each = [&](const char* measure, const char* to, const char* what) {
-                return measured_or_minus1(cf[measure][to][what]);
+            // A measure given for two groups (the edits to 1 and to 0, or the
+            // faces with and without the attribute): each group's value and,
+            // in brackets, its second figure.
+            auto two_groups = [&](const char* label, const char* measure, const char* key1, const char* name1,
+                                  const char* key0, const char* name0, const char* value, const char* aside,
+                                  const char* tail) {
+                const ojson& m = cf[measure];
+                std::snprintf(line, sizeof line, "    %s %s %.2f (%s %.2f)  %s %.2f (%s %.2f)%s\n", label, name1,
+                              measured_or_minus1(m[key1][value]), aside, measured_or_minus1(m[key1][aside]), name0,
+                              measured_or_minus1(m[key0][value]), aside, measured_or_minus1(m[key0][aside]), tail);
+                t += line;
             };
-            std::snprintf(line, sizeof line,
-                          "    change made   to 1 %.2f (stray %.2f)  to 0 %.2f (stray %.2f) of the true change\n",
-                          each("change_made", "to_1", "made"), each("change_made", "to_1", "stray"),
-                          each("change_made", "to_0", "made"), each("change_made", "to_0", "stray"));
-            t += line;
-            std::snprintf(line, sizeof line, "    sharpness     to 1 %.2f (detail %.2f)  to 0 %.2f (detail %.2f)\n",
-                          each("sharpness_by_edit", "to_1", "sharpness"), each("sharpness_by_edit", "to_1", "detail"),
-                          each("sharpness_by_edit", "to_0", "sharpness"), each("sharpness_by_edit", "to_0", "detail"));
-            t += line;
-            std::snprintf(line, sizeof line, "    from the code with 1 %.2f (detail %.2f)  with 0 %.2f (detail %.2f)\n",
-                          each("decoder_alone", "label_1", "sharpness"), each("decoder_alone", "label_1", "detail"),
-                          each("decoder_alone", "label_0", "sharpness"), each("decoder_alone", "label_0", "detail"));
-            t += line;
+            two_groups("change made  ", "change_made", "to_1", "to 1", "to_0", "to 0", "made", "stray",
+                       " of the true change");
+            two_groups("sharpness    ", "sharpness_by_edit", "to_1", "to 1", "to_0", "to 0", "sharpness", "detail", "");
+            two_groups("from the code", "decoder_alone", "label_1", "with 1", "label_0", "with 0", "sharpness", "detail", "");
         }
     }
     return t;
